@@ -1,0 +1,63 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+PG_ADMIN ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test test-sqlite test-postgres install postgres browser lock fuzz bench clean help
+
+help:
+	@echo "make run    - set up, migrate, load the framework and demo programme, serve on :8000"
+	@echo "make test   - the whole test suite on SQLite and on PostgreSQL"
+	@echo "make lock   - re-pin every dependency into requirements.lock"
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	mkdir -p data
+	$(BIN)/imroc db upgrade
+	$(BIN)/imroc seed framework
+	$(BIN)/imroc seed demo
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl+C to stop)"
+	IMROC_ENV=demo IMROC_COOKIE_SECURE=false $(BIN)/imroc serve --host 127.0.0.1 --port 8000
+
+# PostgreSQL is the shared deployment database: start the local cluster if it is down.
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  echo "Starting PostgreSQL"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -n1) main start; \
+	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+	@pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable at 127.0.0.1:5432"; exit 1; }
+
+# Browser tests drive Debian's Chromium; Playwright cannot download its own browser here.
+browser:
+	@test -x /usr/bin/chromium || { echo "Installing Chromium (Debian package)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || { echo "Could not install chromium: browser tests need /usr/bin/chromium"; exit 1; }; }
+
+test: test-sqlite test-postgres
+
+test-sqlite: install browser
+	IMROC_TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: install postgres browser
+	IMROC_TEST_DATABASE=postgres IMROC_TEST_PG_ADMIN=$(PG_ADMIN) $(BIN)/pytest -q -p no:cacheprovider
+
+lock:
+	$(BIN)/pip-compile -q --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --generate-hashes -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

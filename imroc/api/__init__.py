@@ -1,0 +1,14 @@
+"""JSON API v1: thin handlers over the same services as the pages. Bearer tokens only."""
+
+from fastapi import APIRouter
+
+from imroc.api import auth, framework, learning_sets, sites
+
+ERRORS = {401: {"description": "Not signed in"}, 403: {"description": "Not allowed"},
+          404: {"description": "Not found, or not yours to see"},
+          409: {"description": "Conflict or wrong stage"}, 422: {"description": "Invalid input"},
+          429: {"description": "Too many attempts"}}
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+for module in (auth, framework, sites, learning_sets):
+    router.include_router(module.router)

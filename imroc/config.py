@@ -1,0 +1,51 @@
+"""Settings read from IMROC_* environment variables (and .env), with production guards."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-secret-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    """Everything the service can be configured with."""
+
+    model_config = SettingsConfigDict(env_prefix="IMROC_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "demo", "test", "production"] = "dev"
+    database_url: str = f"sqlite:///{ROOT / 'data' / 'imroc.db'}"
+    secret_key: str = DEV_SECRET
+    max_priorities: int = Field(default=3, ge=1, le=10)
+    cookie_secure: bool = True
+    session_idle_minutes: int = Field(default=60, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    api_token_hours: int = Field(default=8, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=300, ge=1)
+    max_text_length: int = Field(default=5000, ge=100)
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    hash_concurrency: int = Field(default=2, ge=1)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> "Settings":
+        if self.env == "production":
+            if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+                raise ValueError("IMROC_SECRET_KEY must be set to at least 32 random characters")
+            if not self.cookie_secure:
+                raise ValueError("IMROC_COOKIE_SECURE cannot be off in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests clear the cache)."""
+    return Settings()

@@ -1,0 +1,84 @@
+"""The database engine, connection settings and the request session."""
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
+
+from imroc.config import get_settings
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, busy timeout on every connection; BEGIN IMMEDIATE for writers."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        # Let SQLAlchemy, not pysqlite, decide when a transaction begins.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        # A writer takes the write lock up front, so a read-then-write cannot fail
+        # half-way with "database is locked"; readers stay deferred and concurrent.
+        if conn.get_execution_options().get("imroc_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for a database URL with the settings this service relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8,
+            max_overflow=16,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=16)
+
+
+@lru_cache
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def get_engine() -> Engine:
+    """The process-wide engine for the configured database."""
+    return _engine_for(get_settings().database_url)
+
+
+@lru_cache
+def _writer(engine: Engine) -> Engine:
+    return engine.execution_options(imroc_write=True)
+
+
+def write_session() -> Session:
+    """A session whose transactions take the write lock at once (CLI, seeding, tests)."""
+    return Session(_writer(get_engine()), expire_on_commit=False)
+
+
+def read_session() -> Session:
+    """A session for reading only."""
+    return Session(get_engine(), expire_on_commit=False)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request: writers for unsafe methods, readers otherwise."""
+    session = read_session() if request.method in SAFE_METHODS else write_session()
+    with session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

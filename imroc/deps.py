@@ -1,0 +1,102 @@
+"""Request dependencies: who is asking, CSRF, and loaders that 404 or 403."""
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from imroc.config import get_settings
+from imroc.db import SessionDep, write_session
+from imroc.errors import Forbidden, NotSignedIn
+from imroc.models import LearningSet, Site
+from imroc.security import tokens_match
+from imroc.services import access, auth, learning_sets, sites
+from imroc.services.access import Principal
+
+SESSION_COOKIE = "imroc_session"
+ANON_COOKIE = "imroc_anon"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token else None
+
+
+def get_principal_optional(request: Request, session: SessionDep) -> Principal | None:
+    """The signed-in person (browser session or API token), or None."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    # The API takes bearer tokens only, so a browser's cookie can never drive it (no CSRF).
+    if request.url.path.startswith("/api/"):
+        token, kind = _bearer(request), auth.API
+    else:
+        token, kind = request.cookies.get(SESSION_COOKIE), auth.BROWSER
+    found = auth.resolve(session, token=token, kind=kind)
+    principal = None
+    if found:
+        user, row = found
+        principal = access.load_principal(session, user)
+        request.state.auth_session = row
+        if auth.needs_touch(row):
+            with write_session() as writer:
+                auth.touch(writer, session_id=row.id)
+    request.state.principal = principal
+    return principal
+
+
+def get_principal(principal: Annotated[Principal | None, Depends(get_principal_optional)]) -> Principal:
+    if principal is None:
+        raise NotSignedIn("Sign in to continue")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(get_principal_optional)]
+
+
+def anon_csrf_token(anon_id: str) -> str:
+    """The CSRF token for a visitor who has not signed in yet, bound to their anon cookie."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"anon:{anon_id}".encode(), "sha256").hexdigest()
+
+
+def expected_csrf(request: Request) -> str | None:
+    row = getattr(request.state, "auth_session", None)
+    if row is not None and row.kind == auth.BROWSER:
+        return row.csrf_token
+    anon = request.cookies.get(ANON_COOKIE) or getattr(request.state, "anon_id", None)
+    return anon_csrf_token(anon) if anon else None
+
+
+async def csrf_protect(request: Request, _principal: OptionalPrincipal) -> None:
+    """Refuse a state change from a browser without this session's CSRF token."""
+    if request.method not in UNSAFE:
+        return
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        raise Forbidden("This request came from another website and was refused")
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent and "form" in request.headers.get("content-type", ""):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not tokens_match(sent, expected_csrf(request)):
+        raise Forbidden("Your form has expired. Go back, refresh the page and try again.")
+
+
+def load_site(site_id: int, session: SessionDep, principal: CurrentPrincipal) -> Site:
+    """The site in the path, 404 when unknown or not visible to this person."""
+    return sites.get_site(session, site_id=site_id, principal=principal)
+
+
+def load_learning_set(learning_set_id: int, session: SessionDep,
+                      principal: CurrentPrincipal) -> LearningSet:
+    return learning_sets.get_learning_set(session, learning_set_id=learning_set_id,
+                                          principal=principal)
+
+
+SiteDep = Annotated[Site, Depends(load_site)]
+LearningSetDep = Annotated[LearningSet, Depends(load_learning_set)]

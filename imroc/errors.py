@@ -1,0 +1,52 @@
+"""Domain errors that carry their HTTP status. Imports nothing of the web layer."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refusal the person should read: the message is plain English."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None, current: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.current = current
+
+
+class NotSignedIn(DomainError):
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    """A wrong stage, a duplicate, or a stale version (then `current` holds the record)."""
+
+    status_code = 409
+
+
+class Invalid(DomainError):
+    """Bad input; `errors` maps field names to plain-English reasons."""
+
+    status_code = 422
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first = next(iter(errors.items()))
+        super().__init__(first[1], field=first[0])
+        self.errors = errors
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

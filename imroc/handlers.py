@@ -1,0 +1,88 @@
+"""Turning domain errors into JSON for the API, or a page or redirect for people."""
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from imroc.errors import Conflict, DomainError, Invalid, NotSignedIn, TooManyAttempts
+from imroc.templating import render
+
+TITLES = {
+    400: "Sorry, there is a problem with your request",
+    401: "Sign in to continue",
+    403: "You do not have permission to do this",
+    404: "Page not found",
+    405: "Sorry, there is a problem with your request",
+    409: "This has changed since you opened it",
+    413: "The file is too large",
+    422: "There is a problem with what you entered",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _detail_list(errors: dict[str, str]) -> list[dict]:
+    return [{"loc": ["body", *name.split(".")], "field": name, "msg": msg, "type": "invalid"}
+            for name, msg in errors.items()]
+
+
+def error_page(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
+    return render(request, "error.html", {"title": TITLES.get(status, TITLES[400]),
+                                          "message": message}, status_code=status, headers=headers)
+
+
+async def domain_error(request: Request, exc: DomainError) -> Response:
+    headers = {}
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
+    if is_api(request):
+        if isinstance(exc, NotSignedIn):
+            headers["WWW-Authenticate"] = "Bearer"
+        body: dict = {"detail": exc.message}
+        if isinstance(exc, Invalid):
+            body = {"detail": _detail_list(exc.errors)}
+        elif isinstance(exc, Conflict) and exc.current is not None:
+            current = exc.current.model_dump(mode="json") if hasattr(exc.current, "model_dump") \
+                else exc.current
+            body = {"detail": exc.message, "current": current}
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
+    if isinstance(exc, NotSignedIn):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
+    return error_page(request, exc.status_code, exc.message, headers)
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    errors = _plain(exc)
+    if is_api(request):
+        return JSONResponse({"detail": _detail_list(errors)}, status_code=422)
+    return error_page(request, 422, "; ".join(errors.values()))
+
+
+def _plain(exc: RequestValidationError) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if p not in ("body", "query", "path", "form")]
+        name = ".".join(loc) or "body"
+        out.setdefault(name, f"{name.replace('_', ' ').capitalize()}: {err['msg']}")
+    return out
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if is_api(request) or request.url.path.startswith("/static/"):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+    return error_page(request, exc.status_code, str(exc.detail))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)

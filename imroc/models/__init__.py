@@ -1,0 +1,33 @@
+"""All tables, imported in an order that puts the naming convention first."""
+
+from imroc.models.base import metadata  # noqa: F401  (must come first)
+from imroc.models.audit import AuditEvent
+from imroc.models.framework import Challenge, ChallengeDescriptor, Framework, ScaleLevel
+from imroc.models.site import (
+    LearningSet,
+    LearningSetFacilitator,
+    Meeting,
+    Site,
+    SiteKind,
+    SiteLearningSet,
+)
+from imroc.models.user import AuthSession, LoginThrottle, Membership, User
+
+__all__ = [
+    "AuditEvent",
+    "AuthSession",
+    "Challenge",
+    "ChallengeDescriptor",
+    "Framework",
+    "LearningSet",
+    "LearningSetFacilitator",
+    "LoginThrottle",
+    "Meeting",
+    "Membership",
+    "ScaleLevel",
+    "Site",
+    "SiteKind",
+    "SiteLearningSet",
+    "User",
+    "metadata",
+]

@@ -1,0 +1,178 @@
+"""Sites taking part, their kinds, learning sets, facilitators and meetings."""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+from pydantic import Field as PField
+from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from imroc.models.base import UTCDateTime, utcnow
+
+
+class SiteKind(SQLModel, table=True):
+    """A kind of site (pilot, demonstration, learning-set only...), managed as data."""
+
+    __tablename__ = "site_kind"
+
+    code: str = Field(sa_column=Column(String(40), primary_key=True))
+    label: str = Field(sa_column=Column(String(100), nullable=False))
+    default_consultancy_days: int = 0
+    sort_order: int = 0
+
+
+class LearningSet(SQLModel, table=True):
+    """A group of sites that meet and learn together, with facilitators."""
+
+    __tablename__ = "learning_set"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    region: str = Field(default="", sa_column=Column(String(100), nullable=False))
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LearningSetFacilitator(SQLModel, table=True):
+    """A facilitator attached to a learning set."""
+
+    __tablename__ = "learning_set_facilitator"
+
+    learning_set_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("learning_set.id"), primary_key=True)
+    )
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user_account.id"), primary_key=True, index=True)
+    )
+
+
+class Meeting(SQLModel, table=True):
+    """A dated meeting of a learning set."""
+
+    __tablename__ = "meeting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learning_set_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("learning_set.id"), nullable=False, index=True)
+    )
+    held_on: date
+    title: str = Field(sa_column=Column(String(200), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Site(SQLModel, table=True):
+    """An organisation taking part in the programme."""
+
+    __tablename__ = "site"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    organisation: str = Field(default="", sa_column=Column(String(200), nullable=False))
+    kind: str = Field(
+        sa_column=Column(String(40), ForeignKey("site_kind.code"), nullable=False)
+    )
+    region: str = Field(default="", sa_column=Column(String(100), nullable=False))
+    joined_on: date | None = None
+    learning_set_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("learning_set.id"), nullable=True, index=True),
+    )
+    consultancy_days_allocated: int = 0
+    consultancy_days_used: int = 0
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SiteLearningSet(SQLModel, table=True):
+    """A period of a site's membership of a learning set (the history of moves)."""
+
+    __tablename__ = "site_learning_set"
+    __table_args__ = (UniqueConstraint("site_id", "learning_set_id", "joined_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(sa_column=Column(Integer, ForeignKey("site.id"), nullable=False, index=True))
+    learning_set_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("learning_set.id"), nullable=False)
+    )
+    joined_on: date
+    left_on: date | None = None
+
+
+# --- input and output shapes ------------------------------------------------------------
+
+class SiteCreate(BaseModel):
+    name: str = PField(min_length=1, max_length=200)
+    organisation: str = PField(default="", max_length=200)
+    kind: str = PField(min_length=1, max_length=40)
+    learning_set_id: int | None = None
+    region: str = PField(default="", max_length=100)
+    joined_on: date | None = None
+    consultancy_days_allocated: int | None = PField(default=None, ge=0, le=1000)
+    consultancy_days_used: int = PField(default=0, ge=0, le=1000)
+
+
+class SiteUpdate(BaseModel):
+    name: str | None = PField(default=None, min_length=1, max_length=200)
+    organisation: str | None = PField(default=None, max_length=200)
+    kind: str | None = PField(default=None, min_length=1, max_length=40)
+    learning_set_id: int | None = None
+    region: str | None = PField(default=None, max_length=100)
+    joined_on: date | None = None
+    consultancy_days_allocated: int | None = PField(default=None, ge=0, le=1000)
+    consultancy_days_used: int | None = PField(default=None, ge=0, le=1000)
+    archived: bool | None = None
+    version: int | None = PField(default=None, description="The version you read; a stale one gets 409")
+
+
+class SitePublic(BaseModel):
+    id: int
+    name: str
+    organisation: str
+    kind: str
+    learning_set_id: int | None
+    region: str
+    joined_on: date | None
+    consultancy_days_allocated: int
+    consultancy_days_used: int
+    archived: bool
+    version: int
+
+
+class LearningSetCreate(BaseModel):
+    name: str = PField(min_length=1, max_length=200)
+    region: str = PField(default="", max_length=100)
+    facilitator_ids: list[int] = PField(default_factory=list, max_length=50)
+
+
+class LearningSetUpdate(BaseModel):
+    name: str | None = PField(default=None, min_length=1, max_length=200)
+    region: str | None = PField(default=None, max_length=100)
+    facilitator_ids: list[int] | None = PField(default=None, max_length=50)
+    archived: bool | None = None
+    version: int | None = PField(default=None, description="The version you read; a stale one gets 409")
+
+
+class MeetingCreate(BaseModel):
+    held_on: date
+    title: str = PField(min_length=1, max_length=200)
+
+
+class MeetingPublic(BaseModel):
+    id: int
+    learning_set_id: int
+    held_on: date
+    title: str
+
+
+class LearningSetPublic(BaseModel):
+    id: int
+    name: str
+    region: str
+    facilitator_ids: list[int]
+    archived: bool
+    version: int
+    meetings: list[MeetingPublic] = []

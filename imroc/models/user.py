@@ -1,0 +1,134 @@
+"""People, their site memberships, their sign-in sessions and sign-in throttling."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+from pydantic import Field as PField
+from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from imroc.models.base import UTCDateTime, utcnow
+
+
+class GlobalRole(StrEnum):
+    programme_team = "programme_team"
+    admin = "admin"
+
+
+class SiteRole(StrEnum):
+    site_member = "site_member"
+    site_lead = "site_lead"
+
+
+class Perspective(StrEnum):
+    staff = "staff"
+    lived_experience = "lived_experience"
+    carer = "carer"
+    partner = "partner"
+
+
+PERSPECTIVE_LABELS = {
+    Perspective.staff: "Staff",
+    Perspective.lived_experience: "Lived experience",
+    Perspective.carer: "Carer",
+    Perspective.partner: "Partner organisation",
+}
+ROLE_LABELS = {
+    "site_member": "Steering group member",
+    "site_lead": "Steering group lead",
+    "facilitator": "Learning-set facilitator",
+    "programme_team": "Programme team",
+    "admin": "Administrator",
+}
+
+
+class User(SQLModel, table=True):
+    """A person who can sign in."""
+
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    password_hash: str = Field(sa_column=Column(String(255), nullable=False))
+    global_role: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Membership(SQLModel, table=True):
+    """A person's role and perspective at one site's steering group."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "site_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user_account.id"), nullable=False, index=True)
+    )
+    site_id: int = Field(sa_column=Column(Integer, ForeignKey("site.id"), nullable=False, index=True))
+    role: str = Field(sa_column=Column(String(20), nullable=False))
+    perspective: str = Field(sa_column=Column(String(20), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuthSession(SQLModel, table=True):
+    """A server-side sign-in: a browser session or an API token, stored by its hash."""
+
+    __tablename__ = "auth_session"
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user_account.id"), nullable=False, index=True)
+    )
+    kind: str = Field(sa_column=Column(String(10), nullable=False))
+    csrf_token: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins counted per key (an email address), shared by every worker."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(sa_column=Column(String(300), primary_key=True))
+    failures: int = 0
+    first_failed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- input and output shapes ------------------------------------------------------------
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class UserCreate(BaseModel):
+    email: str = PField(max_length=254, pattern=EMAIL_PATTERN)
+    name: str = PField(min_length=1, max_length=200)
+    password: str = PField(min_length=12, max_length=200)
+    global_role: GlobalRole | None = None
+
+
+class UserUpdate(BaseModel):
+    name: str | None = PField(default=None, min_length=1, max_length=200)
+    global_role: GlobalRole | None = None
+    is_active: bool | None = None
+
+
+class MembershipCreate(BaseModel):
+    email: str = PField(max_length=254, pattern=EMAIL_PATTERN)
+    role: SiteRole
+    perspective: Perspective
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    name: str
+    global_role: str | None
+    is_active: bool

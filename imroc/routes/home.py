@@ -1,0 +1,54 @@
+"""The start page, the framework page, health checks and the API documentation page."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import text
+
+from imroc import migrations_state
+from imroc.db import SessionDep, get_engine
+from imroc.deps import CurrentPrincipal, OptionalPrincipal
+from imroc.services import frameworks, learning_sets, sites
+from imroc.templating import render
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep, principal: OptionalPrincipal) -> Response:
+    if principal is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    my_sites = sites.list_sites(session, principal=principal)
+    my_sets = learning_sets.list_learning_sets(session, principal=principal)
+    return render(request, "home.html", {"sites": my_sites, "learning_sets": my_sets})
+
+
+@router.get("/framework")
+def framework_page(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    fw = frameworks.document(session, frameworks.current(session))
+    return render(request, "framework/show.html", {"framework": fw})
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", include_in_schema=False)
+def readyz() -> Response:
+    """Ready when the database answers and its schema is at the latest migration."""
+    try:
+        with get_engine().connect() as conn:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
+        return JSONResponse({"status": "unavailable", "reason": type(exc).__name__},
+                            status_code=503)
+    head = migrations_state.head_revision()
+    if current != head:
+        return JSONResponse({"status": "unavailable", "reason": "migrations not at head",
+                             "current": current, "head": head}, status_code=503)
+    return JSONResponse({"status": "ok", "revision": current})
+
+
+@router.get("/docs", include_in_schema=False)
+def api_docs(request: Request) -> Response:
+    return render(request, "docs.html", {})

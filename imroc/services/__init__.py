@@ -1,0 +1,1 @@
+"""The rules and the transactions, one module per noun."""

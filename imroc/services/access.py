@@ -1,0 +1,146 @@
+"""The one place that decides who may see or do what.
+
+A thing the person may not see is reported as not found (404), so that ids of other
+sites leak nothing; a thing they may see but not change is forbidden (403).
+"""
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from imroc.errors import Forbidden, NotFound
+from imroc.models import LearningSet, LearningSetFacilitator, Membership, Site, User
+from imroc.models.user import GlobalRole, SiteRole
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in person with everything access decisions need, loaded once per request."""
+
+    user: User
+    memberships: dict[int, Membership] = field(default_factory=dict)
+    facilitated_set_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.global_role == GlobalRole.admin
+
+    @property
+    def is_programme(self) -> bool:
+        """Programme team and administrators see the whole programme."""
+        return self.user.global_role in (GlobalRole.programme_team, GlobalRole.admin)
+
+    @property
+    def is_facilitator(self) -> bool:
+        return bool(self.facilitated_set_ids)
+
+    def role_at(self, site_id: int) -> str | None:
+        membership = self.memberships.get(site_id)
+        return membership.role if membership else None
+
+    @property
+    def roles(self) -> list[str]:
+        """Every role the person holds, for navigation and display."""
+        roles = sorted({m.role for m in self.memberships.values()})
+        if self.is_facilitator:
+            roles.append("facilitator")
+        if self.user.global_role:
+            roles.append(self.user.global_role)
+        return roles
+
+
+def load_principal(session: Session, user: User) -> Principal:
+    """Read a user's memberships and facilitated learning sets (two queries)."""
+    memberships = session.exec(select(Membership).where(Membership.user_id == user.id)).all()
+    set_ids = session.exec(
+        select(LearningSetFacilitator.learning_set_id).where(
+            LearningSetFacilitator.user_id == user.id
+        )
+    ).all()
+    return Principal(
+        user=user,
+        memberships={m.site_id: m for m in memberships},
+        facilitated_set_ids=frozenset(set_ids),
+    )
+
+
+# --- sites -------------------------------------------------------------------------------
+
+def can_view_site(p: Principal, site: Site) -> bool:
+    return (
+        p.is_programme
+        or site.id in p.memberships
+        or (site.learning_set_id is not None and site.learning_set_id in p.facilitated_set_ids)
+    )
+
+
+def ensure_view_site(p: Principal, site: Site | None) -> Site:
+    """The site, or 404 when it does not exist or the person may not see it."""
+    if site is None or not can_view_site(p, site):
+        raise NotFound("Site not found")
+    return site
+
+
+def can_manage_sites(p: Principal) -> bool:
+    """Create sites, edit their details, archive them, move them between learning sets."""
+    return p.is_programme
+
+
+def ensure_manage_sites(p: Principal) -> None:
+    if not can_manage_sites(p):
+        raise Forbidden("Only the programme team can change sites")
+
+
+def can_manage_members(p: Principal, site: Site) -> bool:
+    return p.is_programme or p.role_at(site.id) == SiteRole.site_lead
+
+
+def ensure_manage_members(p: Principal, site: Site) -> None:
+    ensure_view_site(p, site)
+    if not can_manage_members(p, site):
+        raise Forbidden("Only the steering group lead can manage this site's members")
+
+
+def can_read_audit(p: Principal, site: Site | None) -> bool:
+    """Administrators read everything; a lead reads their own site's trail."""
+    if p.is_admin:
+        return True
+    return site is not None and p.role_at(site.id) == SiteRole.site_lead
+
+
+def ensure_read_audit(p: Principal, site: Site | None) -> None:
+    if site is not None:
+        ensure_view_site(p, site)
+    if not can_read_audit(p, site):
+        raise Forbidden("You cannot read this audit trail")
+
+
+# --- learning sets -----------------------------------------------------------------------
+
+def can_view_learning_set(p: Principal, ls: LearningSet) -> bool:
+    return p.is_programme or ls.id in p.facilitated_set_ids
+
+
+def ensure_view_learning_set(p: Principal, ls: LearningSet | None) -> LearningSet:
+    if ls is None or not can_view_learning_set(p, ls):
+        raise NotFound("Learning set not found")
+    return ls
+
+
+def ensure_manage_learning_sets(p: Principal) -> None:
+    if not p.is_programme:
+        raise Forbidden("Only the programme team can change learning sets")
+
+
+def ensure_add_meeting(p: Principal, ls: LearningSet) -> None:
+    """The programme team and the set's own facilitators record its meetings."""
+    ensure_view_learning_set(p, ls)
+    if not (p.is_programme or ls.id in p.facilitated_set_ids):
+        raise Forbidden("You cannot add meetings to this learning set")
+
+
+# --- people --------------------------------------------------------------------------------
+
+def ensure_admin(p: Principal) -> None:
+    if not p.is_admin:
+        raise Forbidden("Only an administrator can do this")

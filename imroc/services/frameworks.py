@@ -1,0 +1,111 @@
+"""The framework as data: loading a version from seed/ and reading it back."""
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from imroc.config import ROOT
+from imroc.errors import Conflict, NotFound
+from imroc.models import Challenge, ChallengeDescriptor, Framework, ScaleLevel
+
+FRAMEWORK_DIR = ROOT / "seed" / "framework"
+DEFAULT_FILE = FRAMEWORK_DIR / "imroc-2011.toml"
+
+
+def read_file(path: Path = DEFAULT_FILE) -> dict[str, Any]:
+    """Read and check a framework file: a scale and ten challenges with a descriptor per level."""
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    levels = [s["level"] for s in data["scale"]]
+    if levels != list(range(len(levels))):
+        raise ValueError(f"{path.name}: scale levels must be 0, 1, 2... in order")
+    numbers = [c["number"] for c in data["challenges"]]
+    if numbers != list(range(1, 11)):
+        raise ValueError(f"{path.name}: challenges must be numbered 1 to 10 in order")
+    for c in data["challenges"]:
+        if len(c["level_descriptors"]) != len(levels):
+            raise ValueError(f"{path.name}: challenge {c['number']} needs one descriptor per level")
+    return data
+
+
+def document(session: Session, framework: Framework) -> dict[str, Any]:
+    """The framework as the API and pages show it (three queries)."""
+    scale = session.exec(select(ScaleLevel).where(ScaleLevel.framework_id == framework.id)
+                         .order_by(col(ScaleLevel.level))).all()
+    challenges = session.exec(select(Challenge).where(Challenge.framework_id == framework.id)
+                              .order_by(col(Challenge.number))).all()
+    descriptors = session.exec(
+        select(ChallengeDescriptor).where(
+            col(ChallengeDescriptor.challenge_id).in_([c.id for c in challenges] or [-1]))
+        .order_by(col(ChallengeDescriptor.level))).all()
+    by_challenge: dict[int, list[str]] = {}
+    for d in descriptors:
+        by_challenge.setdefault(d.challenge_id, []).append(d.text)
+    return {
+        "id": framework.id,
+        "key": framework.key,
+        "version": framework.version,
+        "title": framework.title,
+        "description": framework.description,
+        "scale": [{"level": s.level, "name": s.name, "description": s.description} for s in scale],
+        "challenges": [
+            {"number": c.number, "title": c.title, "short_title": c.short_title,
+             "description": c.description, "level_descriptors": by_challenge.get(c.id, [])}
+            for c in challenges
+        ],
+    }
+
+
+def current(session: Session, key: str = "imroc") -> Framework:
+    """The most recently loaded version of the framework."""
+    fw = session.exec(select(Framework).where(Framework.key == key)
+                      .order_by(col(Framework.id).desc())).first()
+    if fw is None:
+        raise NotFound("The framework has not been loaded yet. Run 'imroc seed framework'.")
+    return fw
+
+
+def _same(stored: dict[str, Any], data: dict[str, Any]) -> bool:
+    wanted = {
+        "title": data["title"], "description": data.get("description", ""),
+        "scale": [{"level": s["level"], "name": s["name"], "description": s.get("description", "")}
+                  for s in data["scale"]],
+        "challenges": [{"number": c["number"], "title": c["title"],
+                        "short_title": c["short_title"], "description": c.get("description", ""),
+                        "level_descriptors": list(c["level_descriptors"])}
+                       for c in data["challenges"]],
+    }
+    return all(stored[k] == v for k, v in wanted.items())
+
+
+def load(session: Session, data: dict[str, Any]) -> tuple[Framework, bool]:
+    """Load a framework version idempotently; returns it and whether it was created.
+
+    A version is never changed in place: loading different content under a version that
+    exists is refused, so history scored against it keeps its meaning.
+    """
+    existing = session.exec(select(Framework).where(
+        Framework.key == data["key"], Framework.version == data["version"])).first()
+    if existing is not None:
+        if not _same(document(session, existing), data):
+            raise Conflict(f"Framework {data['key']} version {data['version']} is already loaded "
+                           "with different content. Give the changed framework a new version.")
+        return existing, False
+    fw = Framework(key=data["key"], version=data["version"], title=data["title"],
+                   description=data.get("description", ""))
+    session.add(fw)
+    session.flush()
+    for s in data["scale"]:
+        session.add(ScaleLevel(framework_id=fw.id, level=s["level"], name=s["name"],
+                               description=s.get("description", "")))
+    for c in data["challenges"]:
+        ch = Challenge(framework_id=fw.id, number=c["number"], title=c["title"],
+                       short_title=c["short_title"], description=c.get("description", ""))
+        session.add(ch)
+        session.flush()
+        for level, text in enumerate(c["level_descriptors"]):
+            session.add(ChallengeDescriptor(challenge_id=ch.id, level=level, text=text))
+    session.commit()
+    return fw, True

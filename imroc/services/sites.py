@@ -1,0 +1,143 @@
+"""Sites: listing what a person may see, creating, editing, archiving, moving sets."""
+
+from datetime import date
+
+from sqlmodel import Session, col, or_, select
+
+from imroc.errors import Conflict, Invalid
+from imroc.models import LearningSet, Site, SiteKind, SiteLearningSet, User
+from imroc.models.base import utcnow
+from imroc.models.site import SiteCreate, SitePublic, SiteUpdate
+from imroc.services import audit
+from imroc.services.access import Principal, ensure_manage_sites, ensure_view_site
+
+SITE_FIELDS = ("name", "organisation", "kind", "learning_set_id", "region", "joined_on",
+               "consultancy_days_allocated", "consultancy_days_used", "archived_at")
+
+
+def public(site: Site) -> SitePublic:
+    return SitePublic(**site.model_dump(exclude={"archived_at"}), archived=site.archived_at is not None)
+
+
+def list_kinds(session: Session) -> list[SiteKind]:
+    return list(session.exec(select(SiteKind).order_by(col(SiteKind.sort_order))).all())
+
+
+def list_sites(
+    session: Session, *, principal: Principal, include_archived: bool = False
+) -> list[Site]:
+    """The sites this person may see, by name, in one query."""
+    query = select(Site).order_by(col(Site.name))
+    if not include_archived:
+        query = query.where(col(Site.archived_at).is_(None))
+    if not principal.is_programme:
+        query = query.where(or_(
+            col(Site.id).in_(list(principal.memberships) or [-1]),
+            col(Site.learning_set_id).in_(list(principal.facilitated_set_ids) or [-1]),
+        ))
+    return list(session.exec(query).all())
+
+
+def get_site(session: Session, *, site_id: int, principal: Principal) -> Site:
+    """A site the person may see (404 otherwise)."""
+    return ensure_view_site(principal, session.get(Site, site_id))
+
+
+def _check_references(session: Session, *, kind: str | None, learning_set_id: int | None,
+                      name: str | None, site_id: int | None) -> SiteKind | None:
+    errors: dict[str, str] = {}
+    found_kind = None
+    if kind is not None:
+        found_kind = session.get(SiteKind, kind)
+        if found_kind is None:
+            errors["kind"] = "Select a kind of site from the list"
+    if learning_set_id is not None:
+        ls = session.get(LearningSet, learning_set_id)
+        if ls is None or ls.archived_at is not None:
+            errors["learning_set_id"] = "Select a learning set from the list"
+    if name is not None:
+        clash = session.exec(select(Site.id).where(Site.name == name.strip())).first()
+        if clash is not None and clash != site_id:
+            errors["name"] = "Another site already has this name"
+    if errors:
+        raise Invalid(errors)
+    return found_kind
+
+
+def _join_set(session: Session, site: Site, learning_set_id: int | None, today: date) -> None:
+    open_rows = session.exec(select(SiteLearningSet).where(
+        SiteLearningSet.site_id == site.id, col(SiteLearningSet.left_on).is_(None))).all()
+    for row in open_rows:
+        row.left_on = today
+        session.add(row)
+    if learning_set_id is not None:
+        session.add(SiteLearningSet(site_id=site.id, learning_set_id=learning_set_id,
+                                    joined_on=today))
+
+
+def create_site(session: Session, *, data: SiteCreate, principal: Principal) -> Site:
+    """Add a site; consultancy days default from its kind."""
+    ensure_manage_sites(principal)
+    kind = _check_references(session, kind=data.kind, learning_set_id=data.learning_set_id,
+                             name=data.name, site_id=None)
+    values = data.model_dump()
+    values["name"] = data.name.strip()
+    if values["consultancy_days_allocated"] is None:
+        values["consultancy_days_allocated"] = kind.default_consultancy_days if kind else 0
+    site = Site(**values)
+    session.add(site)
+    session.flush()
+    _join_set(session, site, site.learning_set_id, data.joined_on or date.today())
+    audit.record(session, actor=principal.user, action="create", entity="site",
+                 entity_id=site.id, site_id=site.id, after=audit.snapshot(site, SITE_FIELDS))
+    session.commit()
+    return site
+
+
+def update_site(session: Session, *, site: Site, data: SiteUpdate, principal: Principal) -> Site:
+    """Change a site's details, archive or restore it, or move it to another learning set."""
+    ensure_manage_sites(principal)
+    if data.version is not None and data.version != site.version:
+        raise Conflict("Someone else changed this site while you were editing it",
+                       current=public(site))
+    changes = data.model_dump(exclude_unset=True, exclude={"version", "archived"})
+    _check_references(session, kind=changes.get("kind"),
+                      learning_set_id=changes.get("learning_set_id"),
+                      name=changes.get("name"), site_id=site.id)
+    for required in ("name", "kind"):
+        if required in changes and changes[required] is None:
+            raise Invalid({required: f"Enter the site's {required}"})
+    before = audit.snapshot(site, SITE_FIELDS)
+    moved = "learning_set_id" in changes and changes["learning_set_id"] != site.learning_set_id
+    for key, value in changes.items():
+        setattr(site, key, value.strip() if isinstance(value, str) else value)
+    if data.archived is not None:
+        site.archived_at = (site.archived_at or utcnow()) if data.archived else None
+    if moved:
+        _join_set(session, site, site.learning_set_id, date.today())
+    after = audit.snapshot(site, SITE_FIELDS)
+    if after == before:
+        return site
+    site.version += 1
+    site.updated_at = utcnow()
+    session.add(site)
+    action = "archive" if data.archived and not before["archived_at"] else "update"
+    audit.record(session, actor=principal.user, action=action, entity="site",
+                 entity_id=site.id, site_id=site.id, before=before, after=after)
+    session.commit()
+    return site
+
+
+def learning_set_history(session: Session, *, site: Site) -> list[tuple[SiteLearningSet, str]]:
+    """Every learning set the site has belonged to, oldest first, with the set's name."""
+    rows = session.exec(
+        select(SiteLearningSet, LearningSet.name)
+        .join(LearningSet, col(LearningSet.id) == SiteLearningSet.learning_set_id)
+        .where(SiteLearningSet.site_id == site.id)
+        .order_by(col(SiteLearningSet.joined_on), col(SiteLearningSet.id))
+    ).all()
+    return [(row, name) for row, name in rows]
+
+
+def actor_name(user: User | None) -> str:
+    return user.name if user else "System"

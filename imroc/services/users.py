@@ -1,0 +1,166 @@
+"""People: accounts and their memberships of site steering groups."""
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from imroc.errors import Conflict, Invalid, NotFound
+from imroc.models import LearningSet, Membership, Site, User
+from imroc.models.base import utcnow
+from imroc.models.site import LearningSetUpdate
+from imroc.models.user import GlobalRole, MembershipCreate, SiteRole, UserCreate, UserUpdate
+from imroc.security import hash_password
+from imroc.services import audit
+from imroc.services.access import Principal
+from imroc.services.auth import revoke_all
+from imroc.validation import parse
+
+USER_FIELDS = ("email", "name", "global_role", "is_active")
+MEMBERSHIP_FIELDS = ("user_id", "site_id", "role", "perspective")
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Person not found")
+    return user
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(col(User.name))).all())
+
+
+def create_user(session: Session, *, data: UserCreate, actor: User | None) -> User:
+    """Create an account with an argon2id password hash."""
+    email = data.email.strip().lower()
+    if find_by_email(session, email) is not None:
+        raise Invalid({"email": "Someone already has an account with this email address"})
+    user = User(
+        email=email, name=data.name.strip(), password_hash=hash_password(data.password),
+        global_role=data.global_role.value if data.global_role else None,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="create", entity="user", entity_id=user.id,
+                 after=audit.snapshot(user, USER_FIELDS))
+    session.commit()
+    return user
+
+
+def update_user(session: Session, *, user: User, data: UserUpdate, actor: User) -> User:
+    """Change a person's name, global role or whether they can sign in."""
+    before = audit.snapshot(user, USER_FIELDS)
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is not None:
+        user.name = changes["name"].strip()
+    if "global_role" in changes:
+        user.global_role = changes["global_role"].value if changes["global_role"] else None
+    if changes.get("is_active") is not None:
+        if user.id == actor.id and not changes["is_active"]:
+            raise Invalid({"is_active": "You cannot deactivate your own account"})
+        user.is_active = changes["is_active"]
+        if not user.is_active:
+            revoke_all(session, user=user)
+    user.updated_at = utcnow()
+    session.add(user)
+    audit.record(session, actor=actor, action="update", entity="user", entity_id=user.id,
+                 before=before, after=audit.snapshot(user, USER_FIELDS))
+    session.commit()
+    return user
+
+
+def list_members(session: Session, *, site: Site) -> list[tuple[Membership, User]]:
+    """The site's steering group, leads first."""
+    rows = session.exec(
+        select(Membership, User).join(User, col(User.id) == Membership.user_id)
+        .where(Membership.site_id == site.id)
+        .order_by(col(Membership.role).desc(), col(User.name))
+    ).all()
+    return [(m, u) for m, u in rows]
+
+
+def add_membership(
+    session: Session, *, site: Site, data: MembershipCreate, actor: User
+) -> Membership:
+    """Give an existing person a role and perspective at a site."""
+    user = find_by_email(session, data.email)
+    if user is None:
+        raise Invalid({"email": "No one has an account with this email address yet. "
+                                "Ask an administrator to create it first"})
+    existing = session.exec(select(Membership).where(
+        Membership.user_id == user.id, Membership.site_id == site.id)).first()
+    if existing is not None:
+        raise Invalid({"email": f"{user.name} is already a member of this site"})
+    membership = Membership(user_id=user.id, site_id=site.id, role=data.role.value,
+                            perspective=data.perspective.value)
+    session.add(membership)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("This person was added to the site at the same moment") from None
+    audit.record(session, actor=actor, action="add_member", entity="membership",
+                 entity_id=membership.id, site_id=site.id,
+                 after=audit.snapshot(membership, MEMBERSHIP_FIELDS))
+    session.commit()
+    return membership
+
+
+def remove_membership(session: Session, *, site: Site, membership_id: int, actor: User) -> None:
+    """Take a person off a site's steering group (their past ratings stay in the history)."""
+    membership = session.get(Membership, membership_id)
+    if membership is None or membership.site_id != site.id:
+        raise NotFound("Member not found")
+    before = audit.snapshot(membership, MEMBERSHIP_FIELDS)
+    session.delete(membership)
+    audit.record(session, actor=actor, action="remove_member", entity="membership",
+                 entity_id=membership_id, site_id=site.id, before=before)
+    session.commit()
+
+
+def system_principal() -> Principal:
+    """The command line acting as an administrator (audited with no person attached)."""
+    return Principal(user=User(id=None, email="", name="Command line", password_hash="",
+                               global_role=GlobalRole.admin.value))
+
+
+def create_with_role(session: Session, *, email: str, name: str, role: str,
+                     site_id: int | None, learning_set_id: int | None, perspective: str,
+                     password: str) -> User:
+    """Create a person with one role: global, at a site, or facilitating a learning set."""
+    valid = {r.value for r in GlobalRole} | {r.value for r in SiteRole} | {"facilitator"}
+    if role not in valid:
+        raise Invalid({"role": f"Role must be one of {', '.join(sorted(valid))}"})
+    if role in {r.value for r in SiteRole} and site_id is None:
+        raise Invalid({"site": "A site role needs --site with the site's id"})
+    if role == "facilitator" and learning_set_id is None:
+        raise Invalid({"learning_set": "A facilitator needs --learning-set with the set's id"})
+    system = system_principal()
+    site = ls = None
+    if site_id is not None:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise Invalid({"site": f"No site has the id {site_id}"})
+    if learning_set_id is not None:
+        ls = session.get(LearningSet, learning_set_id)
+        if ls is None:
+            raise Invalid({"learning_set": f"No learning set has the id {learning_set_id}"})
+    membership = None
+    if site is not None:
+        membership = parse(MembershipCreate, {"email": email, "role": role,
+                                              "perspective": perspective})
+    data = parse(UserCreate, {"email": email, "name": name, "password": password,
+                              "global_role": role if role in {r.value for r in GlobalRole} else None})
+    user = create_user(session, data=data, actor=None)
+    if site is not None and membership is not None:
+        add_membership(session, site=site, data=membership, actor=system.user)
+    if ls is not None:
+        from imroc.services import learning_sets
+
+        current = learning_sets.facilitator_ids(session, [ls.id])[ls.id]
+        learning_sets.update_learning_set(session, ls=ls, principal=system, data=LearningSetUpdate(
+            facilitator_ids=[*current, user.id]))
+    return user

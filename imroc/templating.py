@@ -1,0 +1,110 @@
+"""The one Jinja2 environment, its filters, and rendering a page or its htmx fragment."""
+
+import hashlib
+import secrets
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from markupsafe import Markup, escape
+
+from imroc.config import ROOT, get_settings
+from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
+from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS
+
+STATIC_DIR = ROOT / "static"
+TEMPLATE_DIR = ROOT / "templates"
+UK = ZoneInfo("Europe/London")
+
+
+def uk_date(value: date | datetime | None) -> str:
+    """A date as people in the UK write it: 26 November 2026."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(UK).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def uk_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(UK)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}".replace(" at 0", " at 0")
+
+
+@lru_cache(maxsize=256)
+def static_url(path: str) -> str:
+    """A fingerprinted URL for a static file, so it can be cached as immutable."""
+    digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+    return f"/static/{path}?v={digest}"
+
+
+def _build_env() -> Environment:
+    # autoescape=True for every template: the NHS macros are .jinja files, which a
+    # file-extension rule would leave unescaped.
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(TEMPLATE_DIR), PackageLoader("nhsuk_frontend_jinja")]),
+        autoescape=True,
+        undefined=ChainableUndefined,  # the NHS macros rely on it
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["ukdate"] = uk_date
+    env.filters["ukdatetime"] = uk_datetime
+    env.globals["static_url"] = static_url
+    env.globals["perspective_labels"] = {k.value: v for k, v in PERSPECTIVE_LABELS.items()}
+    env.globals["role_labels"] = ROLE_LABELS
+    return env
+
+
+env = _build_env()
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def csrf_input(token: str) -> Markup:
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(token))
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    fragment: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render the page, or only its fragment for an htmx request (Vary: HX-Request)."""
+    principal = getattr(request.state, "principal", None)
+    new_anon = None
+    token = expected_csrf(request)
+    if token is None:
+        new_anon = secrets.token_urlsafe(24)
+        token = anon_csrf_token(new_anon)
+    ctx = {
+        "request": request,
+        "principal": principal,
+        "csrf_token": token,
+        "csrf_input": csrf_input(token),
+        "cspNonce": getattr(request.state, "csp_nonce", ""),
+        "assetPath": "/static/vendor/nhsuk-frontend/assets",
+        "current_path": request.url.path,
+        **(context or {}),
+    }
+    name = fragment if fragment and is_htmx(request) else template
+    html = env.get_template(name).render(ctx)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    response.headers["Vary"] = "HX-Request, Cookie"
+    response.headers["Cache-Control"] = "no-store"
+    if new_anon:
+        response.set_cookie(ANON_COOKIE, new_anon, httponly=True, samesite="strict",
+                            secure=get_settings().cookie_secure, path="/")
+    return response

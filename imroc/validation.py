@@ -1,0 +1,64 @@
+"""Turning input into validated models, with reasons in plain English per field."""
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from imroc.errors import Invalid
+
+M = TypeVar("M", bound=BaseModel)
+
+_MESSAGES = {
+    "missing": "Enter {label}",
+    "string_too_short": "{Label} must be at least {min_length} characters",
+    "string_pattern_mismatch": "Enter {label} in the correct format",
+    "string_too_long": "{Label} must be {max_length} characters or fewer",
+    "int_parsing": "{Label} must be a whole number",
+    "int_type": "{Label} must be a whole number",
+    "int_from_float": "{Label} must be a whole number",
+    "greater_than_equal": "{Label} must be {ge} or more",
+    "less_than_equal": "{Label} must be {le} or less",
+    "date_from_datetime_parsing": "{Label} must be a real date, like 2024-03-31",
+    "date_parsing": "{Label} must be a real date, like 2024-03-31",
+    "date_type": "{Label} must be a real date, like 2024-03-31",
+    "enum": "Select {label}",
+    "literal_error": "Select {label}",
+    "list_type": "{Label} must be a list",
+}
+
+
+def field_label(name: str) -> str:
+    return name.replace("_ids", "s").replace("_id", "").replace("_", " ")
+
+
+def reasons(exc: ValidationError) -> dict[str, str]:
+    """Map each failing field to one plain-English reason."""
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        name = ".".join(str(p) for p in err["loc"]) or "body"
+        label = field_label(str(err["loc"][0])) if err["loc"] else "a value"
+        template = _MESSAGES.get(err["type"])
+        ctx = {k: v for k, v in (err.get("ctx") or {}).items()}
+        if err["type"] == "string_too_short" and ctx.get("min_length") == 1:
+            template = _MESSAGES["missing"]
+        if err["type"] == "string_pattern_mismatch" and "email" in label:
+            template = "Enter an email address in the correct format, like name@example.org"
+        if template:
+            message = template.format(label=label, Label=label.capitalize(), **ctx)
+        else:
+            message = f"{label.capitalize()}: {err['msg']}"
+        errors.setdefault(name, message)
+    return errors
+
+
+def parse(model: type[M], data: dict[str, Any]) -> M:
+    """Validate data into a model or raise Invalid naming each bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Invalid(reasons(exc)) from None
+
+
+def blank_to_none(data: dict[str, Any]) -> dict[str, Any]:
+    """Empty form fields mean 'not given'."""
+    return {k: (None if isinstance(v, str) and v.strip() == "" else v) for k, v in data.items()}

@@ -1,0 +1,20 @@
+// Small behaviours for the whole service. Loaded as a module; no inline scripts (strict CSP).
+import { initAll } from "/static/vendor/nhsuk-frontend/nhsuk-frontend.min.js";
+
+initAll();
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  // Components in swapped-in content need starting too; initAll searches inside the scope.
+  const scope = event.detail.elt && event.detail.elt.parentElement;
+  if (scope) {
+    initAll({ scope, onError: () => {} });
+  }
+});
+
+document.addEventListener("htmx:configRequest", (event) => {
+  // Every htmx request carries the CSRF token of this page.
+  const field = document.querySelector('input[name="csrf_token"]');
+  if (field) {
+    event.detail.headers["X-CSRF-Token"] = field.value;
+  }
+});

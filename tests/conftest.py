@@ -1,0 +1,110 @@
+"""Test set-up: a database built by the real migrations, emptied between tests.
+
+IMROC_TEST_DATABASE=postgres runs everything against a fresh PostgreSQL database made
+for this run (and dropped after); the default is a fresh SQLite file.
+"""
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_ADMIN_URL = os.environ.get("IMROC_TEST_PG_ADMIN",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+_tmp = Path(tempfile.mkdtemp(prefix="imroc-test-"))
+_backend = os.environ.get("IMROC_TEST_DATABASE", "sqlite")
+if _backend == "postgres":
+    _dbname = f"imroc_test_{os.getpid()}_{secrets.token_hex(3)}"
+    _url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{_dbname}"
+else:
+    _dbname = None
+    _url = f"sqlite:///{_tmp / 'test.db'}"
+
+os.environ.update({
+    "IMROC_DATABASE_URL": _url,
+    "IMROC_ENV": "test",
+    "IMROC_SECRET_KEY": "test-secret-" + "x" * 40,
+    "IMROC_LOG_LEVEL": "WARNING",
+})
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from imroc.db import get_engine, write_session  # noqa: E402
+from imroc.models.base import metadata  # noqa: E402
+
+BACKEND = _backend
+DATABASE_URL = _url
+
+
+def _admin_execute(sql: str) -> None:
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+
+
+def pytest_report_header(config) -> str:  # noqa: ANN001
+    return f"imroc test database: {BACKEND} ({DATABASE_URL})"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database() -> Iterator[str]:
+    """Create the database and migrate it to head with Alembic, once per run."""
+    from alembic import command
+
+    from imroc.migrations_state import alembic_config
+
+    if _dbname:
+        _admin_execute(f'CREATE DATABASE "{_dbname}"')
+    command.upgrade(alembic_config(), "head")
+    yield DATABASE_URL
+    get_engine().dispose()
+    if _dbname:
+        _admin_execute(f'DROP DATABASE IF EXISTS "{_dbname}" WITH (FORCE)')
+
+
+def _empty_all_tables() -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with get_engine().execution_options(imroc_write=True).begin() as conn:
+        if BACKEND == "postgres":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                              + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(autouse=True)
+def clean_db(database: str) -> Iterator[None]:
+    """Every test starts from empty tables plus the reference data."""
+    from imroc.services.reference import load_reference
+
+    _empty_all_tables()
+    with write_session() as session:
+        load_reference(session)
+    yield
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    with write_session() as s:
+        yield s
+
+
+@pytest.fixture
+def app():
+    from imroc.main import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="https://testserver") as c:
+        yield c
