@@ -31,21 +31,26 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn):  # noqa: ANN001
         # A writer takes the write lock up front, so a read-then-write cannot fail
         # half-way with "database is locked"; readers stay deferred and concurrent.
-        if conn.get_execution_options().get("imroc_write"):
+        options = conn.get_execution_options()
+        if options.get("imroc_autocommit"):
+            return  # each statement commits on its own (maintenance and test helpers)
+        if options.get("imroc_write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, autocommit: bool = False) -> Engine:
     """Create an engine for a database URL with the settings this service relies on."""
+    if autocommit and not url.startswith("sqlite"):
+        return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8,
             max_overflow=16,
         )
         _configure_sqlite(engine)
-        return engine
+        return engine.execution_options(imroc_autocommit=True) if autocommit else engine
     return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=16)
 
 

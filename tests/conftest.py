@@ -63,6 +63,8 @@ def database() -> Iterator[str]:
     command.upgrade(alembic_config(), "head")
     yield DATABASE_URL
     get_engine().dispose()
+    if _test_engine is not None:
+        _test_engine.dispose()
     if _dbname:
         _admin_execute(f'DROP DATABASE IF EXISTS "{_dbname}" WITH (FORCE)')
 
@@ -89,9 +91,19 @@ def clean_db(database: str) -> Iterator[None]:
     yield
 
 
+_test_engine = None
+
+
 @pytest.fixture
 def session() -> Iterator[Session]:
-    with write_session() as s:
+    """A session for arranging and checking data. Each statement commits on its own, so it
+    never holds a lock or an old snapshot while the app under test works."""
+    global _test_engine
+    if _test_engine is None:
+        from imroc.db import make_engine
+
+        _test_engine = make_engine(DATABASE_URL, autocommit=True)
+    with Session(_test_engine, expire_on_commit=False) as s:
         yield s
 
 

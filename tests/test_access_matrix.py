@@ -1,0 +1,158 @@
+"""Every route of the app, HTML and API, against every role: the authorisation matrix.
+
+A route added without a row here fails test_every_route_has_a_rule; a rule removed from
+services/access.py makes the matching cells fail.
+"""
+
+import pytest
+from sqlmodel import select
+
+from imroc.models import Membership
+from tests.factories import World, api_token, sign_in
+from tests.routing import all_routes
+
+ROLES = ["anonymous", "member", "lead", "facilitator", "other_facilitator", "programme", "admin"]
+OK, LOGIN, PUBLIC = "ok", "login", "public"
+
+
+def row(member, lead, facilitator, other_facilitator, programme, admin, anonymous=LOGIN):
+    return dict(anonymous=anonymous, member=member, lead=lead, facilitator=facilitator,
+                other_facilitator=other_facilitator, programme=programme, admin=admin)
+
+
+EVERYONE = row(OK, OK, OK, OK, OK, OK)
+PROGRAMME_ONLY = row(403, 403, 403, 403, OK, OK)
+ADMIN_ONLY = row(403, 403, 403, 403, 403, OK)
+SITE_VIEW = row(OK, OK, OK, 404, OK, OK)
+SITE_MANAGE = row(403, 403, 403, 404, OK, OK)
+SITE_MEMBERS = row(403, OK, 403, 404, OK, OK)
+SITE_AUDIT = row(403, OK, 403, 404, 403, OK)
+SET_VIEW = row(404, 404, OK, 404, OK, OK)
+SET_MANAGE = row(404, 404, 403, 404, OK, OK)
+SET_MEETING = row(404, 404, OK, 404, OK, OK)
+OPEN = {r: PUBLIC for r in ROLES}
+
+MATRIX = {
+    ("GET", "/"): EVERYONE,
+    ("GET", "/sign-in"): OPEN,
+    ("POST", "/sign-in"): OPEN,
+    ("POST", "/sign-out"): EVERYONE,
+    ("GET", "/framework"): EVERYONE,
+    ("GET", "/healthz"): OPEN,
+    ("GET", "/readyz"): OPEN,
+    ("GET", "/docs"): OPEN,
+    ("GET", "/openapi.json"): OPEN,
+    ("GET", "/sites"): EVERYONE,
+    ("GET", "/sites/new"): PROGRAMME_ONLY,
+    ("POST", "/sites"): PROGRAMME_ONLY,
+    ("GET", "/sites/{site_id}"): SITE_VIEW,
+    ("GET", "/sites/{site_id}/edit"): SITE_MANAGE,
+    ("POST", "/sites/{site_id}/edit"): SITE_MANAGE,
+    ("POST", "/sites/{site_id}/archive"): SITE_MANAGE,
+    ("GET", "/sites/{site_id}/members"): SITE_MEMBERS,
+    ("POST", "/sites/{site_id}/members"): SITE_MEMBERS,
+    ("POST", "/sites/{site_id}/members/{membership_id}/remove"): SITE_MEMBERS,
+    ("GET", "/sites/{site_id}/audit"): SITE_AUDIT,
+    ("GET", "/learning-sets"): EVERYONE,
+    ("GET", "/learning-sets/new"): PROGRAMME_ONLY,
+    ("POST", "/learning-sets"): PROGRAMME_ONLY,
+    ("GET", "/learning-sets/{learning_set_id}"): SET_VIEW,
+    ("GET", "/learning-sets/{learning_set_id}/edit"): SET_MANAGE,
+    ("POST", "/learning-sets/{learning_set_id}/edit"): SET_MANAGE,
+    ("POST", "/learning-sets/{learning_set_id}/meetings"): SET_MEETING,
+    ("GET", "/admin/users"): ADMIN_ONLY,
+    ("GET", "/admin/users/new"): ADMIN_ONLY,
+    ("POST", "/admin/users"): ADMIN_ONLY,
+    ("GET", "/admin/users/{user_id}/edit"): ADMIN_ONLY,
+    ("POST", "/admin/users/{user_id}/edit"): ADMIN_ONLY,
+    ("GET", "/admin/audit"): ADMIN_ONLY,
+    ("POST", "/api/v1/auth/token"): OPEN,
+    ("GET", "/api/v1/me"): EVERYONE,
+    ("GET", "/api/v1/framework"): EVERYONE,
+    ("GET", "/api/v1/sites"): EVERYONE,
+    ("POST", "/api/v1/sites"): PROGRAMME_ONLY,
+    ("GET", "/api/v1/sites/{site_id}"): SITE_VIEW,
+    ("PATCH", "/api/v1/sites/{site_id}"): SITE_MANAGE,
+    ("GET", "/api/v1/learning-sets"): EVERYONE,
+    ("POST", "/api/v1/learning-sets"): PROGRAMME_ONLY,
+    ("GET", "/api/v1/learning-sets/{learning_set_id}"): SET_VIEW,
+    ("PATCH", "/api/v1/learning-sets/{learning_set_id}"): SET_MANAGE,
+    ("POST", "/api/v1/learning-sets/{learning_set_id}/meetings"): SET_MEETING,
+}
+
+# Valid input for each state change, so the access decision (not validation) is what answers.
+BODIES = {
+    ("POST", "/sites"): {"name": "A new site", "kind": "pilot"},
+    ("POST", "/sites/{site_id}/edit"): {"name": "Site A", "kind": "pilot", "region": "North"},
+    ("POST", "/sites/{site_id}/archive"): {"archive": "true"},
+    ("POST", "/sites/{site_id}/members"): {"email": "{outsider_email}", "role": "site_member",
+                                           "perspective": "carer"},
+    ("POST", "/learning-sets"): {"name": "A new set", "region": "South"},
+    ("POST", "/learning-sets/{learning_set_id}/edit"): {"name": "Set A", "region": "East"},
+    ("POST", "/learning-sets/{learning_set_id}/meetings"): {"held_on": "2024-05-01",
+                                                            "title": "Meeting"},
+    ("POST", "/admin/users"): {"email": "new.person@example.org", "name": "New Person",
+                               "password": "a-long-enough-password"},
+    ("POST", "/admin/users/{user_id}/edit"): {"name": "Renamed", "is_active": "true"},
+    ("POST", "/api/v1/sites"): {"name": "A new site", "kind": "pilot"},
+    ("PATCH", "/api/v1/sites/{site_id}"): {"region": "Somewhere"},
+    ("POST", "/api/v1/learning-sets"): {"name": "A new set"},
+    ("PATCH", "/api/v1/learning-sets/{learning_set_id}"): {"region": "East"},
+    ("POST", "/api/v1/learning-sets/{learning_set_id}/meetings"): {"held_on": "2024-05-01",
+                                                                   "title": "Meeting"},
+}
+
+
+def test_every_route_has_a_rule(app):
+    routes = set(all_routes(app))
+    missing = routes - set(MATRIX)
+    stale = set(MATRIX) - routes
+    assert not missing, f"routes without an access rule in the matrix: {sorted(missing)}"
+    assert not stale, f"matrix rows for routes that no longer exist: {sorted(stale)}"
+
+
+CASES = [(m, p, r) for (m, p), rules in MATRIX.items() for r in ROLES if rules[r] != PUBLIC]
+
+
+@pytest.mark.parametrize(("method", "path", "role"), CASES,
+                         ids=[f"{m} {p} as {r}" for m, p, r in CASES])
+def test_route_against_role(client, session, method, path, role):
+    world = World(session)
+    membership = session.exec(select(Membership).where(
+        Membership.user_id == world.member.id)).one()
+    ids = {"site_id": world.site_a.id, "learning_set_id": world.set_a.id,
+           "user_id": world.member.id, "membership_id": membership.id}
+    url = path.format(**ids)
+    user = world.by_role(role)
+    is_api = path.startswith("/api/")
+    headers: dict[str, str] = {}
+    body = {k: (v.format(outsider_email=world.outsider.email) if isinstance(v, str) else v)
+            for k, v in BODIES.get((method, path), {}).items()}
+    if user is not None:
+        if is_api:
+            headers = api_token(client, user)
+        else:
+            csrf = sign_in(client, user)
+            body = {**body, "csrf_token": csrf}
+    if is_api:
+        response = client.request(method, url, headers=headers,
+                                  json=body if method != "GET" else None)
+    else:
+        if user is None and method != "GET":
+            csrf_page = client.get("/sign-in")
+            from tests.factories import csrf_from
+            body = {**body, "csrf_token": csrf_from(csrf_page.text)}
+        response = client.request(method, url, data=body if method != "GET" else None,
+                                  follow_redirects=False)
+    expected = MATRIX[(method, path)][role]
+    status = response.status_code
+    if expected == OK:
+        assert status < 500 and status not in (401, 403, 404), (status, response.text[:500])
+        assert status != 422, f"the test's input should be valid: {response.text[:800]}"
+    elif expected == LOGIN:
+        if is_api:
+            assert status == 401
+        else:
+            assert status == 303 and response.headers["location"].startswith("/sign-in")
+    else:
+        assert status == expected, (status, response.text[:500])
