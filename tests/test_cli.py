@@ -1,0 +1,43 @@
+"""The `imroc` command: seeding and the demo programme."""
+
+from sqlmodel import func, select
+from typer.testing import CliRunner
+
+from imroc.cli import app
+from imroc.models import LearningSet, LearningSetFacilitator, Membership, Site, User
+
+runner = CliRunner()
+
+
+def _count(session, model, *where):
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def test_seed_framework_is_idempotent():
+    first = runner.invoke(app, ["seed", "framework"])
+    assert first.exit_code == 0, first.output
+    assert "already loaded" in first.output and "0 kinds of site added" in first.output
+
+
+def test_seed_demo_creates_the_programme_once(session):
+    result = runner.invoke(app, ["seed", "demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin@imroc.example" in result.output and "imroc-demo-2026" in result.output
+    assert _count(session, Site, Site.kind == "pilot") == 6
+    assert _count(session, Site, Site.kind == "demonstration") == 4
+    assert _count(session, Site, Site.kind == "learning_set") == 16
+    assert _count(session, LearningSet) == 6
+    assert _count(session, LearningSetFacilitator) == 6
+    for perspective in ("staff", "lived_experience", "carer", "partner"):
+        assert _count(session, Membership, Membership.perspective == perspective) >= 26
+    assert _count(session, Membership, Membership.role == "site_lead") == 26
+    users = _count(session, User)
+    again = runner.invoke(app, ["seed", "demo"])
+    assert again.exit_code == 0 and "already present" in again.output
+    assert _count(session, User) == users
+
+
+def test_demo_sites_spread_over_every_learning_set(session):
+    runner.invoke(app, ["seed", "demo"])
+    sets_with_sites = session.exec(select(func.count(func.distinct(Site.learning_set_id)))).one()
+    assert sets_with_sites == 6
