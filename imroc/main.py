@@ -11,7 +11,7 @@ from starlette.types import Scope
 from imroc import __version__, handlers
 from imroc.api import router as api_router
 from imroc.config import get_settings
-from imroc.middleware import RequestLog, SecurityHeaders
+from imroc.middleware import BodyLimit, RequestLog, SecurityHeaders
 from imroc.routes import router as html_router
 from imroc.templating import STATIC_DIR
 
@@ -43,6 +43,7 @@ def create_app() -> FastAPI:
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(api_router)
     app.include_router(html_router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=800)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)
