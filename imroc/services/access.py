@@ -144,3 +144,37 @@ def ensure_add_meeting(p: Principal, ls: LearningSet) -> None:
 def ensure_admin(p: Principal) -> None:
     if not p.is_admin:
         raise Forbidden("Only an administrator can do this")
+
+
+# --- cycles --------------------------------------------------------------------------------
+
+def ensure_group_member(p: Principal, site: Site) -> None:
+    """Members and leads of the site's steering group rate, write the plan and update actions."""
+    ensure_view_site(p, site)
+    if p.role_at(site.id) not in (SiteRole.site_member, SiteRole.site_lead):
+        raise Forbidden("Only members of this site's steering group can do this")
+
+
+def ensure_lead(p: Principal, site: Site) -> None:
+    """Leads open cycles, agree the consensus, sign off, set priorities and move stages on."""
+    ensure_view_site(p, site)
+    if p.role_at(site.id) != SiteRole.site_lead:
+        raise Forbidden("Only the steering group lead can do this")
+
+
+def is_site_facilitator(p: Principal, site: Site) -> bool:
+    return site.learning_set_id is not None and site.learning_set_id in p.facilitated_set_ids
+
+
+def ensure_facilitator(p: Principal, site: Site) -> None:
+    """A facilitator of the site's learning set gives their own rating."""
+    ensure_view_site(p, site)
+    if not is_site_facilitator(p, site):
+        raise Forbidden("Only a facilitator of this site's learning set can do this")
+
+
+def ensure_feedback(p: Principal, site: Site) -> None:
+    """Facilitators of the site's learning set and the programme team give feedback."""
+    ensure_view_site(p, site)
+    if not (is_site_facilitator(p, site) or p.is_programme):
+        raise Forbidden("Only facilitators and the programme team can give feedback")

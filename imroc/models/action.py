@@ -1,0 +1,128 @@
+"""Priorities chosen for a cycle and the actions of its plan."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+from pydantic import Field as PField
+from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from imroc.models.base import UTCDateTime, utcnow
+
+
+class ActionStatus(StrEnum):
+    not_started = "not_started"
+    in_progress = "in_progress"
+    done = "done"
+    blocked = "blocked"
+    dropped = "dropped"
+
+
+class Outcome(StrEnum):
+    adopt = "adopt"
+    adapt = "adapt"
+    abandon = "abandon"
+
+
+UNFINISHED = {ActionStatus.not_started, ActionStatus.in_progress, ActionStatus.blocked}
+STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "done": "Done",
+                 "blocked": "Blocked", "dropped": "Dropped"}
+OUTCOME_LABELS = {"adopt": "Adopt", "adapt": "Adapt", "abandon": "Abandon"}
+
+
+class Priority(SQLModel, table=True):
+    """A challenge chosen for action this cycle, ranked, with its current and target level."""
+
+    __tablename__ = "priority"
+    __table_args__ = (UniqueConstraint("cycle_id", "challenge"),
+                      UniqueConstraint("cycle_id", "rank"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(sa_column=Column(Integer, ForeignKey("cycle.id"), nullable=False,
+                                           index=True))
+    challenge: int
+    rank: int
+    current_level: int
+    target_level: int
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class Action(SQLModel, table=True):
+    """One item of a cycle's action plan. Versioned: stale edits are refused, not lost."""
+
+    __tablename__ = "action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(sa_column=Column(Integer, ForeignKey("cycle.id"), nullable=False,
+                                           index=True))
+    challenge: int
+    title: str = Field(sa_column=Column(String(200), nullable=False))
+    owner: str = Field(default="", sa_column=Column(String(200), nullable=False))
+    due_on: date | None = None
+    status: str = Field(default=ActionStatus.not_started.value,
+                        sa_column=Column(String(20), nullable=False))
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False))
+    outcome: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
+    carried_from_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("action.id"), nullable=True))
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- input and output shapes ------------------------------------------------------------
+
+class PriorityIn(BaseModel):
+    challenge: int = PField(ge=1, le=10)
+    rank: int = PField(ge=1, le=10)
+    target_level: int = PField(ge=0, le=20)
+    reason: str = PField(default="", max_length=2000)
+
+
+class PrioritiesIn(BaseModel):
+    priorities: list[PriorityIn] = PField(max_length=10)
+
+
+class PriorityOut(BaseModel):
+    challenge: int
+    rank: int
+    current_level: int
+    target_level: int
+    reason: str
+
+
+class ActionCreate(BaseModel):
+    challenge: int = PField(ge=1, le=10)
+    title: str = PField(min_length=1, max_length=200)
+    owner: str = PField(default="", max_length=200)
+    due_on: date | None = None
+    status: ActionStatus = ActionStatus.not_started
+    notes: str = PField(default="", max_length=5000)
+
+
+class ActionUpdate(BaseModel):
+    challenge: int | None = PField(default=None, ge=1, le=10)
+    title: str | None = PField(default=None, min_length=1, max_length=200)
+    owner: str | None = PField(default=None, max_length=200)
+    due_on: date | None = None
+    status: ActionStatus | None = None
+    notes: str | None = PField(default=None, max_length=5000)
+    outcome: Outcome | None = None
+    version: int = PField(description="The version you read; a stale one gets 409 with the "
+                                      "current record")
+
+
+class ActionPublic(BaseModel):
+    id: int
+    cycle_id: int
+    challenge: int
+    title: str
+    owner: str
+    due_on: date | None
+    status: ActionStatus
+    notes: str
+    outcome: Outcome | None
+    carried_from_id: int | None
+    version: int
+    overdue: bool

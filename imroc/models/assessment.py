@@ -1,0 +1,112 @@
+"""Scores: each person's rating, the agreed consensus, and the facilitator's own view."""
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from pydantic import Field as PField
+from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from imroc.models.base import UTCDateTime, utcnow
+
+COMMENT = 2000
+
+
+class Rating(SQLModel, table=True):
+    """One person's level for one challenge in one cycle (their perspective recorded with it)."""
+
+    __tablename__ = "rating"
+    __table_args__ = (UniqueConstraint("cycle_id", "rater_id", "challenge"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(sa_column=Column(Integer, ForeignKey("cycle.id"), nullable=False,
+                                           index=True))
+    rater_id: int = Field(sa_column=Column(Integer, ForeignKey("user_account.id"), nullable=False))
+    perspective: str = Field(sa_column=Column(String(20), nullable=False))
+    challenge: int
+    level: int
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ConsensusScore(SQLModel, table=True):
+    """The level the steering group agreed for a challenge, with its rationale."""
+
+    __tablename__ = "consensus_score"
+    __table_args__ = (UniqueConstraint("cycle_id", "challenge"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(sa_column=Column(Integer, ForeignKey("cycle.id"), nullable=False,
+                                           index=True))
+    challenge: int
+    level: int
+    rationale: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # Offered from the previous cycle: stays True until someone confirms or changes it.
+    to_reconfirm: bool = False
+    updated_by: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("user_account.id"), nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class FacilitatorRating(SQLModel, table=True):
+    """A facilitator's own view of a challenge, shown beside the site's consensus."""
+
+    __tablename__ = "facilitator_rating"
+    __table_args__ = (UniqueConstraint("cycle_id", "rater_id", "challenge"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(sa_column=Column(Integer, ForeignKey("cycle.id"), nullable=False,
+                                           index=True))
+    rater_id: int = Field(sa_column=Column(Integer, ForeignKey("user_account.id"), nullable=False))
+    challenge: int
+    level: int
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- input and output shapes ------------------------------------------------------------
+
+class RatingIn(BaseModel):
+    challenge: int = PField(ge=1, le=10)
+    level: int = PField(ge=0, le=20)
+    comment: str = PField(default="", max_length=COMMENT)
+
+
+class RatingsIn(BaseModel):
+    ratings: list[RatingIn] = PField(max_length=10)
+
+
+class RatingOut(BaseModel):
+    challenge: int
+    level: int
+    comment: str
+    rater_id: int
+    perspective: str
+    updated_at: datetime
+
+
+class ScoreIn(BaseModel):
+    challenge: int = PField(ge=1, le=10)
+    level: int = PField(ge=0, le=20)
+    rationale: str = PField(default="", max_length=COMMENT)
+
+
+class ScoresIn(BaseModel):
+    scores: list[ScoreIn] = PField(max_length=10)
+
+
+class ScoreOut(BaseModel):
+    challenge: int
+    level: int
+    rationale: str
+    to_reconfirm: bool
+
+
+class ConsensusOut(BaseModel):
+    cycle_id: int
+    signed_off: bool
+    scores: list[ScoreOut]
+
+
+class ReopenIn(BaseModel):
+    reason: str = PField(min_length=1, max_length=COMMENT)

@@ -1,0 +1,129 @@
+"""The action plan: actions under the cycle's priorities, edited safely by several people."""
+
+from datetime import date
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from imroc.errors import Conflict, Invalid, NotFound
+from imroc.models import Action, Cycle, Priority, Site
+from imroc.models.action import UNFINISHED, ActionCreate, ActionPublic, ActionStatus, ActionUpdate
+from imroc.models.base import utcnow
+from imroc.models.cycle import Stage
+from imroc.services import audit
+from imroc.services.access import Principal, ensure_group_member
+from imroc.services.cycles import get_cycle
+
+FIELDS = ("challenge", "title", "owner", "due_on", "status", "notes", "outcome")
+OUTCOME_STAGES = {Stage.study, Stage.act}
+
+
+def is_overdue(action: Action, today: date | None = None) -> bool:
+    return (action.due_on is not None and action.due_on < (today or date.today())
+            and action.status in {s.value for s in UNFINISHED})
+
+
+def public(action: Action) -> ActionPublic:
+    return ActionPublic(**action.model_dump(include={"id", "cycle_id", "challenge", "title",
+                                                     "owner", "due_on", "status", "notes",
+                                                     "outcome", "carried_from_id", "version"}),
+                        overdue=is_overdue(action))
+
+
+def list_actions(session: Session, *, cycle: Cycle) -> list[Action]:
+    return list(session.exec(select(Action).where(Action.cycle_id == cycle.id)
+                             .order_by(col(Action.challenge), col(Action.id))).all())
+
+
+def get_action(session: Session, *, action_id: int,
+               principal: Principal) -> tuple[Action, Cycle, Site]:
+    """An action with its cycle and site; 404 when unknown or not visible."""
+    action = session.get(Action, action_id)
+    if action is None:
+        raise NotFound("Action not found")
+    try:
+        cycle, site = get_cycle(session, cycle_id=action.cycle_id, principal=principal)
+    except NotFound:
+        raise NotFound("Action not found") from None
+    return action, cycle, site
+
+
+def _ensure_editable(cycle: Cycle) -> None:
+    if cycle.stage == Stage.closed:
+        raise Conflict("This cycle is closed; its actions can no longer change")
+
+
+def create_action(session: Session, *, cycle: Cycle, site: Site, data: ActionCreate,
+                  principal: Principal) -> Action:
+    """Add an action under one of the cycle's priorities."""
+    ensure_group_member(principal, site)
+    _ensure_editable(cycle)
+    if cycle.stage == Stage.assess:
+        raise Conflict("Actions are added once priorities are set, at the plan stage or later")
+    priorities = set(session.exec(select(Priority.challenge).where(
+        Priority.cycle_id == cycle.id)).all())
+    if data.challenge not in priorities:
+        raise Invalid({"challenge": "Choose one of this cycle's priorities"})
+    action = Action(cycle_id=cycle.id, challenge=data.challenge, title=data.title.strip(),
+                    owner=data.owner.strip(), due_on=data.due_on, status=data.status.value,
+                    notes=data.notes.strip())
+    session.add(action)
+    session.flush()
+    audit.record(session, actor=principal.user, action="create", entity="action",
+                 entity_id=action.id, site_id=site.id, after=audit.snapshot(action, FIELDS))
+    session.commit()
+    return action
+
+
+def update_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
+                  data: ActionUpdate, principal: Principal) -> Action:
+    """Change an action if nobody else has since the version the person read (else 409)."""
+    ensure_group_member(principal, site)
+    _ensure_editable(cycle)
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    if changes.get("outcome") is not None and cycle.stage not in OUTCOME_STAGES:
+        raise Conflict("Outcomes (adopt, adapt or abandon) are recorded at the study or act stage")
+    for required in ("title", "challenge", "status"):
+        if required in changes and changes[required] is None:
+            raise Invalid({required: f"Enter the {required}"})
+    before = audit.snapshot(action, FIELDS)
+    values = {k: (v.strip() if isinstance(v, str) else getattr(v, "value", v))
+              for k, v in changes.items()}
+    # Compare-and-set on the version in the UPDATE itself: two saves can never both win.
+    result = session.execute(update(Action).where(
+        Action.id == action.id, Action.version == data.version).values(
+        **values, version=Action.version + 1, updated_at=utcnow()))
+    if result.rowcount != 1:
+        session.rollback()
+        session.refresh(action)
+        raise Conflict("Someone else changed this action after you opened it. Your text is "
+                       "shown beside the current version.", current=public(action))
+    session.refresh(action)
+    audit.record(session, actor=principal.user, action="update", entity="action",
+                 entity_id=action.id, site_id=site.id, before=before,
+                 after=audit.snapshot(action, FIELDS))
+    session.commit()
+    return action
+
+
+def delete_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
+                  principal: Principal) -> None:
+    """Remove an action added by mistake (the audit trail keeps what it was)."""
+    ensure_group_member(principal, site)
+    _ensure_editable(cycle)
+    carried = session.exec(select(Action.id).where(Action.carried_from_id == action.id)).first()
+    if carried is not None:
+        raise Conflict("This action was carried into a later cycle, so it stays in the history. "
+                       "Mark it dropped instead.")
+    before = audit.snapshot(action, FIELDS)
+    session.delete(action)
+    audit.record(session, actor=principal.user, action="delete", entity="action",
+                 entity_id=action.id, site_id=site.id, before=before)
+    session.commit()
+
+
+def status_counts(actions: list[Action]) -> dict[str, int]:
+    counts = {s.value: 0 for s in ActionStatus}
+    for a in actions:
+        counts[a.status] = counts.get(a.status, 0) + 1
+    return counts

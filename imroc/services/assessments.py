@@ -1,0 +1,212 @@
+"""Scores: members' own ratings, the agreed consensus with sign-off, the facilitator's view."""
+
+from sqlmodel import Session, col, select
+
+from imroc.errors import Conflict, Invalid
+from imroc.models import (
+    ConsensusScore,
+    Cycle,
+    FacilitatorRating,
+    Feedback,
+    Rating,
+    ScaleLevel,
+    Site,
+)
+from imroc.models.assessment import RatingsIn, ReopenIn, ScoresIn
+from imroc.models.base import utcnow
+from imroc.models.cycle import FeedbackCreate, Stage
+from imroc.services import audit
+from imroc.services.access import (
+    Principal,
+    ensure_facilitator,
+    ensure_feedback,
+    ensure_group_member,
+    ensure_lead,
+)
+
+
+def scale_levels(session: Session, cycle: Cycle) -> list[int]:
+    """The levels of the scale of the framework version this cycle uses."""
+    return list(session.exec(select(ScaleLevel.level).where(
+        ScaleLevel.framework_id == cycle.framework_id).order_by(col(ScaleLevel.level))).all())
+
+
+def _check_items(session: Session, cycle: Cycle, items: list, name: str) -> None:
+    levels = set(scale_levels(session, cycle))
+    errors: dict[str, str] = {}
+    seen: set[int] = set()
+    for i, item in enumerate(items):
+        if item.challenge in seen:
+            errors[f"{name}.{i}.challenge"] = f"Challenge {item.challenge} is given twice"
+        seen.add(item.challenge)
+        if item.level not in levels:
+            errors[f"{name}.{i}.level"] = (f"Level for challenge {item.challenge} must be one of "
+                                           f"{', '.join(str(v) for v in sorted(levels))}")
+    if errors:
+        raise Invalid(errors)
+
+
+def _ensure_open_assessment(cycle: Cycle) -> None:
+    if cycle.stage != Stage.assess:
+        raise Conflict("The self-assessment of this cycle is finished: it can no longer change")
+    if cycle.signed_off_at is not None:
+        raise Conflict("The consensus has been signed off, so the assessment is locked. "
+                       "The lead can reopen it, giving a reason.")
+
+
+# --- individual ratings ------------------------------------------------------------------
+
+def list_ratings(session: Session, *, cycle: Cycle) -> list[Rating]:
+    return list(session.exec(select(Rating).where(Rating.cycle_id == cycle.id)
+                             .order_by(col(Rating.challenge), col(Rating.rater_id))).all())
+
+
+def my_ratings(session: Session, *, cycle: Cycle, principal: Principal) -> dict[int, Rating]:
+    rows = session.exec(select(Rating).where(Rating.cycle_id == cycle.id,
+                                             Rating.rater_id == principal.user.id)).all()
+    return {r.challenge: r for r in rows}
+
+
+def set_ratings(session: Session, *, cycle: Cycle, site: Site, data: RatingsIn,
+                principal: Principal) -> list[Rating]:
+    """Save the caller's own ratings (a draft they can change until sign-off)."""
+    ensure_group_member(principal, site)
+    _ensure_open_assessment(cycle)
+    _check_items(session, cycle, data.ratings, "ratings")
+    perspective = principal.memberships[site.id].perspective
+    existing = my_ratings(session, cycle=cycle, principal=principal)
+    before = {r.challenge: r.level for r in existing.values()}
+    for item in data.ratings:
+        row = existing.get(item.challenge) or Rating(
+            cycle_id=cycle.id, rater_id=principal.user.id, challenge=item.challenge, level=0,
+            perspective=perspective)
+        row.level, row.comment = item.level, item.comment.strip()
+        row.perspective, row.updated_at = perspective, utcnow()
+        session.add(row)
+        existing[item.challenge] = row
+    audit.record(session, actor=principal.user, action="rate", entity="cycle",
+                 entity_id=cycle.id, site_id=site.id, before={"levels": before},
+                 after={"levels": {r.challenge: r.level for r in existing.values()}})
+    session.commit()
+    return sorted(existing.values(), key=lambda r: r.challenge)
+
+
+# --- consensus -----------------------------------------------------------------------------
+
+def list_consensus(session: Session, *, cycle: Cycle) -> list[ConsensusScore]:
+    return list(session.exec(select(ConsensusScore).where(ConsensusScore.cycle_id == cycle.id)
+                             .order_by(col(ConsensusScore.challenge))).all())
+
+
+def set_consensus(session: Session, *, cycle: Cycle, site: Site, data: ScoresIn,
+                  principal: Principal) -> list[ConsensusScore]:
+    """The lead records the levels and rationale the group agreed."""
+    ensure_lead(principal, site)
+    _ensure_open_assessment(cycle)
+    _check_items(session, cycle, data.scores, "scores")
+    current = {s.challenge: s for s in list_consensus(session, cycle=cycle)}
+    before = {c: {"level": s.level, "rationale": s.rationale} for c, s in current.items()}
+    for item in data.scores:
+        row = current.get(item.challenge) or ConsensusScore(cycle_id=cycle.id,
+                                                            challenge=item.challenge, level=0)
+        row.level, row.rationale = item.level, item.rationale.strip()
+        row.to_reconfirm, row.updated_by, row.updated_at = False, principal.user.id, utcnow()
+        session.add(row)
+        current[item.challenge] = row
+    audit.record(session, actor=principal.user, action="agree", entity="cycle",
+                 entity_id=cycle.id, site_id=site.id, before={"scores": before},
+                 after={"scores": {c: {"level": s.level, "rationale": s.rationale}
+                                   for c, s in current.items()}})
+    session.commit()
+    return sorted(current.values(), key=lambda s: s.challenge)
+
+
+def sign_off(session: Session, *, cycle: Cycle, site: Site, principal: Principal) -> Cycle:
+    """Lock the assessment once every challenge has an agreed, confirmed level."""
+    ensure_lead(principal, site)
+    _ensure_open_assessment(cycle)
+    scores = {s.challenge: s for s in list_consensus(session, cycle=cycle)}
+    missing = [c for c in range(1, 11) if c not in scores]
+    unconfirmed = [c for c, s in scores.items() if s.to_reconfirm]
+    if missing or unconfirmed:
+        parts = []
+        if missing:
+            parts.append("agree a level for challenge " + ", ".join(map(str, missing)))
+        if unconfirmed:
+            parts.append("re-confirm last cycle's level for challenge "
+                         + ", ".join(map(str, sorted(unconfirmed))))
+        raise Conflict("The consensus cannot be signed off yet: " + "; and ".join(parts) + ".")
+    cycle.signed_off_at, cycle.signed_off_by = utcnow(), principal.user.id
+    cycle.version += 1
+    session.add(cycle)
+    audit.record(session, actor=principal.user, action="sign_off", entity="cycle",
+                 entity_id=cycle.id, site_id=site.id,
+                 after={"levels": {c: s.level for c, s in sorted(scores.items())}})
+    session.commit()
+    return cycle
+
+
+def reopen(session: Session, *, cycle: Cycle, site: Site, data: ReopenIn,
+           principal: Principal) -> Cycle:
+    """Unlock a signed-off assessment; the reason is kept in the audit trail."""
+    ensure_lead(principal, site)
+    if cycle.signed_off_at is None:
+        raise Conflict("The consensus is not signed off, so there is nothing to reopen")
+    if cycle.stage != Stage.assess:
+        raise Conflict("The cycle has moved on from the assessment; it can no longer be reopened")
+    reason = data.reason.strip()
+    if not reason:
+        raise Invalid({"reason": "Enter the reason for reopening"})
+    cycle.signed_off_at = cycle.signed_off_by = None
+    cycle.version += 1
+    session.add(cycle)
+    audit.record(session, actor=principal.user, action="reopen", entity="cycle",
+                 entity_id=cycle.id, site_id=site.id, after={"reason": reason})
+    session.commit()
+    return cycle
+
+
+# --- the facilitator's view and feedback ------------------------------------------------------
+
+def list_facilitator_ratings(session: Session, *, cycle: Cycle) -> list[FacilitatorRating]:
+    return list(session.exec(select(FacilitatorRating).where(
+        FacilitatorRating.cycle_id == cycle.id).order_by(col(FacilitatorRating.challenge))).all())
+
+
+def set_facilitator_ratings(session: Session, *, cycle: Cycle, site: Site, data: RatingsIn,
+                            principal: Principal) -> list[FacilitatorRating]:
+    """A facilitator of the site's learning set records their own view."""
+    ensure_facilitator(principal, site)
+    if cycle.stage == Stage.closed:
+        raise Conflict("This cycle is closed")
+    _check_items(session, cycle, data.ratings, "ratings")
+    rows = {r.challenge: r for r in list_facilitator_ratings(session, cycle=cycle)
+            if r.rater_id == principal.user.id}
+    for item in data.ratings:
+        row = rows.get(item.challenge) or FacilitatorRating(
+            cycle_id=cycle.id, rater_id=principal.user.id, challenge=item.challenge, level=0)
+        row.level, row.comment, row.updated_at = item.level, item.comment.strip(), utcnow()
+        session.add(row)
+        rows[item.challenge] = row
+    audit.record(session, actor=principal.user, action="facilitator_rate", entity="cycle",
+                 entity_id=cycle.id, site_id=site.id,
+                 after={"levels": {c: r.level for c, r in sorted(rows.items())}})
+    session.commit()
+    return sorted(rows.values(), key=lambda r: r.challenge)
+
+
+def list_feedback(session: Session, *, cycle: Cycle) -> list[Feedback]:
+    return list(session.exec(select(Feedback).where(Feedback.cycle_id == cycle.id)
+                             .order_by(col(Feedback.id))).all())
+
+
+def add_feedback(session: Session, *, cycle: Cycle, site: Site, data: FeedbackCreate,
+                 principal: Principal) -> Feedback:
+    ensure_feedback(principal, site)
+    row = Feedback(cycle_id=cycle.id, author_id=principal.user.id, body=data.body.strip())
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=principal.user, action="feedback", entity="cycle",
+                 entity_id=cycle.id, site_id=site.id, after={"feedback_id": row.id})
+    session.commit()
+    return row

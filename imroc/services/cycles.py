@@ -1,0 +1,206 @@
+"""PDSA cycles: opening, the PDSA record, moving through the stages, closing."""
+
+from datetime import date, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from imroc.errors import Conflict, Invalid, NotFound
+from imroc.models import Action, ConsensusScore, Cycle, Meeting, Priority, Site
+from imroc.models.action import UNFINISHED
+from imroc.models.base import utcnow
+from imroc.models.cycle import (
+    PDSA_FIELDS,
+    STAGE_LABELS,
+    STAGE_ORDER,
+    CycleCreate,
+    CyclePublic,
+    CycleUpdate,
+    Stage,
+)
+from imroc.services import audit, frameworks
+from imroc.services.access import Principal, ensure_group_member, ensure_lead, ensure_view_site
+
+REVIEW_AFTER = timedelta(days=91)
+
+
+def public(cycle: Cycle) -> CyclePublic:
+    return CyclePublic(**cycle.model_dump(), signed_off=cycle.signed_off_at is not None)
+
+
+def get_cycle(session: Session, *, cycle_id: int, principal: Principal) -> tuple[Cycle, Site]:
+    """A cycle and its site, 404 when unknown or the site is not visible to this person."""
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise NotFound("Cycle not found")
+    site = session.get(Site, cycle.site_id)
+    try:
+        ensure_view_site(principal, site)
+    except NotFound:
+        raise NotFound("Cycle not found") from None
+    return cycle, site
+
+
+def list_cycles(session: Session, *, site: Site) -> list[Cycle]:
+    return list(session.exec(select(Cycle).where(Cycle.site_id == site.id)
+                             .order_by(col(Cycle.number))).all())
+
+
+def open_cycle_of(session: Session, *, site: Site) -> Cycle | None:
+    return session.exec(select(Cycle).where(Cycle.site_id == site.id,
+                                            Cycle.stage != Stage.closed.value)).first()
+
+
+def previous_cycle(session: Session, cycle: Cycle) -> Cycle | None:
+    return session.exec(select(Cycle).where(Cycle.site_id == cycle.site_id,
+                                            Cycle.number == cycle.number - 1)).first()
+
+
+def _start(session: Session, *, site: Site, started_on: date, review_due_on: date | None,
+           meeting_id: int | None) -> Cycle:
+    """Add cycle N+1 with the last agreed consensus offered as its starting point."""
+    last = session.exec(select(func.max(Cycle.number)).where(Cycle.site_id == site.id)).one() or 0
+    cycle = Cycle(site_id=site.id, number=last + 1, framework_id=frameworks.current(session).id,
+                  started_on=started_on, review_due_on=review_due_on or started_on + REVIEW_AFTER,
+                  meeting_id=meeting_id)
+    session.add(cycle)
+    session.flush()
+    if last:
+        prev = session.exec(select(Cycle).where(Cycle.site_id == site.id,
+                                                Cycle.number == last)).one()
+        for score in session.exec(select(ConsensusScore).where(
+                ConsensusScore.cycle_id == prev.id)).all():
+            session.add(ConsensusScore(cycle_id=cycle.id, challenge=score.challenge,
+                                       level=score.level, rationale=score.rationale,
+                                       to_reconfirm=True))
+    return cycle
+
+
+def open_cycle(session: Session, *, site: Site, data: CycleCreate, principal: Principal) -> Cycle:
+    """The lead opens the site's next cycle; a site has at most one open cycle."""
+    ensure_lead(principal, site)
+    if open_cycle_of(session, site=site) is not None:
+        raise Conflict("This site already has an open cycle. Close it before opening another.")
+    if data.meeting_id is not None:
+        meeting = session.get(Meeting, data.meeting_id)
+        if meeting is None or meeting.learning_set_id != site.learning_set_id:
+            raise Invalid({"meeting_id": "Select a meeting of this site's learning set"})
+    started = data.started_on or date.today()
+    if data.review_due_on is not None and data.review_due_on < started:
+        raise Invalid({"review_due_on": "The review date must be on or after the start date"})
+    cycle = _start(session, site=site, started_on=started, review_due_on=data.review_due_on,
+                   meeting_id=data.meeting_id)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("Another cycle was opened for this site at the same moment") from None
+    audit.record(session, actor=principal.user, action="open", entity="cycle", entity_id=cycle.id,
+                 site_id=site.id, after={"number": cycle.number, "stage": cycle.stage})
+    session.commit()
+    return cycle
+
+
+def update_record(session: Session, *, cycle: Cycle, site: Site, data: CycleUpdate,
+                  principal: Principal) -> Cycle:
+    """Write the PDSA record (aim, prediction, measures, notes of each stage)."""
+    ensure_group_member(principal, site)
+    if cycle.stage == Stage.closed:
+        raise Conflict("This cycle is closed; its record can no longer change")
+    if data.version is not None and data.version != cycle.version:
+        raise Conflict("Someone else changed this cycle's record while you were editing it",
+                       current=public(cycle))
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    before = audit.snapshot(cycle, PDSA_FIELDS + ("review_due_on",))
+    for key, value in changes.items():
+        if key in PDSA_FIELDS:
+            value = (value or "").strip()
+        setattr(cycle, key, value)
+    after = audit.snapshot(cycle, PDSA_FIELDS + ("review_due_on",))
+    if after == before:
+        return cycle
+    cycle.version += 1
+    cycle.updated_at = utcnow()
+    session.add(cycle)
+    audit.record(session, actor=principal.user, action="update", entity="cycle",
+                 entity_id=cycle.id, site_id=site.id,
+                 before={k: v for k, v in before.items() if before[k] != after[k]},
+                 after={k: v for k, v in after.items() if before[k] != after[k]})
+    session.commit()
+    return cycle
+
+
+def blockers(session: Session, cycle: Cycle) -> list[str]:
+    """What must be done before the cycle can move to its next stage, in plain English."""
+    stage = Stage(cycle.stage)
+    reasons: list[str] = []
+    if stage == Stage.assess and cycle.signed_off_at is None:
+        reasons.append("The consensus scores have not been signed off yet.")
+    elif stage == Stage.plan:
+        priorities = session.exec(select(Priority).where(Priority.cycle_id == cycle.id)).all()
+        if not priorities:
+            reasons.append("Choose at least one priority.")
+        actions = {a.challenge for a in session.exec(
+            select(Action).where(Action.cycle_id == cycle.id)).all()}
+        missing = [p.challenge for p in priorities if p.challenge not in actions]
+        if missing:
+            reasons.append("Add at least one action under every priority (challenge "
+                           + ", ".join(str(c) for c in sorted(missing)) + ").")
+        if not cycle.aim.strip():
+            reasons.append("Write the aim of this cycle.")
+        if not cycle.prediction.strip():
+            reasons.append("Write what you predict will happen.")
+    elif stage == Stage.do and not cycle.do_notes.strip():
+        reasons.append("Record what happened during this cycle.")
+    elif stage == Stage.study and not cycle.study_notes.strip():
+        reasons.append("Write what you learned, comparing the result with your prediction.")
+    elif stage == Stage.act:
+        open_outcomes = session.exec(select(func.count()).select_from(Action).where(
+            Action.cycle_id == cycle.id, col(Action.outcome).is_(None))).one()
+        if open_outcomes:
+            reasons.append(f"Give every action an outcome (adopt, adapt or abandon): "
+                           f"{open_outcomes} still without one.")
+        if not cycle.act_notes.strip():
+            reasons.append("Write the decision and next steps.")
+    elif stage == Stage.closed:
+        reasons.append("This cycle is closed.")
+    return reasons
+
+
+def advance(session: Session, *, cycle: Cycle, site: Site, principal: Principal) -> Cycle:
+    """Move to the next stage when this one is complete; closing opens the next cycle."""
+    ensure_lead(principal, site)
+    reasons = blockers(session, cycle)
+    if reasons:
+        raise Conflict(f"{STAGE_LABELS[Stage(cycle.stage)]} is not complete. " + " ".join(reasons))
+    before = cycle.stage
+    cycle.stage = STAGE_ORDER[STAGE_ORDER.index(Stage(cycle.stage)) + 1].value
+    cycle.version += 1
+    cycle.updated_at = utcnow()
+    session.add(cycle)
+    audit.record(session, actor=principal.user, action="advance", entity="cycle",
+                 entity_id=cycle.id, site_id=site.id, before={"stage": before},
+                 after={"stage": cycle.stage})
+    if cycle.stage == Stage.closed:
+        cycle.closed_at = utcnow()
+        session.flush()  # the partial unique index must see this cycle closed first
+        _carry_over(session, cycle=cycle, site=site, principal=principal)
+    session.commit()
+    return cycle
+
+
+def _carry_over(session: Session, *, cycle: Cycle, site: Site, principal: Principal) -> Cycle:
+    today = date.today()
+    nxt = _start(session, site=site, started_on=today, review_due_on=None, meeting_id=None)
+    unfinished = session.exec(select(Action).where(
+        Action.cycle_id == cycle.id, col(Action.status).in_([s.value for s in UNFINISHED]))
+        .order_by(col(Action.id))).all()
+    for action in unfinished:
+        session.add(Action(cycle_id=nxt.id, challenge=action.challenge, title=action.title,
+                           owner=action.owner, due_on=action.due_on, status=action.status,
+                           notes=action.notes, carried_from_id=action.id))
+    session.flush()
+    audit.record(session, actor=principal.user, action="open", entity="cycle", entity_id=nxt.id,
+                 site_id=site.id, after={"number": nxt.number, "stage": nxt.stage,
+                                         "carried_actions": [a.id for a in unfinished]})
+    return nxt
