@@ -8,9 +8,9 @@ from fastapi import Depends, Request
 from imroc.config import get_settings
 from imroc.db import SessionDep, write_session
 from imroc.errors import Forbidden, NotSignedIn
-from imroc.models import LearningSet, Site
+from imroc.models import Action, Cycle, LearningSet, Site
 from imroc.security import tokens_match
-from imroc.services import access, auth, learning_sets, sites
+from imroc.services import access, actions, auth, cycles, learning_sets, sites
 from imroc.services.access import Principal
 
 SESSION_COOKIE = "imroc_session"
@@ -100,3 +100,19 @@ def load_learning_set(learning_set_id: int, session: SessionDep,
 
 SiteDep = Annotated[Site, Depends(load_site)]
 LearningSetDep = Annotated[LearningSet, Depends(load_learning_set)]
+
+
+def load_cycle(cycle_id: int, session: SessionDep,
+               principal: CurrentPrincipal) -> tuple[Cycle, Site]:
+    """The cycle in the path and its site; 404 when unknown or not visible."""
+    return cycles.get_cycle(session, cycle_id=cycle_id, principal=principal)
+
+
+def load_action(action_id: int, session: SessionDep,
+                principal: CurrentPrincipal) -> tuple[Action, Cycle, Site]:
+    """The action in the path with its cycle and site; 404 when unknown or not visible."""
+    return actions.get_action(session, action_id=action_id, principal=principal)
+
+
+CycleDep = Annotated[tuple[Cycle, Site], Depends(load_cycle)]
+ActionDep = Annotated[tuple[Action, Cycle, Site], Depends(load_action)]

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from imroc.api import auth, framework, learning_sets, sites
+from imroc.api import actions, assessments, auth, cycles, framework, learning_sets, reports, sites
 
 ERRORS = {401: {"description": "Not signed in"}, 403: {"description": "Not allowed"},
           404: {"description": "Not found, or not yours to see"},
@@ -10,5 +10,5 @@ ERRORS = {401: {"description": "Not signed in"}, 403: {"description": "Not allow
           429: {"description": "Too many attempts"}}
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
-for module in (auth, framework, sites, learning_sets):
+for module in (auth, framework, sites, learning_sets, cycles, assessments, actions, reports):
     router.include_router(module.router)

@@ -1,0 +1,98 @@
+"""Ratings, consensus and the facilitator's view, over JSON."""
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from imroc.db import SessionDep
+from imroc.deps import CurrentPrincipal, CycleDep
+from imroc.models.assessment import (
+    ConsensusOut,
+    RatingOut,
+    RatingsIn,
+    ReopenIn,
+    ScoreOut,
+    ScoresIn,
+)
+from imroc.models.cycle import CyclePublic
+from imroc.services import assessments, cycles
+
+router = APIRouter(tags=["assessments"])
+
+
+class RatingsOut(BaseModel):
+    cycle_id: int
+    ratings: list[RatingOut]
+
+
+def _ratings(cycle_id: int, rows) -> RatingsOut:  # noqa: ANN001
+    return RatingsOut(cycle_id=cycle_id, ratings=[RatingOut(
+        challenge=r.challenge, level=r.level, comment=r.comment, rater_id=r.rater_id,
+        perspective=getattr(r, "perspective", "facilitator"), updated_at=r.updated_at)
+        for r in rows])
+
+
+def _consensus(session: SessionDep, cycle) -> ConsensusOut:  # noqa: ANN001
+    return ConsensusOut(cycle_id=cycle.id, signed_off=cycle.signed_off_at is not None, scores=[
+        ScoreOut(challenge=s.challenge, level=s.level, rationale=s.rationale,
+                 to_reconfirm=s.to_reconfirm)
+        for s in assessments.list_consensus(session, cycle=cycle)])
+
+
+@router.get("/cycles/{cycle_id}/ratings", response_model=RatingsOut)
+def list_ratings(loaded: CycleDep, session: SessionDep) -> RatingsOut:
+    """Everyone's ratings, with each rater's perspective."""
+    cycle = loaded[0]
+    return _ratings(cycle.id, assessments.list_ratings(session, cycle=cycle))
+
+
+@router.put("/cycles/{cycle_id}/ratings", response_model=RatingsOut)
+def put_ratings(data: RatingsIn, loaded: CycleDep, session: SessionDep,
+                principal: CurrentPrincipal) -> RatingsOut:
+    """Set your own ratings (409 once the assessment is signed off)."""
+    cycle, site = loaded
+    rows = assessments.set_ratings(session, cycle=cycle, site=site, data=data, principal=principal)
+    return _ratings(cycle.id, rows)
+
+
+@router.get("/cycles/{cycle_id}/consensus", response_model=ConsensusOut)
+def get_consensus(loaded: CycleDep, session: SessionDep) -> ConsensusOut:
+    return _consensus(session, loaded[0])
+
+
+@router.put("/cycles/{cycle_id}/consensus", response_model=ConsensusOut)
+def put_consensus(data: ScoresIn, loaded: CycleDep, session: SessionDep,
+                  principal: CurrentPrincipal) -> ConsensusOut:
+    """The lead records the agreed level and rationale per challenge."""
+    cycle, site = loaded
+    assessments.set_consensus(session, cycle=cycle, site=site, data=data, principal=principal)
+    return _consensus(session, cycle)
+
+
+@router.post("/cycles/{cycle_id}/consensus/sign-off", response_model=CyclePublic)
+def sign_off(loaded: CycleDep, session: SessionDep, principal: CurrentPrincipal) -> CyclePublic:
+    cycle, site = loaded
+    return cycles.public(assessments.sign_off(session, cycle=cycle, site=site, principal=principal))
+
+
+@router.post("/cycles/{cycle_id}/consensus/reopen", response_model=CyclePublic)
+def reopen(data: ReopenIn, loaded: CycleDep, session: SessionDep,
+           principal: CurrentPrincipal) -> CyclePublic:
+    cycle, site = loaded
+    return cycles.public(assessments.reopen(session, cycle=cycle, site=site, data=data,
+                                            principal=principal))
+
+
+@router.get("/cycles/{cycle_id}/facilitator-ratings", response_model=RatingsOut)
+def list_facilitator_ratings(loaded: CycleDep, session: SessionDep) -> RatingsOut:
+    cycle = loaded[0]
+    return _ratings(cycle.id, assessments.list_facilitator_ratings(session, cycle=cycle))
+
+
+@router.put("/cycles/{cycle_id}/facilitator-ratings", response_model=RatingsOut)
+def put_facilitator_ratings(data: RatingsIn, loaded: CycleDep, session: SessionDep,
+                            principal: CurrentPrincipal) -> RatingsOut:
+    """A facilitator of the site's learning set records their own view."""
+    cycle, site = loaded
+    rows = assessments.set_facilitator_ratings(session, cycle=cycle, site=site, data=data,
+                                               principal=principal)
+    return _ratings(cycle.id, rows)

@@ -1,0 +1,5 @@
+"""HTML pages for the core loop (actions)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

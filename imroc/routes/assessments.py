@@ -1,0 +1,5 @@
+"""HTML pages for the core loop (assessments)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
