@@ -85,7 +85,8 @@ def seed_demo() -> None:
         result = load_demo(session)
     if result["created"]:
         console.print(f"Demo programme created: {result['sites']} sites in "
-                      f"{result['learning_sets']} learning sets.")
+                      f"{result['learning_sets']} learning sets, {result['cycles']} past "
+                      "cycles played through.")
     else:
         console.print("Demo programme already present.")
     table = Table(title=f"Demo sign-ins (password for all: {DEMO_PASSWORD})")

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from imroc.errors import Conflict, DomainError, Invalid, NotSignedIn, TooManyAttempts
 from imroc.templating import render
+from imroc.validation import reasons
 
 TITLES = {
     400: "Sorry, there is a problem with your request",
@@ -60,19 +61,12 @@ async def domain_error(request: Request, exc: DomainError) -> Response:
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-    errors = _plain(exc)
+    errors = reasons(exc.errors())
     if is_api(request):
         return JSONResponse({"detail": _detail_list(errors)}, status_code=422)
     return error_page(request, 422, "; ".join(errors.values()))
 
 
-def _plain(exc: RequestValidationError) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"] if p not in ("body", "query", "path", "form")]
-        name = ".".join(loc) or "body"
-        out.setdefault(name, f"{name.replace('_', ' ').capitalize()}: {err['msg']}")
-    return out
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -1,5 +1,6 @@
 """Turning input into validated models, with reasons in plain English per field."""
 
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -31,16 +32,20 @@ def field_label(name: str) -> str:
     return name.replace("_ids", "s").replace("_id", "").replace("_", " ")
 
 
-def reasons(exc: ValidationError) -> dict[str, str]:
-    """Map each failing field to one plain-English reason."""
+def reasons(details: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Map each failing field (pydantic error dicts) to one plain-English reason."""
     errors: dict[str, str] = {}
-    for err in exc.errors():
-        name = ".".join(str(p) for p in err["loc"]) or "body"
-        label = field_label(str(err["loc"][0])) if err["loc"] else "a value"
+    for err in details:
+        loc = [p for p in err["loc"] if p not in ("body", "query", "path", "form")]
+        name = ".".join(str(p) for p in loc) or "body"
+        words = [str(p) for p in loc if not isinstance(p, int)]
+        label = field_label(words[-1]) if words else "the request"
         template = _MESSAGES.get(err["type"])
         ctx = {k: v for k, v in (err.get("ctx") or {}).items()}
         if err["type"] == "string_too_short" and ctx.get("min_length") == 1:
             template = _MESSAGES["missing"]
+        if err["type"].endswith("_type") and err.get("input", "") is None or err["type"] == "missing":
+            template = _MESSAGES["missing"]  # a blank form field or a JSON null
         if err["type"] == "string_pattern_mismatch" and "email" in label:
             template = "Enter an email address in the correct format, like name@example.org"
         if template:
@@ -56,7 +61,7 @@ def parse(model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise Invalid(reasons(exc)) from None
+        raise Invalid(reasons(exc.errors())) from None
 
 
 def blank_to_none(data: dict[str, Any]) -> dict[str, Any]:

@@ -61,8 +61,9 @@ def set_create(request: Request, session: SessionDep, principal: CurrentPrincipa
     access.ensure_manage_learning_sets(principal)
     values = _set_values(form)
     try:
+        given = {k: v for k, v in values.items() if v is not None}  # blank means "not given"
         ls = learning_sets.create_learning_set(session, principal=principal,
-                                               data=parse(LearningSetCreate, values))
+                                               data=parse(LearningSetCreate, given))
     except Invalid as exc:
         return _form_page(request, session, values=values, errors=exc.errors, status=422)
     return RedirectResponse(f"/learning-sets/{ls.id}", status_code=303)

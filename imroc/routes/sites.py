@@ -51,7 +51,8 @@ def site_create(request: Request, session: SessionDep, principal: CurrentPrincip
     access.ensure_manage_sites(principal)
     values = fields(form, *SITE_INPUTS)
     try:
-        site = sites.create_site(session, principal=principal, data=parse(SiteCreate, values))
+        given = {k: v for k, v in values.items() if v is not None}  # blank means "not given"
+        site = sites.create_site(session, principal=principal, data=parse(SiteCreate, given))
     except Invalid as exc:
         return _form_page(request, session, principal, values=values, errors=exc.errors,
                           status=422)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from imroc.config import ROOT
 from imroc.models.site import LearningSetCreate, SiteCreate
 from imroc.models.user import GlobalRole, MembershipCreate, Perspective, SiteRole, UserCreate
-from imroc.services import learning_sets, sites, users
+from imroc.services import demo_history, learning_sets, sites, users
 from imroc.services.access import load_principal
 
 DEMO_FILE = ROOT / "seed" / "demo.toml"
@@ -63,6 +63,7 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> dict:
     actor = load_principal(session, admin)
 
     set_ids: dict[str, int] = {}
+    created_sites = []
     for i, spec in enumerate(data["learning_sets"], start=1):
         facilitator = person(f"facilitator{i}@{DOMAIN}")
         ls = learning_sets.create_learning_set(session, principal=actor, data=LearningSetCreate(
@@ -74,10 +75,13 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> dict:
             name=spec["name"], organisation=spec["organisation"], kind=spec["kind"],
             region=spec["region"], learning_set_id=set_ids[spec["learning_set"]],
             joined_on=date.fromisoformat(spec["joined_on"])))
+        created_sites.append(site)
         for label, role, perspective in SITE_PEOPLE:
             user = person(f"s{n:02d}.{label}@{DOMAIN}")
             users.add_membership(session, site=site, actor=admin, data=MembershipCreate(
                 email=user.email, role=role, perspective=perspective))
-    return {"created": True, "sites": len(data["sites"]), "learning_sets": len(set_ids)}
+    cycles = demo_history.load_history(session, sites=created_sites)
+    return {"created": True, "sites": len(data["sites"]), "learning_sets": len(set_ids),
+            "cycles": cycles}
 
 

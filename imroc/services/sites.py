@@ -10,9 +10,11 @@ from imroc.models.base import utcnow
 from imroc.models.site import SiteCreate, SitePublic, SiteUpdate
 from imroc.services import audit
 from imroc.services.access import Principal, ensure_manage_sites, ensure_view_site
+from imroc.validation import field_label
 
 SITE_FIELDS = ("name", "organisation", "kind", "learning_set_id", "region", "joined_on",
                "consultancy_days_allocated", "consultancy_days_used", "archived_at")
+REQUIRED_ON_UPDATE = ("name", "kind", "consultancy_days_allocated", "consultancy_days_used")
 
 
 def public(site: Site) -> SitePublic:
@@ -70,7 +72,16 @@ def _join_set(session: Session, site: Site, learning_set_id: int | None, today: 
     for row in open_rows:
         row.left_on = today
         session.add(row)
-    if learning_set_id is not None:
+    if learning_set_id is None:
+        return
+    # Back to a set it joined earlier the same day: reopen that period (one row per day).
+    same_day = session.exec(select(SiteLearningSet).where(
+        SiteLearningSet.site_id == site.id, SiteLearningSet.learning_set_id == learning_set_id,
+        SiteLearningSet.joined_on == today)).first()
+    if same_day is not None:
+        same_day.left_on = None
+        session.add(same_day)
+    else:
         session.add(SiteLearningSet(site_id=site.id, learning_set_id=learning_set_id,
                                     joined_on=today))
 
@@ -101,12 +112,16 @@ def update_site(session: Session, *, site: Site, data: SiteUpdate, principal: Pr
         raise Conflict("Someone else changed this site while you were editing it",
                        current=public(site))
     changes = data.model_dump(exclude_unset=True, exclude={"version", "archived"})
+    missing = {name: f"Enter {field_label(name)}" for name in REQUIRED_ON_UPDATE
+               if name in changes and changes[name] is None}
+    if missing:
+        raise Invalid(missing)
+    for optional in ("organisation", "region"):
+        if optional in changes and changes[optional] is None:
+            changes[optional] = ""
     _check_references(session, kind=changes.get("kind"),
                       learning_set_id=changes.get("learning_set_id"),
                       name=changes.get("name"), site_id=site.id)
-    for required in ("name", "kind"):
-        if required in changes and changes[required] is None:
-            raise Invalid({required: f"Enter the site's {required}"})
     before = audit.snapshot(site, SITE_FIELDS)
     moved = "learning_set_id" in changes and changes["learning_set_id"] != site.learning_set_id
     for key, value in changes.items():
