@@ -6,6 +6,7 @@ import secrets
 import time
 
 from starlette.datastructures import MutableHeaders
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("imroc.request")
@@ -50,15 +51,33 @@ class SecurityHeaders:
         nonce = secrets.token_urlsafe(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
                 headers.setdefault("Content-Security-Policy", csp(nonce))
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette answers an unhandled error outside every middleware, so its 500 would
+            # lack these headers: answer here (it then sees a started response and re-raises).
+            if not started:
+                await _server_error(scope)(scope, receive, send_with_headers)
+            raise
+
+
+def _server_error(scope: Scope) -> Response:
+    message = "Sorry, there is a problem with the service. Try again later."
+    if scope["path"].startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=500)
+    return PlainTextResponse(message, status_code=500)
 
 
 class RequestLog:

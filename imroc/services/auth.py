@@ -1,13 +1,17 @@
 """Signing in and out: password checks, throttling, server-side sessions and API tokens."""
 
+import hashlib
 from datetime import datetime, timedelta
 
+from sqlalchemy import case, literal, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from imroc.config import get_settings
 from imroc.errors import NotSignedIn, TooManyAttempts
 from imroc.models import AuthSession, LoginThrottle, User
-from imroc.models.base import utcnow
+from imroc.models.base import UTCDateTime, utcnow
 from imroc.security import new_token, token_digest, verify_password
 
 BROWSER = "browser"
@@ -18,16 +22,13 @@ WRONG_DETAILS = "Enter a correct email address and password"
 
 
 def _throttle_keys(email: str, client: str | None) -> list[str]:
-    keys = [f"email:{email}"]
-    if client:
-        keys.append(f"client:{client}")
-    return keys
+    # Counted per account only: NHS networks send many people through one address, so a
+    # per-address lock would let one person (or an attacker) lock out a whole trust.
+    return [f"email:{email}"]
 
 
 def _limit_for(key: str) -> int:
-    limit = get_settings().login_max_failures
-    # One address may try several accounts (a shared ward computer), so allow it more.
-    return limit * 4 if key.startswith("client:") else limit
+    return get_settings().login_max_failures
 
 
 def _check_throttle(session: Session, keys: list[str], now: datetime) -> None:
@@ -44,18 +45,38 @@ def _check_throttle(session: Session, keys: list[str], now: datetime) -> None:
         )
 
 
+def _lock_attempts(session: Session, key: str) -> None:
+    """Take turns on one email across workers, so parallel guesses cannot pass the limit.
+
+    SQLite's writers already take turns (BEGIN IMMEDIATE); PostgreSQL needs a lock that
+    lasts until this transaction ends, and the row may not exist yet.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        session.exec(text("SELECT pg_advisory_xact_lock(:id)"), params={"id": lock_id})
+
+
 def _count_failure(session: Session, keys: list[str], now: datetime) -> None:
+    # One atomic upsert per key: two workers failing at once neither collide on the new
+    # row (IntegrityError) nor lose a count.
     window = timedelta(seconds=get_settings().login_lockout_seconds)
+    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)
+    table = LoginThrottle.__table__
     for key in keys:
-        row = session.get(LoginThrottle, key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, first_failed_at=now)
-        if now - row.first_failed_at > window:
-            row.failures, row.first_failed_at, row.locked_until = 0, now, None
-        row.failures += 1
-        if row.failures >= _limit_for(key):
-            row.locked_until = now + window
-        session.add(row)
+        limit = _limit_for(key)
+        at, until = literal(now, UTCDateTime()), literal(now + window, UTCDateTime())
+        stale = table.c.first_failed_at < literal(now - window, UTCDateTime())
+        failures = case((stale, 1), else_=table.c.failures + 1)
+        statement = insert(table).values(
+            key=key, failures=1, first_failed_at=now,
+            locked_until=now + window if limit <= 1 else None,
+        ).on_conflict_do_update(index_elements=[table.c.key], set_={
+            "failures": failures,
+            "first_failed_at": case((stale, at), else_=table.c.first_failed_at),
+            "locked_until": case((failures >= limit, until), (stale, None),
+                                 else_=table.c.locked_until),
+        })
+        session.exec(statement)
 
 
 def authenticate(session: Session, *, email: str, password: str, client: str | None) -> User:
@@ -63,6 +84,7 @@ def authenticate(session: Session, *, email: str, password: str, client: str | N
     email = (email or "").strip().lower()
     now = utcnow()
     keys = _throttle_keys(email, client)
+    _lock_attempts(session, keys[0])
     _check_throttle(session, keys, now)
     user = session.exec(select(User).where(User.email == email)).first() if email else None
     ok = verify_password(user.password_hash if user else None, password or "")
