@@ -13,7 +13,7 @@ from imroc.api import router as api_router
 from imroc.config import get_settings
 from imroc.middleware import BodyLimit, RequestLog, SecurityHeaders
 from imroc.routes import router as html_router
-from imroc.templating import STATIC_DIR
+from imroc.templating import PLOTLY_DIR, STATIC_DIR
 
 
 class CachedStatic(StaticFiles):
@@ -40,6 +40,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     handlers.install(app)
+    app.mount("/static/vendor/plotly", CachedStatic(directory=PLOTLY_DIR), name="plotly")
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(api_router)
     app.include_router(html_router)

@@ -4,9 +4,11 @@ import hashlib
 import secrets
 from datetime import date, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import plotly
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
@@ -17,6 +19,9 @@ from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
 from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS
 
 STATIC_DIR = ROOT / "static"
+# plotly.js is served from the pinned plotly package rather than copied into the repository.
+PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
+PLOTLY_URL = "vendor/plotly/"
 TEMPLATE_DIR = ROOT / "templates"
 UK = ZoneInfo("Europe/London")
 
@@ -40,7 +45,9 @@ def uk_datetime(value: datetime | None) -> str:
 @lru_cache(maxsize=256)
 def static_url(path: str) -> str:
     """A fingerprinted URL for a static file, so it can be cached as immutable."""
-    digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+    file = PLOTLY_DIR / path.removeprefix(PLOTLY_URL) if path.startswith(PLOTLY_URL) \
+        else STATIC_DIR / path
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()[:12]
     return f"/static/{path}?v={digest}"
 
 

@@ -8,6 +8,11 @@ import pytest
 from sqlmodel import select
 
 from imroc.models import Membership
+from imroc.models.action import ActionCreate, PrioritiesIn, PriorityIn
+from imroc.models.assessment import ScoreIn, ScoresIn
+from imroc.models.cycle import CycleCreate, CycleUpdate
+from imroc.services import actions, assessments, cycles, priorities
+from imroc.services.access import load_principal
 from tests.factories import World, api_token, sign_in
 from tests.routing import all_routes
 
@@ -31,6 +36,14 @@ SET_VIEW = row(404, 404, OK, 404, OK, OK)
 SET_MANAGE = row(404, 404, 403, 404, OK, OK)
 SET_MEETING = row(404, 404, OK, 404, OK, OK)
 OPEN = {r: PUBLIC for r in ROLES}
+# The assessment pages of a cycle of site A.
+ASSESS_RATE = row(OK, OK, 403, 404, 403, 403)        # own ratings: the steering group
+ASSESS_LEAD = row(403, OK, 403, 404, 403, 403)       # agree, sign off, reopen
+ASSESS_FACILITATOR = row(403, 403, OK, 404, 403, 403)
+ASSESS_FEEDBACK = row(403, 403, OK, 404, OK, OK)
+# The cycle, priority and action pages of a cycle of site A, and their API twins.
+CYCLE_GROUP = row(OK, OK, 403, 404, 403, 403)        # the steering group writes the plan
+CYCLE_LEAD = row(403, OK, 403, 404, 403, 403)        # open a cycle, move it on, set priorities
 
 MATRIX = {
     ("GET", "/"): EVERYONE,
@@ -66,7 +79,51 @@ MATRIX = {
     ("GET", "/admin/users/{user_id}/edit"): ADMIN_ONLY,
     ("POST", "/admin/users/{user_id}/edit"): ADMIN_ONLY,
     ("GET", "/admin/audit"): ADMIN_ONLY,
+    ("GET", "/cycles/{cycle_id}/rate"): ASSESS_RATE,
+    ("POST", "/cycles/{cycle_id}/rate"): ASSESS_RATE,
+    ("GET", "/cycles/{cycle_id}/consensus"): SITE_VIEW,
+    ("POST", "/cycles/{cycle_id}/consensus"): ASSESS_LEAD,
+    ("POST", "/cycles/{cycle_id}/consensus/sign-off"): ASSESS_LEAD,
+    ("POST", "/cycles/{cycle_id}/consensus/reopen"): ASSESS_LEAD,
+    ("GET", "/cycles/{cycle_id}/facilitator"): SITE_VIEW,
+    ("POST", "/cycles/{cycle_id}/facilitator"): ASSESS_FACILITATOR,
+    ("POST", "/cycles/{cycle_id}/feedback"): ASSESS_FEEDBACK,
+    ("POST", "/sites/{site_id}/cycles"): CYCLE_LEAD,
+    ("GET", "/sites/{site_id}/history"): SITE_VIEW,
+    ("GET", "/cycles/{cycle_id}"): SITE_VIEW,
+    ("POST", "/cycles/{cycle_id}/record"): CYCLE_GROUP,
+    ("POST", "/cycles/{cycle_id}/advance"): CYCLE_LEAD,
+    ("GET", "/cycles/{cycle_id}/priorities"): SITE_VIEW,
+    ("POST", "/cycles/{cycle_id}/priorities"): CYCLE_LEAD,
+    ("GET", "/cycles/{cycle_id}/actions"): SITE_VIEW,
+    ("POST", "/cycles/{cycle_id}/actions"): CYCLE_GROUP,
+    ("POST", "/actions/{action_id}"): CYCLE_GROUP,
+    ("POST", "/actions/{action_id}/delete"): CYCLE_GROUP,
     ("POST", "/api/v1/auth/token"): OPEN,
+    ("GET", "/api/v1/sites/{site_id}/cycles"): SITE_VIEW,
+    ("POST", "/api/v1/sites/{site_id}/cycles"): CYCLE_LEAD,
+    ("GET", "/api/v1/cycles/{cycle_id}"): SITE_VIEW,
+    ("PATCH", "/api/v1/cycles/{cycle_id}"): CYCLE_GROUP,
+    ("POST", "/api/v1/cycles/{cycle_id}/advance"): CYCLE_LEAD,
+    ("GET", "/api/v1/cycles/{cycle_id}/priorities"): SITE_VIEW,
+    ("PUT", "/api/v1/cycles/{cycle_id}/priorities"): CYCLE_LEAD,
+    ("GET", "/api/v1/cycles/{cycle_id}/actions"): SITE_VIEW,
+    ("POST", "/api/v1/cycles/{cycle_id}/actions"): CYCLE_GROUP,
+    ("GET", "/api/v1/actions/{action_id}"): SITE_VIEW,
+    ("PATCH", "/api/v1/actions/{action_id}"): CYCLE_GROUP,
+    ("DELETE", "/api/v1/actions/{action_id}"): CYCLE_GROUP,
+    ("GET", "/api/v1/reports/progress"): EVERYONE,  # only the sites each person may see
+    # The assessment API, the JSON twin of the assessment pages above.
+    ("GET", "/api/v1/cycles/{cycle_id}/ratings"): SITE_VIEW,
+    ("PUT", "/api/v1/cycles/{cycle_id}/ratings"): ASSESS_RATE,
+    ("GET", "/api/v1/cycles/{cycle_id}/consensus"): SITE_VIEW,
+    ("PUT", "/api/v1/cycles/{cycle_id}/consensus"): ASSESS_LEAD,
+    ("POST", "/api/v1/cycles/{cycle_id}/consensus/sign-off"): ASSESS_LEAD,
+    ("POST", "/api/v1/cycles/{cycle_id}/consensus/reopen"): ASSESS_LEAD,
+    ("GET", "/api/v1/cycles/{cycle_id}/facilitator-ratings"): SITE_VIEW,
+    ("PUT", "/api/v1/cycles/{cycle_id}/facilitator-ratings"): ASSESS_FACILITATOR,
+    ("GET", "/api/v1/cycles/{cycle_id}/feedback"): SITE_VIEW,
+    ("POST", "/api/v1/cycles/{cycle_id}/feedback"): ASSESS_FEEDBACK,
     ("GET", "/api/v1/me"): EVERYONE,
     ("GET", "/api/v1/framework"): EVERYONE,
     ("GET", "/api/v1/sites"): EVERYONE,
@@ -94,6 +151,32 @@ BODIES = {
     ("POST", "/admin/users"): {"email": "new.person@example.org", "name": "New Person",
                                "password": "a-long-enough-password"},
     ("POST", "/admin/users/{user_id}/edit"): {"name": "Renamed", "is_active": "true"},
+    ("POST", "/cycles/{cycle_id}/rate"): {"level_1": "2", "comment_1": "Evidence"},
+    ("POST", "/cycles/{cycle_id}/consensus"): {"level_1": "2", "rationale_1": "Agreed"},
+    ("POST", "/cycles/{cycle_id}/consensus/reopen"): {"reason": "New evidence"},
+    ("POST", "/cycles/{cycle_id}/facilitator"): {"level_1": "1", "comment_1": "Seen"},
+    ("POST", "/cycles/{cycle_id}/feedback"): {"body": "Good progress"},
+    ("PUT", "/api/v1/cycles/{cycle_id}/ratings"): {"ratings": [{"challenge": 1, "level": 2}]},
+    ("PUT", "/api/v1/cycles/{cycle_id}/consensus"): {"scores": [{"challenge": 1, "level": 2}]},
+    ("POST", "/api/v1/cycles/{cycle_id}/consensus/reopen"): {"reason": "New evidence"},
+    ("PUT", "/api/v1/cycles/{cycle_id}/facilitator-ratings"): {
+        "ratings": [{"challenge": 1, "level": 1}]},
+    ("POST", "/api/v1/cycles/{cycle_id}/feedback"): {"body": "Good progress"},
+    ("POST", "/sites/{site_id}/cycles"): {"started_on": "2024-01-08",
+                                          "review_due_on": "2024-04-08"},
+    ("POST", "/cycles/{cycle_id}/record"): {"aim": "An aim", "prediction": "A prediction"},
+    ("POST", "/cycles/{cycle_id}/advance"): {"stage": "plan"},
+    ("POST", "/cycles/{cycle_id}/priorities"): {"challenge_1": "3", "rank_1": "1",
+                                                "target_level_1": "2", "reason_1": "Lowest"},
+    ("POST", "/cycles/{cycle_id}/actions"): {"challenge": "3", "title": "Another step"},
+    ("POST", "/actions/{action_id}"): {"title": "Renamed", "status": "in_progress",
+                                       "version": "1"},
+    ("POST", "/api/v1/sites/{site_id}/cycles"): {"started_on": "2024-01-08"},
+    ("PATCH", "/api/v1/cycles/{cycle_id}"): {"aim": "An aim"},
+    ("PUT", "/api/v1/cycles/{cycle_id}/priorities"): {
+        "priorities": [{"challenge": 3, "rank": 1, "target_level": 2}]},
+    ("POST", "/api/v1/cycles/{cycle_id}/actions"): {"challenge": 3, "title": "Another step"},
+    ("PATCH", "/api/v1/actions/{action_id}"): {"status": "in_progress", "version": 1},
     ("POST", "/api/v1/sites"): {"name": "A new site", "kind": "pilot"},
     ("PATCH", "/api/v1/sites/{site_id}"): {"region": "Somewhere"},
     ("POST", "/api/v1/learning-sets"): {"name": "A new set"},
@@ -111,6 +194,30 @@ def test_every_route_has_a_rule(app):
     assert not stale, f"matrix rows for routes that no longer exist: {sorted(stale)}"
 
 
+# Routes whose cycle is at the plan stage with everything needed to move on to "do".
+PLAN_SUBPATHS = ("", "/record", "/advance", "/priorities", "/actions")
+PLAN_READY = {p for _, p in MATRIX
+              if p.startswith(("/cycles/{cycle_id}", "/api/v1/cycles/{cycle_id}"))
+              and p.split("{cycle_id}")[1] in PLAN_SUBPATHS}
+
+
+def plan_ready(session, world) -> dict[str, int]:
+    """A cycle of site A at the plan stage: signed-off consensus, a priority, an action, an aim."""
+    site, lead = world.site_a, load_principal(session, world.lead)
+    who = {"session": session, "site": site, "principal": lead}
+    cycle = cycles.open_cycle(data=CycleCreate(), **who)
+    assessments.set_consensus(cycle=cycle, data=ScoresIn(scores=[
+        ScoreIn(challenge=c, level=1) for c in range(1, 11)]), **who)
+    assessments.sign_off(cycle=cycle, **who)
+    cycles.advance(cycle=cycle, **who)
+    priorities.set_priorities(cycle=cycle, data=PrioritiesIn(priorities=[
+        PriorityIn(challenge=3, rank=1, target_level=2)]), **who)
+    action = actions.create_action(cycle=cycle, data=ActionCreate(challenge=3, title="Step"),
+                                   **who)
+    cycles.update_record(cycle=cycle, data=CycleUpdate(aim="An aim", prediction="Half"), **who)
+    return {"cycle_id": cycle.id, "action_id": action.id}
+
+
 CASES = [(m, p, r) for (m, p), rules in MATRIX.items() for r in ROLES if rules[r] != PUBLIC]
 
 
@@ -122,6 +229,11 @@ def test_route_against_role(client, session, method, path, role):
         Membership.user_id == world.member.id)).one()
     ids = {"site_id": world.site_a.id, "learning_set_id": world.set_a.id,
            "user_id": world.member.id, "membership_id": membership.id}
+    if path in PLAN_READY or "{action_id}" in path:
+        ids |= plan_ready(session, world)
+    elif "{cycle_id}" in path:
+        ids["cycle_id"] = cycles.open_cycle(session, site=world.site_a, data=CycleCreate(),
+                                            principal=load_principal(session, world.lead)).id
     url = path.format(**ids)
     user = world.by_role(role)
     is_api = path.startswith("/api/")

@@ -3,8 +3,19 @@
 from fastapi import APIRouter, Depends
 
 from imroc.deps import csrf_protect
-from imroc.routes import actions, assessments, auth, cycles, home, learning_sets, sites, users
+from imroc.routes import (
+    actions,
+    assessments,
+    auth,
+    consensus,
+    cycles,
+    home,
+    learning_sets,
+    sites,
+    users,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-for module in (auth, home, sites, learning_sets, users, cycles, assessments, actions):
+for module in (auth, home, sites, learning_sets, users, cycles, assessments, consensus,
+               actions):
     router.include_router(module.router)

@@ -1,5 +1,252 @@
-"""HTML pages for the core loop (actions)."""
+"""Priorities and the action plan: pages, and each action row as an htmx fragment."""
 
-from fastapi import APIRouter
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from imroc.config import get_settings
+from imroc.db import SessionDep
+from imroc.deps import ActionDep, CurrentPrincipal, CycleDep
+from imroc.errors import Conflict, Invalid
+from imroc.models.action import (
+    OUTCOME_LABELS,
+    STATUS_LABELS,
+    ActionCreate,
+    ActionUpdate,
+    PrioritiesIn,
+    PriorityIn,
+)
+from imroc.models.cycle import Stage
+from imroc.routes.forms import Form, error_list, fields
+from imroc.services import access, actions, consensus, frameworks, priorities
+from imroc.templating import is_htmx, render, uk_date
+from imroc.validation import parse
 
 router = APIRouter()
+PRIORITY_INPUTS = ("challenge", "rank", "target_level", "reason")
+ACTION_INPUTS = ("challenge", "title", "owner", "due_on", "status", "notes")
+EDIT_INPUTS = ("title", "owner", "due_on", "status", "notes", "outcome")
+FIELD_LABELS = {"title": "Title", "owner": "Owner", "due_on": "Due date", "status": "Status",
+                "notes": "Notes", "outcome": "Outcome"}
+MAX_ROWS = 10  # never read more priority rows than there are challenges
+
+
+# --- priorities ----------------------------------------------------------------------------
+
+def _priorities_page(request, session, principal, cycle, site, *, values=None, errors=None,
+                     rows=0, status=200) -> Response:
+    errors = errors or {}
+    view = consensus.consensus_view(session, cycle=cycle)
+    fw = frameworks.document_by_id(session, cycle.framework_id)
+    titles = {c["number"]: c["title"] for c in fw["challenges"]}
+    agreed = {c.challenge: c.agreed.level for c in view.challenges if c.agreed}
+    chosen = priorities.list_priorities(session, cycle=cycle)
+    limit = get_settings().max_priorities
+    if values is None:
+        values = {}
+        for n, p in enumerate(chosen, start=1):
+            values |= {f"challenge_{n}": p.challenge, f"rank_{n}": p.rank,
+                       f"target_level_{n}": p.target_level, f"reason_{n}": p.reason}
+    return render(request, "cycles/priorities.html", {
+        "cycle": cycle, "site": site, "titles": titles, "agreed": agreed, "chosen": chosen,
+        "suggestions": consensus.suggestions(view), "scale": fw["scale"], "limit": limit,
+        "rows": max(limit, rows), "can_set": access.is_lead(principal, site)
+        and cycle.stage == Stage.plan, "values": values, "errors": errors,
+        "error_list": error_list(errors),
+    }, status_code=status)
+
+
+@router.get("/cycles/{cycle_id}/priorities")
+def priorities_show(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                    loaded: CycleDep) -> Response:
+    cycle, site = loaded
+    return _priorities_page(request, session, principal, cycle, site)
+
+
+@router.post("/cycles/{cycle_id}/priorities")
+def priorities_set(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                   loaded: CycleDep, form: Form) -> Response:
+    """Rows are challenge_N, rank_N, target_level_N, reason_N; rows without a challenge are unused."""
+    cycle, site = loaded
+    access.ensure_lead(principal, site)
+    values: dict = {}
+    items, numbers, errors = [], [], {}
+    for n in range(1, MAX_ROWS + 1):
+        row = fields(form, *(f"{name}_{n}" for name in PRIORITY_INPUTS))
+        values |= row
+        if row.get(f"challenge_{n}") is None:
+            continue
+        try:
+            given = {name: row.get(f"{name}_{n}") for name in PRIORITY_INPUTS}
+            items.append(parse(PriorityIn, given | {"reason": given["reason"] or ""}))
+            numbers.append(n)
+        except Invalid as exc:
+            errors |= {f"{key}_{n}": msg for key, msg in exc.errors.items()}
+    rows = max(int(k.rsplit("_", 1)[1]) for k in values) if values else 0
+    try:
+        if errors:
+            raise Invalid(errors)
+        priorities.set_priorities(session, cycle=cycle, site=site, principal=principal,
+                                  data=PrioritiesIn(priorities=items))
+    except Invalid as exc:
+        named = {}
+        for key, msg in exc.errors.items():
+            parts = key.split(".")
+            named[f"{parts[2]}_{numbers[int(parts[1])]}" if len(parts) == 3 else key] = msg
+        return _priorities_page(request, session, principal, cycle, site, values=values,
+                                errors=named, rows=rows, status=422)
+    except Conflict as exc:
+        return _priorities_page(request, session, principal, cycle, site, values=values,
+                                errors={"priorities": exc.message}, rows=rows, status=409)
+    return RedirectResponse(f"/cycles/{cycle.id}/actions", status_code=303)
+
+
+# --- the action plan -----------------------------------------------------------------------
+
+def _show(name: str, value) -> str:  # noqa: ANN001
+    """A field's value as the page shows it (labels for codes, UK dates)."""
+    if not value:
+        return "(empty)" if name not in ("outcome", "due_on") else "None"
+    if name == "status":
+        return STATUS_LABELS.get(value, value)
+    if name == "outcome":
+        return OUTCOME_LABELS.get(value, value)
+    if name == "due_on":
+        try:
+            return uk_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+def _differences(values: dict, current) -> list[tuple[str, str, str]]:  # noqa: ANN001
+    """(field, the person's unsaved value, the value saved now) where the two differ."""
+    saved = current.model_dump(mode="json")
+    return [(label, _show(name, values.get(name) or ""), _show(name, saved.get(name) or ""))
+            for name, label in FIELD_LABELS.items()
+            if name in values and (values.get(name) or "") != (saved.get(name) or "")]
+
+
+def _item(action, origins) -> dict:  # noqa: ANN001
+    return {"action": action, "overdue": actions.is_overdue(action),
+            "origin": origins.get(action.id)}
+
+
+def _labels(cycle) -> dict:  # noqa: ANN001
+    return {"status_labels": STATUS_LABELS, "outcome_labels": OUTCOME_LABELS,
+            "offer_outcome": Stage(cycle.stage) in actions.OUTCOME_STAGES}
+
+
+def _actions_page(request, session, principal, cycle, site, *, values=None, errors=None,
+                  states=None, status=200) -> Response:
+    errors = errors or {}
+    rows = actions.list_actions(session, cycle=cycle)
+    origins = actions.origins(session, actions=rows)
+    chosen = priorities.list_priorities(session, cycle=cycle)
+    fw = frameworks.document_by_id(session, cycle.framework_id)
+    titles = {c["number"]: c["title"] for c in fw["challenges"]}
+    groups = [{"challenge": p.challenge, "priority": p, "rows": []} for p in chosen]
+    by_challenge = {g["challenge"]: g for g in groups}
+    for a in rows:
+        if a.challenge not in by_challenge:
+            by_challenge[a.challenge] = {"challenge": a.challenge, "priority": None, "rows": []}
+            groups.append(by_challenge[a.challenge])
+        by_challenge[a.challenge]["rows"].append(_item(a, origins))
+    items = [i for g in groups for i in g["rows"]]
+    return render(request, "actions/index.html", {
+        "cycle": cycle, "site": site, "groups": groups, "titles": titles, "chosen": chosen,
+        "overdue": [i for i in items if i["overdue"]], "counts": actions.status_counts(rows),
+        "can_edit": access.is_group_member(principal, site) and cycle.stage != Stage.closed,
+        "can_add": access.is_group_member(principal, site) and bool(chosen)
+        and cycle.stage not in (Stage.assess, Stage.closed),
+        "values": values or {"status": "not_started"}, "errors": errors,
+        "error_list": error_list(errors), "states": states or {}, **_labels(cycle),
+    }, status_code=status)
+
+
+@router.get("/cycles/{cycle_id}/actions")
+def actions_show(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                 loaded: CycleDep) -> Response:
+    cycle, site = loaded
+    return _actions_page(request, session, principal, cycle, site)
+
+
+@router.post("/cycles/{cycle_id}/actions")
+def action_create(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                  loaded: CycleDep, form: Form) -> Response:
+    cycle, site = loaded
+    access.ensure_group_member(principal, site)
+    values = fields(form, *ACTION_INPUTS)
+    given = {k: v for k, v in values.items() if v is not None or k in ("title", "challenge")}
+    try:
+        action = actions.create_action(session, cycle=cycle, site=site, principal=principal,
+                                       data=parse(ActionCreate, given))
+    except Invalid as exc:
+        return _actions_page(request, session, principal, cycle, site, values=values,
+                             errors=exc.errors, status=422)
+    except Conflict as exc:
+        return _actions_page(request, session, principal, cycle, site, values=values,
+                             errors={"challenge": exc.message}, status=409)
+    return RedirectResponse(f"/cycles/{cycle.id}/actions#action-{action.id}", status_code=303)
+
+
+def _row_response(request, session, principal, action, cycle, site, *, state,
+                  status) -> Response:
+    """The action's row alone for htmx; the whole plan (with the same row) otherwise."""
+    if not is_htmx(request):
+        # The summary links to the fields of this action's row (ids action-N-field).
+        errors = {f"action-{action.id}-{k.replace('_', '-')}": v
+                  for k, v in state.get("errors", {}).items()}
+        return _actions_page(request, session, principal, cycle, site, errors=errors,
+                             states={action.id: state}, status=status)
+    origins = actions.origins(session, actions=[action])
+    return render(request, "actions/index.html", {
+        "cycle": cycle, "site": site, "item": _item(action, origins),
+        "states": {action.id: state}, **_labels(cycle),
+        "can_edit": access.is_group_member(principal, site) and cycle.stage != Stage.closed,
+    }, fragment="actions/_action.html", status_code=status)
+
+
+@router.post("/actions/{action_id}")
+def action_update(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                  loaded: ActionDep, form: Form) -> Response:
+    """Save one action; a stale version shows the person's values beside the current ones."""
+    action, cycle, site = loaded
+    access.ensure_group_member(principal, site)
+    values = fields(form, *EDIT_INPUTS, "version")
+    # Blank text means empty (a blank title then fails validation beside the other fields).
+    data = {k: ("" if v is None and k in ("title", "owner", "notes") else v)
+            for k, v in values.items()}
+    try:
+        actions.update_action(session, action=action, cycle=cycle, site=site,
+                              principal=principal, data=parse(ActionUpdate, data))
+    except Invalid as exc:
+        return _row_response(request, session, principal, action, cycle, site, status=422,
+                             state={"values": values, "errors": exc.errors})
+    except Conflict as exc:
+        state = {"values": values, "message": exc.message, "current": exc.current,
+                 "differences": _differences(values, exc.current) if exc.current else [],
+                 "errors": {} if exc.current else {"edit": exc.message}}
+        return _row_response(request, session, principal, action, cycle, site, status=409,
+                             state=state)
+    if is_htmx(request):
+        return _row_response(request, session, principal, action, cycle, site, status=200,
+                             state={"saved": True})
+    return RedirectResponse(f"/cycles/{cycle.id}/actions#action-{action.id}", status_code=303)
+
+
+@router.post("/actions/{action_id}/delete")
+def action_delete(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                  loaded: ActionDep) -> Response:
+    action, cycle, site = loaded
+    title = action.title
+    try:
+        actions.delete_action(session, action=action, cycle=cycle, site=site,
+                              principal=principal)
+    except Conflict as exc:
+        return _row_response(request, session, principal, action, cycle, site, status=409,
+                             state={"errors": {"delete": exc.message}})
+    if is_htmx(request):
+        return render(request, "actions/_deleted.html", {"title": title})
+    return RedirectResponse(f"/cycles/{cycle.id}/actions", status_code=303)

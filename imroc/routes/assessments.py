@@ -1,5 +1,254 @@
-"""HTML pages for the core loop (assessments)."""
+"""HTML pages for the assessment: each member's own ratings and the facilitator's view.
 
-from fastapi import APIRouter
+The consensus pages are in routes/consensus.py; both read the same `level_{n}` form fields.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+from starlette.datastructures import FormData
+
+from imroc.db import SessionDep
+from imroc.deps import CurrentPrincipal, CycleDep
+from imroc.errors import Conflict, Forbidden, Invalid
+from imroc.models import Cycle, Site
+from imroc.models.assessment import RatingsIn
+from imroc.models.cycle import TEXT, FeedbackCreate, Stage
+from imroc.routes.forms import Form, error_list, fields
+from imroc.services import access, assessments, consensus, cycles, frameworks
+from imroc.services.access import Principal
+from imroc.templating import is_htmx, render
+from imroc.validation import parse
 
 router = APIRouter()
+CHALLENGES = range(1, 11)
+
+
+# --- reading a form of ten challenges (shared with routes/consensus.py) ------------------------
+
+def allowed(check: Callable[[Principal, Site], None], principal: Principal, site: Site) -> bool:
+    """Whether an access rule lets this person act (services/access.py decides)."""
+    try:
+        check(principal, site)
+    except Forbidden:
+        return False
+    return True
+
+
+def one_challenge(form: FormData) -> int | None:
+    """The single challenge an htmx save names, if any."""
+    value = form.get("challenge")
+    if isinstance(value, str) and value.isdigit() and int(value) in CHALLENGES:
+        return int(value)
+    return None
+
+
+def score_values(form: FormData, text: str, only: int | None = None) -> dict[str, Any]:
+    """The typed `level_{n}` and `{text}_{n}` fields, of one challenge or all ten."""
+    numbers = [only] if only else CHALLENGES
+    return fields(form, *(f"{kind}_{n}" for n in numbers for kind in ("level", text)))
+
+
+def parse_scores(model: type[BaseModel], values: dict[str, Any], *, text: str, key: str,
+                 stored: dict[int, str] | None = None) -> BaseModel:
+    """Form fields -> RatingsIn or ScoresIn; a challenge without a level is left out.
+
+    Text typed for a challenge without a level is refused rather than dropped; text that is
+    only what was already stored (say, last cycle's rationale) is left alone.
+    """
+    stored = stored or {}
+    items: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
+    for n in CHALLENGES:
+        level, words = values.get(f"level_{n}"), values.get(f"{text}_{n}")
+        if level is None:
+            if words and words != stored.get(n, "").strip():
+                errors[f"level_{n}"] = f"Select a level for challenge {n}, or clear its {text}"
+            continue
+        items.append({"challenge": n, "level": level, text: words or ""})
+    try:
+        data = parse(model, {key: items})
+    except Invalid as exc:
+        errors.update(field_errors(exc.errors, items, text, from_model=True))
+        data = None
+    if errors:
+        raise Invalid(errors)
+    return data
+
+
+def field_errors(errors: dict[str, str], items: list[dict[str, Any]], text: str, *,
+                 from_model: bool = False) -> dict[str, str]:
+    """Errors on `ratings.2.level` (API names) -> errors on `level_5` (this form's names)."""
+    out: dict[str, str] = {}
+    for name, message in errors.items():
+        parts = name.split(".")
+        if len(parts) < 3 or not parts[1].isdigit() or int(parts[1]) >= len(items):
+            out.setdefault(name, message)
+            continue
+        n = items[int(parts[1])]["challenge"]
+        if parts[2] == text:
+            out.setdefault(f"{text}_{n}", f"Challenge {n}: {message[0].lower()}{message[1:]}")
+        elif from_model:  # not a whole number, or far outside any scale
+            out.setdefault(f"level_{n}", f"Select one of the levels for challenge {n}")
+        else:
+            out.setdefault(f"level_{n}", message)
+    return out
+
+
+def save_scores(save: Callable[[Any], Any], model: type[BaseModel], values: dict[str, Any], *,
+                text: str, key: str, stored: dict[int, str] | None = None) -> None:
+    """Parse the form and call the service, with any errors named by this form's fields."""
+    data = parse_scores(model, values, text=text, key=key, stored=stored)
+    try:
+        save(data)
+    except Invalid as exc:
+        items = [item.model_dump() for item in getattr(data, key)]
+        raise Invalid(field_errors(exc.errors, items, text)) from None
+
+
+def page_context(session: SessionDep, principal: Principal, cycle: Cycle, site: Site, *,
+                 values: dict | None, errors: dict | None) -> dict[str, Any]:
+    """What every assessment page needs: the cycle, its framework and the form state."""
+    errors = errors or {}
+    return {"cycle": cycle, "site": site, "values": values or {}, "errors": errors,
+            "error_list": error_list(errors),
+            "framework": frameworks.document_by_id(session, cycle.framework_id),
+            "rates": allowed(access.ensure_group_member, principal, site)}
+
+
+# --- each member's own ratings ---------------------------------------------------------------
+
+def _rate_page(request: Request, session: SessionDep, principal: Principal, cycle: Cycle,
+               site: Site, *, values: dict | None = None, errors: dict | None = None,
+               conflict: str | None = None, status: int = 200, only: int | None = None,
+               saved: bool = False) -> Response:
+    mine = assessments.my_ratings(session, cycle=cycle, principal=principal)
+    current = {}
+    for n, rating in mine.items():
+        current[f"level_{n}"], current[f"comment_{n}"] = str(rating.level), rating.comment
+    prev = cycles.previous_cycle(session, cycle)
+    previous = {s.challenge: s.level for s in assessments.list_consensus(session, cycle=prev)} \
+        if prev else {}
+    ctx = page_context(session, principal, cycle, site, values={**current, **(values or {})},
+                       errors=errors)
+    if conflict:
+        ctx["error_list"] = [{"text": conflict, "href": "#ratings"}]
+    ctx.update({"rated": len(mine), "previous": previous, "conflict": conflict,
+                "locked": assessments.locked_reason(cycle), "saved": saved,
+                "saved_challenge": only if saved else None})
+    if only:
+        ctx["c"] = ctx["framework"]["challenges"][only - 1]
+        ctx["oob"] = True
+    return render(request, "assessments/rate.html", ctx, status_code=status,
+                  fragment="assessments/_rating.html" if only else None)
+
+
+@router.get("/cycles/{cycle_id}/rate")
+def rate(request: Request, session: SessionDep, principal: CurrentPrincipal, loaded: CycleDep,
+         challenge: int | None = None, saved: bool = False) -> Response:
+    """The member's own rating of the ten challenges (htmx: one challenge's fieldset)."""
+    cycle, site = loaded
+    access.ensure_group_member(principal, site)
+    only = challenge if challenge in CHALLENGES and is_htmx(request) else None
+    return _rate_page(request, session, principal, cycle, site, only=only, saved=saved)
+
+
+@router.post("/cycles/{cycle_id}/rate")
+def rate_save(request: Request, session: SessionDep, principal: CurrentPrincipal,
+              loaded: CycleDep, form: Form) -> Response:
+    """Save the challenges given (a draft); htmx sends one challenge at a time."""
+    cycle, site = loaded
+    access.ensure_group_member(principal, site)
+    only = one_challenge(form) if is_htmx(request) else None
+    values = score_values(form, "comment", only)
+    args = (request, session, principal, cycle, site)
+
+    def save(data: RatingsIn) -> None:
+        assessments.set_ratings(session, cycle=cycle, site=site, data=data, principal=principal)
+
+    try:
+        save_scores(save, RatingsIn, values, text="comment", key="ratings")
+    except Invalid as exc:
+        return _rate_page(*args, values=values, errors=exc.errors, status=422, only=only)
+    except Conflict as exc:
+        return _rate_page(*args, values=values, conflict=exc.message, status=409, only=only)
+    if only:
+        return _rate_page(*args, only=only, saved=True)
+    return RedirectResponse(f"/cycles/{cycle.id}/rate?saved=true", status_code=303)
+
+
+# --- the facilitator's view and feedback -------------------------------------------------------
+
+def _facilitator_page(request: Request, session: SessionDep, principal: Principal, cycle: Cycle,
+                      site: Site, *, values: dict | None = None, errors: dict | None = None,
+                      conflict: str | None = None, status: int = 200,
+                      feedback_values: dict | None = None) -> Response:
+    can_rate = allowed(access.ensure_facilitator, principal, site)
+    current = {}
+    if can_rate:
+        for r in assessments.list_facilitator_ratings(session, cycle=cycle):
+            if r.rater_id == principal.user.id:
+                current[f"level_{r.challenge}"], current[f"comment_{r.challenge}"] = \
+                    str(r.level), r.comment
+    ctx = page_context(session, principal, cycle, site, values={**current, **(values or {})},
+                       errors=errors)
+    if conflict:
+        ctx["error_list"] = [{"text": conflict, "href": "#facilitator-ratings"}]
+    ctx.update({
+        "view": consensus.consensus_view(session, cycle=cycle), "can_rate": can_rate,
+        "can_feedback": allowed(access.ensure_feedback, principal, site),
+        "feedback": assessments.list_feedback_with_authors(session, cycle=cycle),
+        "feedback_values": feedback_values or {}, "conflict": conflict,
+        "closed": cycle.stage == Stage.closed,
+    })
+    return render(request, "assessments/facilitator.html", ctx, status_code=status)
+
+
+@router.get("/cycles/{cycle_id}/facilitator")
+def facilitator(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                loaded: CycleDep) -> Response:
+    """Self vs facilitator: the agreed levels beside the facilitator's, and feedback."""
+    cycle, site = loaded
+    return _facilitator_page(request, session, principal, cycle, site)
+
+
+@router.post("/cycles/{cycle_id}/facilitator")
+def facilitator_save(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                     loaded: CycleDep, form: Form) -> Response:
+    cycle, site = loaded
+    access.ensure_facilitator(principal, site)
+    values = score_values(form, "comment")
+    args = (request, session, principal, cycle, site)
+
+    def save(data: RatingsIn) -> None:
+        assessments.set_facilitator_ratings(session, cycle=cycle, site=site, data=data,
+                                            principal=principal)
+
+    try:
+        save_scores(save, RatingsIn, values, text="comment", key="ratings")
+    except Invalid as exc:
+        return _facilitator_page(*args, values=values, errors=exc.errors, status=422)
+    except Conflict as exc:
+        return _facilitator_page(*args, values=values, conflict=exc.message, status=409)
+    return RedirectResponse(f"/cycles/{cycle.id}/facilitator", status_code=303)
+
+
+@router.post("/cycles/{cycle_id}/feedback")
+def feedback_add(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                 loaded: CycleDep, form: Form) -> Response:
+    """Facilitators and the programme team comment on the cycle."""
+    cycle, site = loaded
+    access.ensure_feedback(principal, site)
+    values = fields(form, "body")
+    try:
+        assessments.add_feedback(session, cycle=cycle, site=site, principal=principal,
+                                 data=parse(FeedbackCreate, values))
+    except Invalid:
+        errors = {"body": f"Feedback must be {TEXT} characters or fewer" if values.get("body")
+                  else "Enter your feedback"}
+        return _facilitator_page(request, session, principal, cycle, site, errors=errors,
+                                 status=422, feedback_values=values)
+    return RedirectResponse(f"/cycles/{cycle.id}/facilitator#feedback", status_code=303)

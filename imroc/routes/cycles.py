@@ -1,5 +1,155 @@
-"""HTML pages for the core loop (cycles)."""
+"""Cycle pages: opening a cycle, the cycle page (stages, PDSA record, moving on), history."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from imroc.db import SessionDep
+from imroc.deps import CurrentPrincipal, CycleDep, SiteDep
+from imroc.errors import Conflict, Invalid
+from imroc.models.cycle import (
+    PDSA_FIELDS,
+    STAGE_LABELS,
+    STAGE_ORDER,
+    CycleCreate,
+    CycleUpdate,
+    Stage,
+)
+from imroc.routes.forms import Form, error_list, fields
+from imroc.services import access, actions, consensus, cycles, frameworks, priorities
+from imroc.templating import render
+from imroc.validation import parse
 
 router = APIRouter()
+OPEN_INPUTS = ("started_on", "review_due_on", "meeting_id")
+STAGE_NAMES = {s.value: label for s, label in STAGE_LABELS.items()}
+CHANGE_WORDS = {"up": "Up", "down": "Down", "unchanged": "Unchanged",
+                "carried over": "Carried over"}
+
+
+def site_section(session, principal, site, *, values=None, errors=None) -> dict:  # noqa: ANN001
+    """What the site page shows about the site's cycles, and the lead's form to open one."""
+    rows = cycles.list_cycles(session, site=site)
+    is_lead = access.is_lead(principal, site)
+    return {
+        "cycles": rows, "stage_names": STAGE_NAMES,
+        "open_cycle": next((c for c in rows if c.stage != Stage.closed), None),
+        "can_open_cycle": is_lead,
+        "meetings": cycles.meeting_options(session, site=site) if is_lead else [],
+        "cycle_values": values or {}, "cycle_errors": errors or {},
+    }
+
+
+def _open_page(request, session, principal, site, *, values, errors, status) -> Response:
+    return render(request, "cycles/open.html", {
+        "site": site, "error_list": error_list(errors),
+        **site_section(session, principal, site, values=values, errors=errors),
+    }, status_code=status)
+
+
+@router.post("/sites/{site_id}/cycles")
+def cycle_open(request: Request, session: SessionDep, principal: CurrentPrincipal,
+               site: SiteDep, form: Form) -> Response:
+    access.ensure_lead(principal, site)
+    values = fields(form, *OPEN_INPUTS)
+    try:
+        cycle = cycles.open_cycle(session, site=site, principal=principal,
+                                  data=parse(CycleCreate, values))
+    except Invalid as exc:
+        return _open_page(request, session, principal, site, values=values, errors=exc.errors,
+                          status=422)
+    except Conflict as exc:
+        return _open_page(request, session, principal, site, values=values,
+                          errors={"open_cycle": exc.message}, status=409)
+    return RedirectResponse(f"/cycles/{cycle.id}", status_code=303)
+
+
+def _stages(cycle) -> list[dict]:  # noqa: ANN001
+    here = STAGE_ORDER.index(Stage(cycle.stage))
+    return [{"stage": s.value, "label": STAGE_LABELS[s],
+             "state": "done" if i < here else "current" if i == here else "to come"}
+            for i, s in enumerate(STAGE_ORDER)]
+
+
+def _cycle_page(request, session, principal, cycle, site, *, values=None, errors=None,
+                conflict=None, status=200) -> Response:
+    errors = errors or {}
+    siblings = cycles.list_cycles(session, site=site)
+    at = next(i for i, c in enumerate(siblings) if c.id == cycle.id)
+    stage = Stage(cycle.stage)
+    nxt = STAGE_ORDER[STAGE_ORDER.index(stage) + 1] if stage != Stage.closed else None
+    can_write = access.is_group_member(principal, site) and stage != Stage.closed
+    fw = frameworks.document_by_id(session, cycle.framework_id)
+    return render(request, "cycles/show.html", {
+        "cycle": cycle, "site": site, "stages": _stages(cycle), "stage_names": STAGE_NAMES,
+        "next_stage": STAGE_LABELS[nxt] if nxt else None,
+        "blockers": cycles.blockers(session, cycle) if nxt else [],
+        "can_lead": access.is_lead(principal, site), "can_write": can_write,
+        "previous": siblings[at - 1] if at > 0 else None,
+        "following": siblings[at + 1] if at + 1 < len(siblings) else None,
+        "meeting": next((m for m in cycles.meeting_options(session, site=site)
+                         if m.id == cycle.meeting_id), None) if cycle.meeting_id else None,
+        "priorities": priorities.list_priorities(session, cycle=cycle),
+        "titles": {c["number"]: c["title"] for c in fw["challenges"]},
+        "action_counts": actions.status_counts(actions.list_actions(session, cycle=cycle)),
+        "values": values if values is not None else {f: getattr(cycle, f) for f in PDSA_FIELDS},
+        "errors": errors, "error_list": error_list(errors), "conflict": conflict,
+    }, status_code=status)
+
+
+@router.get("/cycles/{cycle_id}")
+def cycle_show(request: Request, session: SessionDep, principal: CurrentPrincipal,
+               loaded: CycleDep) -> Response:
+    cycle, site = loaded
+    return _cycle_page(request, session, principal, cycle, site)
+
+
+@router.post("/cycles/{cycle_id}/record")
+def cycle_record(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                 loaded: CycleDep, form: Form) -> Response:
+    """Save the PDSA record; a stale version shows the person's text beside the saved text."""
+    cycle, site = loaded
+    access.ensure_group_member(principal, site)
+    values = fields(form, *PDSA_FIELDS, "version")
+    typed = {f: values.get(f) or "" for f in PDSA_FIELDS if f in values}
+    try:
+        data = parse(CycleUpdate, {**typed, "version": values.get("version")})
+        cycles.update_record(session, cycle=cycle, site=site, data=data, principal=principal)
+    except Invalid as exc:
+        return _cycle_page(request, session, principal, cycle, site, values=typed,
+                           errors=exc.errors, status=422)
+    except Conflict as exc:
+        if exc.current is None:  # the cycle is closed
+            return _cycle_page(request, session, principal, cycle, site,
+                               errors={"pdsa_record": exc.message}, status=409)
+        changed = [f for f in typed if typed[f] != getattr(exc.current, f)]
+        return _cycle_page(request, session, principal, cycle, site, values=typed,
+                           errors={"pdsa_record": exc.message}, status=409,
+                           conflict={"fields": changed, "current": exc.current})
+    return RedirectResponse(f"/cycles/{cycle.id}#pdsa-record", status_code=303)
+
+
+@router.post("/cycles/{cycle_id}/advance")
+def cycle_advance(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                  loaded: CycleDep, form: Form) -> Response:
+    cycle, site = loaded
+    seen = form.get("stage")
+    try:
+        cycles.advance(session, cycle=cycle, site=site, principal=principal,
+                       from_stage=seen if isinstance(seen, str) and seen else None)
+    except Conflict as exc:
+        return _cycle_page(request, session, principal, cycle, site,
+                           errors={"advance": exc.message}, status=409)
+    return RedirectResponse(f"/cycles/{cycle.id}", status_code=303)
+
+
+@router.get("/sites/{site_id}/history")
+def site_history(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                 site: SiteDep) -> Response:
+    """Every cycle of the site: agreed levels per challenge and how each changed."""
+    rows, table = consensus.history(session, site=site)
+    fw = frameworks.document_by_id(session, rows[-1].framework_id) if rows else \
+        frameworks.document(session, frameworks.current(session))
+    return render(request, "cycles/history.html", {
+        "site": site, "cycles": rows, "table": table, "challenges": fw["challenges"],
+        "stage_names": STAGE_NAMES, "change_words": CHANGE_WORDS,
+    })

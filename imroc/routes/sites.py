@@ -8,6 +8,7 @@ from imroc.deps import CurrentPrincipal, SiteDep
 from imroc.errors import Conflict, Invalid
 from imroc.models.site import SiteCreate, SiteUpdate
 from imroc.models.user import MembershipCreate, Perspective, SiteRole
+from imroc.routes import cycles as cycle_pages
 from imroc.routes.forms import Form, error_list, fields
 from imroc.services import access, audit, learning_sets, sites, users
 from imroc.templating import render
@@ -68,6 +69,7 @@ def site_show(request: Request, session: SessionDep, principal: CurrentPrincipal
         "can_manage": access.can_manage_sites(principal),
         "can_members": access.can_manage_members(principal, site),
         "can_audit": access.can_read_audit(principal, site),
+        **cycle_pages.site_section(session, principal, site),
     })
 
 

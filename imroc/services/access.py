@@ -148,17 +148,25 @@ def ensure_admin(p: Principal) -> None:
 
 # --- cycles --------------------------------------------------------------------------------
 
-def ensure_group_member(p: Principal, site: Site) -> None:
+def is_group_member(p: Principal, site: Site) -> bool:
     """Members and leads of the site's steering group rate, write the plan and update actions."""
+    return p.role_at(site.id) in (SiteRole.site_member, SiteRole.site_lead)
+
+
+def ensure_group_member(p: Principal, site: Site) -> None:
     ensure_view_site(p, site)
-    if p.role_at(site.id) not in (SiteRole.site_member, SiteRole.site_lead):
+    if not is_group_member(p, site):
         raise Forbidden("Only members of this site's steering group can do this")
 
 
-def ensure_lead(p: Principal, site: Site) -> None:
+def is_lead(p: Principal, site: Site) -> bool:
     """Leads open cycles, agree the consensus, sign off, set priorities and move stages on."""
+    return p.role_at(site.id) == SiteRole.site_lead
+
+
+def ensure_lead(p: Principal, site: Site) -> None:
     ensure_view_site(p, site)
-    if p.role_at(site.id) != SiteRole.site_lead:
+    if not is_lead(p, site):
         raise Forbidden("Only the steering group lead can do this")
 
 

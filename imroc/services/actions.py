@@ -35,6 +35,17 @@ def list_actions(session: Session, *, cycle: Cycle) -> list[Action]:
                              .order_by(col(Action.challenge), col(Action.id))).all())
 
 
+def origins(session: Session, *, actions: list[Action]) -> dict[int, Cycle]:
+    """For each carried-over action, the cycle it came from (one query)."""
+    ids = {a.carried_from_id for a in actions if a.carried_from_id is not None}
+    if not ids:
+        return {}
+    rows = session.exec(select(Action.id, Cycle).join(Cycle, Cycle.id == Action.cycle_id)
+                        .where(col(Action.id).in_(ids))).all()
+    found = {action_id: cycle for action_id, cycle in rows}
+    return {a.id: found[a.carried_from_id] for a in actions if a.carried_from_id in found}
+
+
 def get_action(session: Session, *, action_id: int,
                principal: Principal) -> tuple[Action, Cycle, Site]:
     """An action with its cycle and site; 404 when unknown or not visible."""
@@ -86,6 +97,10 @@ def update_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
     for required in ("title", "challenge", "status"):
         if required in changes and changes[required] is None:
             raise Invalid({required: f"Enter the {required}"})
+    moved_to = changes.get("challenge")
+    if moved_to not in (None, action.challenge) and moved_to not in set(session.exec(
+            select(Priority.challenge).where(Priority.cycle_id == cycle.id)).all()):
+        raise Invalid({"challenge": "Choose one of this cycle's priorities"})
     before = audit.snapshot(action, FIELDS)
     values = {k: (v.strip() if isinstance(v, str) else getattr(v, "value", v))
               for k, v in changes.items()}

@@ -11,6 +11,7 @@ from imroc.models import (
     Rating,
     ScaleLevel,
     Site,
+    User,
 )
 from imroc.models.assessment import RatingsIn, ReopenIn, ScoresIn
 from imroc.models.base import utcnow
@@ -46,12 +47,20 @@ def _check_items(session: Session, cycle: Cycle, items: list, name: str) -> None
         raise Invalid(errors)
 
 
-def _ensure_open_assessment(cycle: Cycle) -> None:
+def locked_reason(cycle: Cycle) -> str | None:
+    """Why ratings and consensus can no longer change, or None while they can."""
     if cycle.stage != Stage.assess:
-        raise Conflict("The self-assessment of this cycle is finished: it can no longer change")
+        return "The self-assessment of this cycle is finished: it can no longer change"
     if cycle.signed_off_at is not None:
-        raise Conflict("The consensus has been signed off, so the assessment is locked. "
-                       "The lead can reopen it, giving a reason.")
+        return ("The consensus has been signed off, so the assessment is locked. "
+                "The lead can reopen it, giving a reason.")
+    return None
+
+
+def _ensure_open_assessment(cycle: Cycle) -> None:
+    reason = locked_reason(cycle)
+    if reason:
+        raise Conflict(reason)
 
 
 # --- individual ratings ------------------------------------------------------------------
@@ -198,6 +207,13 @@ def set_facilitator_ratings(session: Session, *, cycle: Cycle, site: Site, data:
 def list_feedback(session: Session, *, cycle: Cycle) -> list[Feedback]:
     return list(session.exec(select(Feedback).where(Feedback.cycle_id == cycle.id)
                              .order_by(col(Feedback.id))).all())
+
+
+def list_feedback_with_authors(session: Session, *, cycle: Cycle) -> list[tuple[Feedback, str]]:
+    """The feedback on a cycle, oldest first, each with its author's name (one query)."""
+    rows = session.exec(select(Feedback, User.name).join(User, User.id == Feedback.author_id)
+                        .where(Feedback.cycle_id == cycle.id).order_by(col(Feedback.id))).all()
+    return [(f, name) for f, name in rows]
 
 
 def add_feedback(session: Session, *, cycle: Cycle, site: Site, data: FeedbackCreate,

@@ -48,6 +48,17 @@ class ChallengeSpread:
         return self.spread >= DISAGREEMENT
 
     @property
+    def facilitator_middle(self) -> float | None:
+        return median(self.facilitator) if self.facilitator else None
+
+    @property
+    def gap(self) -> float | None:
+        """The facilitator's view minus the agreed level (positive: they see it higher)."""
+        if self.agreed is None or not self.facilitator:
+            return None
+        return self.facilitator_middle - self.agreed.level
+
+    @property
     def perspectives_differ(self) -> bool:
         staff = self.perspective_median(Perspective.staff)
         lived = self.perspective_median(Perspective.lived_experience)

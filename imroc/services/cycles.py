@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -49,6 +50,14 @@ def list_cycles(session: Session, *, site: Site) -> list[Cycle]:
 def open_cycle_of(session: Session, *, site: Site) -> Cycle | None:
     return session.exec(select(Cycle).where(Cycle.site_id == site.id,
                                             Cycle.stage != Stage.closed.value)).first()
+
+
+def meeting_options(session: Session, *, site: Site) -> list[Meeting]:
+    """The meetings of the site's learning set, which a new cycle may be tied to."""
+    if site.learning_set_id is None:
+        return []
+    return list(session.exec(select(Meeting).where(Meeting.learning_set_id == site.learning_set_id)
+                             .order_by(col(Meeting.held_on))).all())
 
 
 def previous_cycle(session: Session, cycle: Cycle) -> Cycle | None:
@@ -111,17 +120,28 @@ def update_record(session: Session, *, cycle: Cycle, site: Site, data: CycleUpda
         raise Conflict("Someone else changed this cycle's record while you were editing it",
                        current=public(cycle))
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    review = changes.get("review_due_on")
+    if review is not None and review < cycle.started_on:
+        raise Invalid({"review_due_on": "The review date must be on or after the start date"})
     before = audit.snapshot(cycle, PDSA_FIELDS + ("review_due_on",))
-    for key, value in changes.items():
-        if key in PDSA_FIELDS:
-            value = (value or "").strip()
-        setattr(cycle, key, value)
-    after = audit.snapshot(cycle, PDSA_FIELDS + ("review_due_on",))
-    if after == before:
+    values = {k: (v or "").strip() if k in PDSA_FIELDS else v for k, v in changes.items()}
+    values = {k: v for k, v in values.items() if getattr(cycle, k) != v}
+    if not values:
         return cycle
-    cycle.version += 1
-    cycle.updated_at = utcnow()
-    session.add(cycle)
+    # Compare-and-set on the version in the UPDATE itself, so that two saves of the same
+    # version can never both win (a check in Python alone let both through on PostgreSQL).
+    stmt = update(Cycle).where(col(Cycle.id) == cycle.id)
+    if data.version is not None:
+        stmt = stmt.where(col(Cycle.version) == data.version)
+    result = session.execute(stmt.values(**values, version=Cycle.version + 1,
+                                         updated_at=utcnow()))
+    if result.rowcount != 1:
+        session.rollback()
+        session.refresh(cycle)
+        raise Conflict("Someone else changed this cycle's record while you were editing it",
+                       current=public(cycle))
+    session.refresh(cycle)
+    after = audit.snapshot(cycle, PDSA_FIELDS + ("review_due_on",))
     audit.record(session, actor=principal.user, action="update", entity="cycle",
                  entity_id=cycle.id, site_id=site.id,
                  before={k: v for k, v in before.items() if before[k] != after[k]},
@@ -167,9 +187,17 @@ def blockers(session: Session, cycle: Cycle) -> list[str]:
     return reasons
 
 
-def advance(session: Session, *, cycle: Cycle, site: Site, principal: Principal) -> Cycle:
-    """Move to the next stage when this one is complete; closing opens the next cycle."""
+def advance(session: Session, *, cycle: Cycle, site: Site, principal: Principal,
+            from_stage: str | None = None) -> Cycle:
+    """Move to the next stage when this one is complete; closing opens the next cycle.
+
+    `from_stage` is the stage the person saw: a second press of the same button (or a page
+    left open while someone else moved the cycle on) is refused instead of skipping a stage.
+    """
     ensure_lead(principal, site)
+    if from_stage is not None and from_stage != cycle.stage:
+        raise Conflict(f"This cycle has already moved on to the "
+                       f"{STAGE_LABELS[Stage(cycle.stage)]} stage.")
     reasons = blockers(session, cycle)
     if reasons:
         raise Conflict(f"{STAGE_LABELS[Stage(cycle.stage)]} is not complete. " + " ".join(reasons))

@@ -109,3 +109,11 @@ def load(session: Session, data: dict[str, Any]) -> tuple[Framework, bool]:
             session.add(ChallengeDescriptor(challenge_id=ch.id, level=level, text=text))
     session.commit()
     return fw, True
+
+
+def document_by_id(session: Session, framework_id: int) -> dict[str, Any]:
+    """The framework version a cycle was assessed against, as the pages show it."""
+    fw = session.get(Framework, framework_id)
+    if fw is None:
+        raise NotFound("Framework not found")
+    return document(session, fw)

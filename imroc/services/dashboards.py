@@ -1,0 +1,196 @@
+"""Read-only aggregates for the dashboards, in SQL, with a fixed number of queries per page.
+
+Nothing here grows its query count with the number of sites, cycles or ratings: each
+function issues the same statements whether the programme has 10 sites or 500.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from statistics import median
+
+from sqlalchemy import and_, func
+from sqlmodel import Session, col, select
+
+from imroc.models import (
+    Action,
+    AuditEvent,
+    ConsensusScore,
+    Cycle,
+    FacilitatorRating,
+    LearningSet,
+    Priority,
+    Rating,
+    Site,
+)
+from imroc.models.action import UNFINISHED
+from imroc.models.cycle import Stage
+
+UNFINISHED_VALUES = [s.value for s in UNFINISHED]
+
+
+def data_version(session: Session) -> int:
+    """A number that changes whenever anything is written (every write is audited)."""
+    return session.exec(select(func.max(AuditEvent.id))).one() or 0
+
+
+def latest_levels(session: Session, site_ids: list[int] | None = None) -> dict[int, dict[int, int]]:
+    """Each site's agreed levels from its latest signed-off cycle (one query)."""
+    latest = (select(Cycle.site_id, func.max(Cycle.number).label("number"))
+              .where(col(Cycle.signed_off_at).is_not(None)).group_by(Cycle.site_id))
+    if site_ids is not None:
+        latest = latest.where(col(Cycle.site_id).in_(site_ids or [-1]))
+    sub = latest.subquery()
+    rows = session.exec(
+        select(Cycle.site_id, ConsensusScore.challenge, ConsensusScore.level)
+        .join(sub, and_(col(Cycle.site_id) == sub.c.site_id, col(Cycle.number) == sub.c.number))
+        .join(ConsensusScore, col(ConsensusScore.cycle_id) == Cycle.id)).all()
+    out: dict[int, dict[int, int]] = defaultdict(dict)
+    for site_id, challenge, level in rows:
+        out[site_id][challenge] = level
+    return dict(out)
+
+
+def medians(levels: dict[int, dict[int, int]]) -> dict[int, float | None]:
+    """The median agreed level per challenge across sites."""
+    out: dict[int, float | None] = {}
+    for challenge in range(1, 11):
+        values = [by[challenge] for by in levels.values() if challenge in by]
+        out[challenge] = median(values) if values else None
+    return out
+
+
+@dataclass
+class SiteDashboard:
+    site: Site
+    cycles: list[Cycle]
+    levels: dict[int, dict[int, int]]  # signed-off cycle id -> challenge -> level
+    current: Cycle | None
+    priorities: list[Priority]
+    actions: list[Action]
+    facilitator: dict[int, float]  # challenge -> mean facilitator level, current cycle
+    voices: dict[str, int]
+    set_median: dict[int, float | None] = field(default_factory=dict)
+    programme_median: dict[int, float | None] = field(default_factory=dict)
+
+    @property
+    def signed_off(self) -> list[Cycle]:
+        return [c for c in self.cycles if c.id in self.levels]
+
+    def overdue(self, today: date | None = None) -> list[Action]:
+        today = today or date.today()
+        return [a for a in self.actions if a.due_on and a.due_on < today
+                and a.status in UNFINISHED_VALUES]
+
+
+def site_dashboard(session: Session, *, site: Site) -> SiteDashboard:
+    """Everything on a site's dashboard (eight queries)."""
+    cycles = list(session.exec(select(Cycle).where(Cycle.site_id == site.id)
+                               .order_by(col(Cycle.number))).all())
+    ids = [c.id for c in cycles] or [-1]
+    levels: dict[int, dict[int, int]] = defaultdict(dict)
+    for cycle_id, challenge, level in session.exec(
+            select(ConsensusScore.cycle_id, ConsensusScore.challenge, ConsensusScore.level)
+            .join(Cycle, col(Cycle.id) == ConsensusScore.cycle_id)
+            .where(col(ConsensusScore.cycle_id).in_(ids), col(Cycle.signed_off_at).is_not(None))):
+        levels[cycle_id][challenge] = level
+    # The cycle in progress, or the last one when all are closed.
+    current = next((c for c in reversed(cycles) if c.stage != Stage.closed), None) \
+        or (cycles[-1] if cycles else None)
+    focus = current.id if current else -1
+    # Actions and priorities: of the cycle being worked, or of the last closed one while a
+    # new cycle is still at its assessment.
+    plan_cycle = focus
+    if current is not None and current.stage == Stage.assess and len(cycles) > 1:
+        plan_cycle = cycles[-2].id
+    priorities = list(session.exec(select(Priority).where(Priority.cycle_id == plan_cycle)
+                                   .order_by(col(Priority.rank))).all())
+    actions = list(session.exec(select(Action).where(col(Action.cycle_id).in_(
+        [plan_cycle, focus])).order_by(col(Action.challenge), col(Action.id))).all())
+    facilitator: dict[int, float] = {}
+    last_scored = max(levels, key=lambda cid: next(c.number for c in cycles if c.id == cid),
+                      default=-1)
+    for challenge, mean in session.exec(
+            select(FacilitatorRating.challenge, func.avg(FacilitatorRating.level))
+            .where(FacilitatorRating.cycle_id == last_scored)
+            .group_by(FacilitatorRating.challenge)):
+        facilitator[challenge] = round(float(mean), 1)
+    voices = dict(session.exec(
+        select(Rating.perspective, func.count(func.distinct(Rating.rater_id)))
+        .where(Rating.cycle_id == focus).group_by(Rating.perspective)).all())
+    everyone = latest_levels(session)
+    same_set = set(session.exec(select(Site.id).where(
+        Site.learning_set_id == site.learning_set_id)).all()) if site.learning_set_id else set()
+    return SiteDashboard(
+        site=site, cycles=cycles, levels=dict(levels), current=current, priorities=priorities,
+        actions=actions, facilitator=facilitator, voices=voices,
+        set_median=medians({k: v for k, v in everyone.items() if k in same_set}),
+        programme_median=medians(everyone))
+
+
+@dataclass
+class SetDashboard:
+    learning_set: LearningSet
+    sites: list[Site]
+    latest: dict[int, dict[int, int]]
+    # cycle number -> challenge -> mean agreed level across the set's sites
+    by_round: dict[int, dict[int, float]]
+    priority_counts: dict[int, int]
+    action_counts: dict[int, dict[str, int]]  # site id -> status -> count
+    meetings: list
+
+
+def learning_set_dashboard(session: Session, *, ls: LearningSet) -> SetDashboard:
+    """The set's sites side by side (six queries)."""
+    from imroc.models import Meeting
+
+    sites = list(session.exec(select(Site).where(Site.learning_set_id == ls.id,
+                                                 col(Site.archived_at).is_(None))
+                              .order_by(col(Site.name))).all())
+    site_ids = [s.id for s in sites] or [-1]
+    latest = latest_levels(session, site_ids)
+    by_round: dict[int, dict[int, float]] = defaultdict(dict)
+    for number, challenge, mean in session.exec(
+            select(Cycle.number, ConsensusScore.challenge, func.avg(ConsensusScore.level))
+            .join(ConsensusScore, col(ConsensusScore.cycle_id) == Cycle.id)
+            .where(col(Cycle.site_id).in_(site_ids), col(Cycle.signed_off_at).is_not(None))
+            .group_by(Cycle.number, ConsensusScore.challenge)):
+        by_round[number][challenge] = round(float(mean), 2)
+    priority_counts = dict(session.exec(
+        select(Priority.challenge, func.count()).join(Cycle, col(Cycle.id) == Priority.cycle_id)
+        .where(col(Cycle.site_id).in_(site_ids)).group_by(Priority.challenge)).all())
+    action_counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for site_id, status, count in session.exec(
+            select(Cycle.site_id, Action.status, func.count())
+            .join(Cycle, col(Cycle.id) == Action.cycle_id)
+            .where(col(Cycle.site_id).in_(site_ids)).group_by(Cycle.site_id, Action.status)):
+        action_counts[site_id][status] = count
+    meetings = list(session.exec(select(Meeting).where(Meeting.learning_set_id == ls.id)
+                                 .order_by(col(Meeting.held_on))).all())
+    return SetDashboard(learning_set=ls, sites=sites, latest=latest, by_round=dict(by_round),
+                        priority_counts=priority_counts, action_counts=dict(action_counts),
+                        meetings=meetings)
+
+
+@dataclass
+class ProgrammeComparison:
+    sites: list[Site]
+    latest: dict[int, dict[int, int]]
+    set_names: dict[int, str]
+
+
+def programme_comparison(session: Session, *, kind: str | None = None,
+                         learning_set_id: int | None = None,
+                         region: str | None = None) -> ProgrammeComparison:
+    """Every site's latest agreed levels, filtered (three queries)."""
+    query = select(Site).where(col(Site.archived_at).is_(None)).order_by(col(Site.name))
+    if kind:
+        query = query.where(Site.kind == kind)
+    if learning_set_id:
+        query = query.where(Site.learning_set_id == learning_set_id)
+    if region:
+        query = query.where(Site.region == region)
+    sites = list(session.exec(query).all())
+    latest = latest_levels(session, [s.id for s in sites])
+    set_names = dict(session.exec(select(LearningSet.id, LearningSet.name)).all())
+    return ProgrammeComparison(sites=sites, latest=latest, set_names=set_names)

@@ -1,0 +1,215 @@
+"""The action plan page: grouped under priorities, edited inline with htmx or as a plain form,
+stale edits shown back to the person, overdue actions marked in words."""
+
+from contextlib import ExitStack
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from imroc.models import Action, AuditEvent
+from tests.core_loop import advance_to, make_world, open_cycle
+from tests.pages import Browser, form_fields, text
+
+
+@pytest.fixture
+def browser(app):
+    with ExitStack() as stack:
+        def make(user) -> Browser:  # noqa: ANN001
+            return Browser(stack.enter_context(TestClient(app, base_url="https://testserver")),
+                           user)
+        yield make
+
+
+@pytest.fixture
+def world(session, client):
+    return make_world(session, client)
+
+
+@pytest.fixture
+def plan(world, client):
+    """Site A's cycle at the plan stage: priority challenge 3 with one action."""
+    cid = open_cycle(client, world.h["lead"], world.site_a.id)["id"]
+    advance_to(client, world.h["lead"], cid, "plan")
+    client.put(f"/api/v1/cycles/{cid}/priorities", headers=world.h["lead"], json={
+        "priorities": [{"challenge": 3, "rank": 1, "target_level": 2, "reason": "lowest"},
+                       {"challenge": 6, "rank": 2, "target_level": 2, "reason": "spread"}]})
+    action = client.post(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"], json={
+        "challenge": 3, "title": "Co-produce care plans", "owner": "Sam",
+        "due_on": "2030-01-31"}).json()
+    return cid, action["id"]
+
+
+def test_actions_grouped_under_their_priority(browser, world, plan):
+    cid, _ = plan
+    page = browser(world.member).get(f"/cycles/{cid}/actions")
+    words = text(page)
+    first, second = words.index("Priority 1: challenge 3"), words.index("Priority 2: challenge 6")
+    assert first < words.index("Co-produce care plans") < second
+    assert "No actions under this priority yet." in words[second:]
+    assert "Owner Sam Due 31 January 2030" in words
+    assert 'name="outcome"' not in page  # outcomes only from the study stage on
+
+
+def test_add_action_through_the_form(browser, world, plan, session):
+    cid, _ = plan
+    member = browser(world.member)
+    url = f"/cycles/{cid}/actions"
+    r = member.submit(url, url, {"challenge": "6", "title": "Peer worker <script>x</script>",
+                                 "owner": "", "due_on": "", "notes": "Line one\nLine two"})
+    new = session.exec(select(Action).where(Action.challenge == 6)).one()
+    assert r.headers["location"] == f"{url}#action-{new.id}"
+    assert (new.owner, new.due_on, new.status, new.notes) == ("", None, "not_started",
+                                                              "Line one\nLine two")
+    page = member.get(url)
+    assert "<script>x</script>" not in page and "Peer worker &lt;script&gt;" in page
+    # a blank title is refused beside the field, keeping what was typed
+    r = member.submit(url, url, {"challenge": "6", "title": "", "owner": "Kim",
+                                 "due_on": "not a date"}, status=422)
+    assert 'href="#title"' in r.text and 'href="#due-on"' in r.text
+    assert form_fields(r.text, url)["owner"] == "Kim"
+    # not one of this cycle's priorities
+    r = member.submit(url, url, {"challenge": "9", "title": "Elsewhere"}, status=422)
+    assert "Choose one of this cycle's priorities" in text(r.text)
+
+
+def _two_people_edit(browser, world, cid, action_id, *, htmx: bool):
+    """The member opens the plan; the lead saves a change; the member saves theirs."""
+    url = f"/cycles/{cid}/actions"
+    lead, member = browser(world.lead), browser(world.member)
+    stale = member.get(url)
+    lead.submit(url, f"/actions/{action_id}", {"title": "Lead's title", "owner": "Lee"})
+    return member, member.submit(url, f"/actions/{action_id}", {
+        "title": "Member's <i>title</i>", "notes": "My careful notes"}, page_html=stale,
+        htmx=htmx, status=409)
+
+
+def test_stale_edit_full_page_keeps_my_text(browser, world, plan, session):
+    cid, action_id = plan
+    member, r = _two_people_edit(browser, world, cid, action_id, htmx=False)
+    assert "<html" in r.text
+    words = text(r.text)
+    assert "Someone else changed this action" in words
+    assert "Title Member's <i>title</i> Lead's title" in words  # mine beside the saved one
+    assert "Notes My careful notes (empty)" in words
+    # the member's page still said Sam: both are shown, and the member decides
+    assert "Owner Sam Lee" in words
+    assert "Due date" not in words.split("Saved now")[1].split("Your version is")[0]  # same
+    assert "<i>title</i>" not in r.text
+    fields = form_fields(r.text, f"/actions/{action_id}")
+    assert fields["title"] == "Member's <i>title</i>" and fields["notes"] == "My careful notes"
+    assert fields["version"] == "2"  # the current version: saving again keeps my text
+    member.submit("", f"/actions/{action_id}", {"owner": "Lee"}, page_html=r.text)
+    saved = session.get(Action, action_id)
+    assert (saved.title, saved.owner, saved.notes, saved.version) == (
+        "Member's <i>title</i>", "Lee", "My careful notes", 3)
+
+
+def test_stale_edit_htmx_returns_the_row_with_my_text(browser, world, plan, session):
+    cid, action_id = plan
+    member, r = _two_people_edit(browser, world, cid, action_id, htmx=True)
+    assert "<html" not in r.text and r.text.lstrip().startswith(
+        f'<div class="nhsuk-card app-action" id="action-{action_id}"')
+    assert "HX-Request" in r.headers["vary"]
+    words = text(r.text)
+    assert "Someone else changed this action" in words
+    assert "Title Member's <i>title</i> Lead's title" in words
+    fields = form_fields(r.text, f"/actions/{action_id}")
+    assert fields["title"] == "Member's <i>title</i>" and fields["version"] == "2"
+    again = member.submit("", f"/actions/{action_id}", page_html=r.text, htmx=True, status=200)
+    assert "Saved." in text(again.text) and "Someone else" not in text(again.text)
+    assert session.get(Action, action_id).title == "Member's <i>title</i>"
+
+
+def test_invalid_edit_htmx_shows_the_error_in_the_row(browser, world, plan):
+    cid, action_id = plan
+    member = browser(world.member)
+    url = f"/cycles/{cid}/actions"
+    r = member.submit(url, f"/actions/{action_id}", {"title": "", "due_on": "31/01/2030"},
+                      htmx=True, status=422)
+    assert "<html" not in r.text
+    assert f'id="action-{action_id}-title-error"' in r.text
+    assert f'id="action-{action_id}-due-on-error"' in r.text
+    assert form_fields(r.text, f"/actions/{action_id}")["due_on"] == "31/01/2030"
+    r = member.submit(url, f"/actions/{action_id}", {"title": ""}, status=422)
+    assert f'href="#action-{action_id}-title"' in r.text  # the summary links to the row's field
+
+
+def test_overdue_actions_stand_out(browser, world, plan, client):
+    cid, _ = plan
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    late = client.post(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"], json={
+        "challenge": 6, "title": "Train peer workers", "due_on": yesterday}).json()
+    done = client.post(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"], json={
+        "challenge": 6, "title": "Already finished", "due_on": yesterday,
+        "status": "done"}).json()
+    words = text(browser(world.member).get(f"/cycles/{cid}/actions"))
+    assert "1 overdue action" in words
+    row = words[words.index("Train peer workers Not started"):]
+    assert row.startswith("Train peer workers Not started Overdue Overdue: this action was due")
+    finished = words[words.rindex("Already finished Done"):]
+    assert "Overdue" not in finished.split("Owner")[0]
+    assert words.count("Overdue:") == 1
+    assert late["overdue"] is True and done["overdue"] is False
+
+
+def test_outcome_offered_at_study_and_act(browser, world, plan, client):
+    cid, action_id = plan
+    member = browser(world.member)
+    url = f"/cycles/{cid}/actions"
+    # a crafted outcome before the study stage is refused with the reason
+    r = member.submit(url, f"/actions/{action_id}", {"outcome": "adopt"}, status=409)
+    assert "recorded at the study or act stage" in text(r.text)
+    advance_to(client, world.h["lead"], cid, "study")
+    page = member.get(url)
+    assert 'name="outcome"' in page and "Outcome Not decided yet" in text(page)
+    member.submit(url, f"/actions/{action_id}", {"outcome": "abandon"})
+    assert "Outcome Abandon" in text(member.get(url))
+
+
+def test_delete_action(browser, world, plan, client, session):
+    cid, action_id = plan
+    extra = client.post(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"], json={
+        "challenge": 3, "title": "Added by mistake"}).json()["id"]
+    member = browser(world.member)
+    url = f"/cycles/{cid}/actions"
+    r = member.submit(url, f"/actions/{extra}/delete", htmx=True, status=200)
+    assert "was deleted" in text(r.text) and "<html" not in r.text
+    r = member.submit(url, f"/actions/{action_id}/delete")
+    assert r.headers["location"] == url
+    assert session.exec(select(Action).where(Action.cycle_id == cid)).all() == []
+    deletes = session.exec(select(AuditEvent).where(AuditEvent.action == "delete")).all()
+    assert {e.before["title"] for e in deletes} == {"Added by mistake", "Co-produce care plans"}
+
+
+def test_only_the_steering_group_edits_actions(browser, world, plan, session):
+    cid, action_id = plan
+    url = f"/cycles/{cid}/actions"
+    for person in (world.facilitator, world.programme):
+        someone = browser(person)
+        page = someone.get(url)
+        assert "Co-produce care plans" in page and f'action="/actions/{action_id}"' not in page
+        assert "Add an action" not in page
+        someone.post(f"/actions/{action_id}", {"title": "Changed", "version": "1"}, status=403)
+        someone.post(f"/actions/{action_id}/delete", {}, status=403)
+        someone.post(url, {"challenge": "3", "title": "New"}, status=403)
+    assert session.get(Action, action_id).title == "Co-produce care plans"
+
+
+def test_closed_cycle_actions_are_read_only(browser, world, client):
+    cid = open_cycle(client, world.h["lead"], world.site_a.id)["id"]
+    advance_to(client, world.h["lead"], cid, "closed")
+    member = browser(world.member)
+    page = member.get(f"/cycles/{cid}/actions")
+    assert "This cycle is closed" in text(page) and "Change this action" not in page
+    [action] = client.get(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"]).json()
+    r = member.post(f"/actions/{action['id']}", {"title": "Late", "version": "2"}, status=409)
+    assert "This cycle is closed" in text(r.text)
+    # carried into the next cycle, so it stays in the history: it cannot be deleted
+    nxt = client.get(f"/api/v1/sites/{world.site_a.id}/cycles", headers=world.h["lead"]).json()[-1]
+    [copy] = client.get(f"/api/v1/cycles/{nxt['id']}/actions", headers=world.h["lead"]).json()
+    assert copy["carried_from_id"] == action["id"]
+    page = member.get(f"/cycles/{nxt['id']}/actions")
+    assert "Carried over from cycle 1" in text(page)
+    assert f'href="/cycles/{cid}/actions#action-{action["id"]}"' in page

@@ -1,0 +1,93 @@
+"""Chart builders: the figure data, accessible colours, and the numbers in the tables."""
+
+from imroc import charts
+from imroc.services.dashboard_views import site_charts
+from imroc.services.dashboards import SiteDashboard
+from imroc.models import Cycle, Site
+
+LABELS = [f"Challenge {n}" for n in range(1, 11)]
+
+
+def _luminance(hex_colour: str) -> float:
+    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted([_luminance(a), _luminance(b)], reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_every_series_colour_has_3_to_1_contrast_on_white():
+    for colour in charts.PALETTE:
+        assert _contrast(colour, "#ffffff") >= 3.0, colour
+
+
+def test_series_differ_by_more_than_colour():
+    fig = charts.radar(LABELS, [("a", [1] * 10), ("b", [2] * 10), ("c", [3] * 10)], title="t")
+    symbols = {t["marker"]["symbol"] for t in fig["data"]}
+    dashes = {t["line"]["dash"] for t in fig["data"]}
+    assert len(symbols) == 3 and len(dashes) == 3
+
+
+def test_radar_closes_the_loop_and_keeps_values():
+    fig = charts.radar(LABELS, [("Cycle 2", list(range(10)))], title="Levels")
+    trace = fig["data"][0]
+    assert trace["r"] == list(range(10)) + [0]
+    assert trace["theta"][0] == trace["theta"][-1] == "Challenge 1"
+    assert fig["layout"]["polar"]["radialaxis"]["range"] == [0, 3]
+
+
+def test_heatmap_prints_each_cell_and_keeps_gaps():
+    fig = charts.heatmap(["a", "b"], ["x", "y"], [[1, None], [3, 0]], title="t")
+    trace = fig["data"][0]
+    assert trace["z"] == [[1, None], [3, 0]] and trace["texttemplate"] == "%{z}"
+    assert (trace["zmin"], trace["zmax"]) == (0, 3)
+
+
+def test_stacked_bars_use_patterns():
+    fig = charts.bars(["s1", "s2"], [("Done", [1, 2]), ("Blocked", [0, 1])], title="t",
+                      y_title="n", stacked=True)
+    assert fig["layout"]["barmode"] == "stack"
+    assert [t["marker"]["pattern"]["shape"] for t in fig["data"]] == ["", "/"]
+
+
+def _dashboard(levels_by_cycle: dict[int, dict[int, int]]) -> SiteDashboard:
+    cycles = [Cycle(id=cid, site_id=1, number=i + 1, framework_id=1, stage="closed",
+                    started_on="2024-01-01") for i, cid in enumerate(levels_by_cycle)]
+    return SiteDashboard(site=Site(id=1, name="S", kind="pilot"), cycles=cycles,
+                         levels=levels_by_cycle, current=cycles[-1] if cycles else None,
+                         priorities=[], actions=[],
+                         facilitator={1: 2.0}, voices={"staff": 2, "lived_experience": 1},
+                         set_median={n: 1.5 for n in range(1, 11)},
+                         programme_median={n: 1 for n in range(1, 11)})
+
+
+def test_site_charts_radar_table_and_figure_agree():
+    d = _dashboard({10: {n: 1 for n in range(1, 11)}, 11: {n: 2 for n in range(1, 11)},
+                    12: {n: n % 4 for n in range(1, 11)}})
+    by_name = {c.name: c for c in site_charts(d, LABELS)}
+    radar = by_name["radar"]
+    names = [t["name"] for t in radar.figure["data"]]
+    assert names == ["Cycle 3 (latest)", "Cycle 2 (previous)", "Cycle 1 (first)"]
+    assert radar.figure["data"][0]["r"][:10] == [n % 4 for n in range(1, 11)]
+    assert radar.table.rows[0] == ["Challenge 1", 1, 2, 1]
+    heat = by_name["heatmap"]
+    assert heat.figure["data"][0]["x"] == ["Cycle 1", "Cycle 2", "Cycle 3"]
+    assert heat.table.rows[3] == ["Challenge 4", 1, 2, 0]
+    bench = by_name["benchmark"]
+    assert [t["name"] for t in bench.figure["data"]] == [
+        "This site", "Learning set median", "Programme median"]
+    assert bench.table.rows[1] == ["Challenge 2", 2, 1.5, 1]
+    gap = by_name["self-vs-facilitator"].table.rows[0]
+    assert gap == ["Challenge 1", 1, 2, 1]
+    voices = by_name["voices"].table.rows
+    assert voices == [["Staff", 2], ["Lived experience", 1], ["Carer", 0],
+                      ["Partner organisation", 0]]
+
+
+def test_no_level_charts_before_any_sign_off():
+    d = _dashboard({})
+    d.cycles = []
+    assert {c.name for c in site_charts(d, LABELS)} == {"voices"}
