@@ -50,11 +50,12 @@ browser:
 test: test-sqlite test-postgres
 
 test-sqlite: install browser
-	IMROC_TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider
+	IMROC_TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not browser"
+	IMROC_TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider -m browser
 
 # The browser tests drive their own server on SQLite, so they run once, in the SQLite pass.
 test-postgres: install postgres
-	IMROC_TEST_DATABASE=postgres IMROC_TEST_PG_ADMIN=$(PG_ADMIN) $(BIN)/pytest -q -p no:cacheprovider -m "not browser"
+	IMROC_TEST_DATABASE=postgres IMROC_TEST_PG_ADMIN=$(PG_ADMIN) $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not browser"
 
 lock:
 	$(BIN)/pip-compile -q --extra test --strip-extras --no-emit-index-url --no-emit-find-links \

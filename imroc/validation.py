@@ -28,6 +28,19 @@ _MESSAGES = {
 }
 
 
+# How to ask for a missing field, in the words of the NHS style guide ("Enter...", "Select...").
+ASK = {
+    "name": "Enter the name", "email": "Enter an email address", "password": "Enter a password",
+    "title": "Enter a title", "held_on": "Enter the date of the meeting",
+    "reason": "Enter the reason", "body": "Enter your feedback", "aim": "Enter the aim",
+    "kind": "Select a kind of site", "role": "Select a role",
+    "perspective": "Select a perspective", "global_role": "Select a programme role",
+    "challenge": "Select a challenge", "level": "Select a level", "status": "Select a status",
+    "outcome": "Select an outcome", "target_level": "Select a target level",
+    "rank": "Select a rank", "version": "The form is out of date: reload the page",
+}
+
+
 def field_label(name: str) -> str:
     return name.replace("_ids", "s").replace("_id", "").replace("_", " ")
 
@@ -48,7 +61,11 @@ def reasons(details: Iterable[Mapping[str, Any]]) -> dict[str, str]:
             template = _MESSAGES["missing"]  # a blank form field or a JSON null
         if err["type"] == "string_pattern_mismatch" and "email" in label:
             template = "Enter an email address in the correct format, like name@example.org"
-        if template:
+        if template == _MESSAGES["missing"] and words and words[-1] in ASK:
+            message = ASK[words[-1]]
+        elif template == _MESSAGES["enum"] and words and words[-1] in ASK:
+            message = ASK[words[-1]]
+        elif template:
             message = template.format(label=label, Label=label.capitalize(), **ctx)
         else:
             message = f"{label.capitalize()}: {err['msg']}"

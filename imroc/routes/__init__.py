@@ -9,6 +9,7 @@ from imroc.routes import (
     auth,
     consensus,
     cycles,
+    dashboards,
     home,
     learning_sets,
     sites,
@@ -17,5 +18,5 @@ from imroc.routes import (
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 for module in (auth, home, sites, learning_sets, users, cycles, assessments, consensus,
-               actions):
+               actions, dashboards):
     router.include_router(module.router)

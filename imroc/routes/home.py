@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from imroc import migrations_state
 from imroc.db import SessionDep, get_engine
-from imroc.deps import CurrentPrincipal, OptionalPrincipal
+from imroc.deps import OptionalPrincipal
 from imroc.services import frameworks, learning_sets, sites
 from imroc.templating import render
 
@@ -23,7 +23,8 @@ def home(request: Request, session: SessionDep, principal: OptionalPrincipal) ->
 
 
 @router.get("/framework")
-def framework_page(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
+def framework_page(request: Request, session: SessionDep, principal: OptionalPrincipal) -> Response:
+    """The ten challenges and the scale: public, so anyone can read what is being rated."""
     fw = frameworks.document(session, frameworks.current(session))
     return render(request, "framework/show.html", {"framework": fw})
 

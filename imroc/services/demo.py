@@ -10,6 +10,7 @@ from sqlmodel import Session
 from imroc.config import ROOT
 from imroc.models.site import LearningSetCreate, SiteCreate
 from imroc.models.user import GlobalRole, MembershipCreate, Perspective, SiteRole, UserCreate
+from imroc.security import hash_password
 from imroc.services import demo_history, learning_sets, sites, users
 from imroc.services.access import load_principal
 
@@ -52,9 +53,10 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> dict:
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     names = _names(data)
+    shared_hash = hash_password(DEMO_PASSWORD)  # one slow hash, not one per demo account
 
     def person(email: str, role: GlobalRole | None = None, name: str | None = None):
-        return users.create_user(session, actor=None, data=UserCreate(
+        return users.create_user(session, actor=None, password_hash=shared_hash, data=UserCreate(
             email=email, name=name or next(names), password=DEMO_PASSWORD, global_role=role))
 
     admin = person(f"admin@{DOMAIN}", GlobalRole.admin)
