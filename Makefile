@@ -57,6 +57,11 @@ test-sqlite: install browser
 test-postgres: install postgres
 	IMROC_TEST_DATABASE=postgres IMROC_TEST_PG_ADMIN=$(PG_ADMIN) $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not browser"
 
+# Not part of `make test`: a 500-site programme under load, on SQLite then PostgreSQL.
+bench: install postgres
+	$(BIN)/python -m bench.run --db sqlite
+	$(BIN)/python -m bench.run --db postgres
+
 lock:
 	$(BIN)/pip-compile -q --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
 	  --generate-hashes -o requirements.lock pyproject.toml

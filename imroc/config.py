@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     hash_concurrency: int = Field(default=2, ge=1)
     log_level: str = "INFO"
+    # Adds X-SQL-Statements to every response (benchmarks and diagnosis only).
+    count_sql: bool = False
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from imroc.config import get_settings
-from imroc.db import SessionDep, write_session
+from imroc.db import SAFE_METHODS, SessionDep, write_session
 from imroc.errors import Forbidden, NotSignedIn
 from imroc.models import Action, Cycle, LearningSet, Site
 from imroc.security import tokens_match
@@ -42,8 +42,13 @@ def get_principal_optional(request: Request, session: SessionDep) -> Principal |
         principal = access.load_principal(session, user)
         request.state.auth_session = row
         if auth.needs_touch(row):
-            with write_session() as writer:
-                auth.touch(writer, session_id=row.id)
+            if request.method in SAFE_METHODS:
+                with write_session() as writer:
+                    auth.touch(writer, session_id=row.id)
+            else:
+                # This request's session is already the writer: a second one would wait
+                # for the lock this one holds.
+                auth.touch(session, session_id=row.id)
     request.state.principal = principal
     return principal
 

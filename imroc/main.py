@@ -48,4 +48,10 @@ def create_app() -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=800)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)
+    if settings.count_sql:
+        from imroc import sqlcount
+        from imroc.db import get_engine
+
+        sqlcount.install(get_engine())
+        app.add_middleware(sqlcount.SqlCounter)
     return app
