@@ -62,6 +62,10 @@ bench: install postgres
 	$(BIN)/python -m bench.run --db sqlite
 	$(BIN)/python -m bench.run --db postgres
 
+# A longer API fuzzing run than the one inside `make test`.
+fuzz: install
+	IMROC_FUZZ_EXAMPLES=200 $(BIN)/pytest -q -p no:cacheprovider tests/test_api_fuzz.py
+
 lock:
 	$(BIN)/pip-compile -q --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
 	  --generate-hashes -o requirements.lock pyproject.toml

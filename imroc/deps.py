@@ -3,16 +3,19 @@
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from imroc.config import get_settings
 from imroc.db import SAFE_METHODS, SessionDep, write_session
 from imroc.errors import Forbidden, NotSignedIn
 from imroc.models import Action, Cycle, LearningSet, Site
 from imroc.security import tokens_match
+from imroc.validation import MAX_INT
 from imroc.services import access, actions, auth, cycles, learning_sets, sites
 from imroc.services.access import Principal
 
+# Path ids beyond 32 bits are refused (422) before they reach the database.
+PathId = Annotated[int, Path(ge=1, le=MAX_INT)]
 SESSION_COOKIE = "imroc_session"
 ANON_COOKIE = "imroc_anon"
 CSRF_FIELD = "csrf_token"
@@ -92,12 +95,12 @@ async def csrf_protect(request: Request, _principal: OptionalPrincipal) -> None:
         raise Forbidden("Your form has expired. Go back, refresh the page and try again.")
 
 
-def load_site(site_id: int, session: SessionDep, principal: CurrentPrincipal) -> Site:
+def load_site(site_id: PathId, session: SessionDep, principal: CurrentPrincipal) -> Site:
     """The site in the path, 404 when unknown or not visible to this person."""
     return sites.get_site(session, site_id=site_id, principal=principal)
 
 
-def load_learning_set(learning_set_id: int, session: SessionDep,
+def load_learning_set(learning_set_id: PathId, session: SessionDep,
                       principal: CurrentPrincipal) -> LearningSet:
     return learning_sets.get_learning_set(session, learning_set_id=learning_set_id,
                                           principal=principal)
@@ -107,13 +110,13 @@ SiteDep = Annotated[Site, Depends(load_site)]
 LearningSetDep = Annotated[LearningSet, Depends(load_learning_set)]
 
 
-def load_cycle(cycle_id: int, session: SessionDep,
+def load_cycle(cycle_id: PathId, session: SessionDep,
                principal: CurrentPrincipal) -> tuple[Cycle, Site]:
     """The cycle in the path and its site; 404 when unknown or not visible."""
     return cycles.get_cycle(session, cycle_id=cycle_id, principal=principal)
 
 
-def load_action(action_id: int, session: SessionDep,
+def load_action(action_id: PathId, session: SessionDep,
                 principal: CurrentPrincipal) -> tuple[Action, Cycle, Site]:
     """The action in the path with its cycle and site; 404 when unknown or not visible."""
     return actions.get_action(session, action_id=action_id, principal=principal)

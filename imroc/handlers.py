@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from imroc.errors import Conflict, DomainError, Invalid, NotSignedIn, TooManyAttempts
 from imroc.templating import render
@@ -69,11 +70,28 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
 
 
 
+def allowed_methods(app, path: str) -> list[str]:  # noqa: ANN001
+    """Every method any route offers for this path (405 must list them all in Allow)."""
+    methods: set[str] = set()
+    for route in app.routes:
+        contexts = route.effective_route_contexts() \
+            if hasattr(route, "effective_route_contexts") else [route]
+        for ctx in contexts:
+            original = getattr(ctx, "original_route", ctx)
+            if getattr(original, "methods", None) and \
+                    compile_path(ctx.path)[0].match(path):
+                methods |= set(original.methods)
+    return sorted(methods)
+
+
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
     if is_api(request) or request.url.path.startswith("/static/"):
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
-    return error_page(request, exc.status_code, str(exc.detail))
+                            headers=headers or None)
+    return error_page(request, exc.status_code, str(exc.detail), headers or None)
 
 
 def install(app: FastAPI) -> None:

@@ -264,8 +264,9 @@ def _check(values: Sequence[float], direction: str, shift: int, trend: int) -> l
 def _mean(xs: Sequence[float]) -> float:
     try:
         return statistics.fmean(xs)  # correctly rounded, so exact data gives an exact mean
-    except OverflowError:  # the sum of huge values overflows; dividing first cannot
-        return math.fsum(x / len(xs) for x in xs)
+    except OverflowError:  # the sum of huge values overflows: average them scaled down
+        scale = max(abs(x) for x in xs)
+        return scale * statistics.fmean(x / scale for x in xs)
 
 
 def _median(xs: Sequence[float]) -> float:

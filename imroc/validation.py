@@ -1,13 +1,30 @@
 """Turning input into validated models, with reasons in plain English per field."""
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from imroc.errors import Invalid
 
 M = TypeVar("M", bound=BaseModel)
+
+# Ids and versions fit the databases' 32-bit integers: larger numbers are refused (422),
+# never passed to SQLite or PostgreSQL to overflow.
+MAX_INT = 2_147_483_647
+
+
+def _not_a_boolean(value: Any) -> Any:
+    # JSON true/false are not numbers, though Python would happily count them as 1 and 0.
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_not_a_boolean)]
+Id = Annotated[Whole, Field(ge=1, le=MAX_INT)]
+Version = Annotated[Whole, Field(ge=1, le=MAX_INT,
+                                 description="The version you read; a stale one gets 409")]
 
 _MESSAGES = {
     "missing": "Enter {label}",

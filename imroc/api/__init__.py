@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from imroc.api import actions, assessments, auth, cycles, framework, learning_sets, reports, sites
 
-ERRORS = {401: {"description": "Not signed in"}, 403: {"description": "Not allowed"},
+ERRORS = {400: {"description": "The request body could not be read"}, 401: {"description": "Not signed in"}, 403: {"description": "Not allowed"},
           404: {"description": "Not found, or not yours to see"},
           409: {"description": "Conflict or wrong stage"}, 422: {"description": "Invalid input"},
           429: {"description": "Too many attempts"}}

@@ -26,8 +26,8 @@ class Me(UserPublic):
 
 @router.post("/auth/token", response_model=Token)
 def token(request: Request, session: SessionDep,
-          username: Annotated[str, Form(max_length=254)],
-          password: Annotated[str, Form(max_length=200)]) -> Token:
+          username: Annotated[str, Form(min_length=1, max_length=254)],
+          password: Annotated[str, Form(min_length=1, max_length=200)]) -> Token:
     """Exchange an email address and password for a bearer token."""
     secret, _row, _user = auth.sign_in(session, email=username, password=password,
                                        client=request.client.host if request.client else None,

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Query
 
 from imroc.db import SessionDep
+from imroc.validation import MAX_INT
 from imroc.deps import CurrentPrincipal
 from imroc.services import reports
 from imroc.services.reports import ProgressRow
@@ -12,8 +13,8 @@ router = APIRouter(tags=["reports"])
 
 @router.get("/reports/progress", response_model=list[ProgressRow])
 def progress(session: SessionDep, principal: CurrentPrincipal,
-             site_id: int | None = Query(default=None, ge=1),
-             learning_set_id: int | None = Query(default=None, ge=1)) -> list[ProgressRow]:
+             site_id: int | None = Query(default=None, ge=1, le=MAX_INT),
+             learning_set_id: int | None = Query(default=None, ge=1, le=MAX_INT)) -> list[ProgressRow]:
     """Signed-off consensus levels per challenge per cycle, for the sites you may see."""
     return reports.progress(session, principal=principal, site_id=site_id,
                             learning_set_id=learning_set_id)

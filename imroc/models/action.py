@@ -8,6 +8,7 @@ from pydantic import Field as PField
 from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from imroc.validation import Version, Whole
 from imroc.models.base import UTCDateTime, utcnow
 
 
@@ -74,9 +75,9 @@ class Action(SQLModel, table=True):
 # --- input and output shapes ------------------------------------------------------------
 
 class PriorityIn(BaseModel):
-    challenge: int = PField(ge=1, le=10)
-    rank: int = PField(ge=1, le=10)
-    target_level: int = PField(ge=0, le=20)
+    challenge: Whole = PField(ge=1, le=10)
+    rank: Whole = PField(ge=1, le=10)
+    target_level: Whole = PField(ge=0, le=20)
     reason: str = PField(default="", max_length=2000)
 
 
@@ -93,7 +94,7 @@ class PriorityOut(BaseModel):
 
 
 class ActionCreate(BaseModel):
-    challenge: int = PField(ge=1, le=10)
+    challenge: Whole = PField(ge=1, le=10)
     title: str = PField(min_length=1, max_length=200)
     owner: str = PField(default="", max_length=200)
     due_on: date | None = None
@@ -102,15 +103,14 @@ class ActionCreate(BaseModel):
 
 
 class ActionUpdate(BaseModel):
-    challenge: int | None = PField(default=None, ge=1, le=10)
+    challenge: Whole | None = PField(default=None, ge=1, le=10)
     title: str | None = PField(default=None, min_length=1, max_length=200)
     owner: str | None = PField(default=None, max_length=200)
     due_on: date | None = None
     status: ActionStatus | None = None
     notes: str | None = PField(default=None, max_length=5000)
     outcome: Outcome | None = None
-    version: int = PField(description="The version you read; a stale one gets 409 with the "
-                                      "current record")
+    version: Version
 
 
 class ActionPublic(BaseModel):

@@ -7,6 +7,7 @@ from pydantic import Field as PField
 from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from imroc.validation import Whole
 from imroc.models.base import UTCDateTime, utcnow
 
 COMMENT = 2000
@@ -67,8 +68,8 @@ class FacilitatorRating(SQLModel, table=True):
 # --- input and output shapes ------------------------------------------------------------
 
 class RatingIn(BaseModel):
-    challenge: int = PField(ge=1, le=10)
-    level: int = PField(ge=0, le=20)
+    challenge: Whole = PField(ge=1, le=10)
+    level: Whole = PField(ge=0, le=20)
     comment: str = PField(default="", max_length=COMMENT)
 
 
@@ -86,8 +87,8 @@ class RatingOut(BaseModel):
 
 
 class ScoreIn(BaseModel):
-    challenge: int = PField(ge=1, le=10)
-    level: int = PField(ge=0, le=20)
+    challenge: Whole = PField(ge=1, le=10)
+    level: Whole = PField(ge=0, le=20)
     rationale: str = PField(default="", max_length=COMMENT)
 
 

@@ -8,6 +8,7 @@ from pydantic import Field as PField
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from imroc.validation import Id, Version
 from imroc.models.base import UTCDateTime, utcnow
 
 
@@ -87,7 +88,7 @@ TEXT = 5000
 class CycleCreate(BaseModel):
     started_on: date | None = None
     review_due_on: date | None = None
-    meeting_id: int | None = None
+    meeting_id: Id | None = None
 
 
 class CycleUpdate(BaseModel):
@@ -99,7 +100,7 @@ class CycleUpdate(BaseModel):
     study_notes: str | None = PField(default=None, max_length=TEXT)
     act_notes: str | None = PField(default=None, max_length=TEXT)
     review_due_on: date | None = None
-    version: int | None = PField(default=None, description="The version you read; a stale one gets 409")
+    version: Version | None = None
 
 
 class CyclePublic(BaseModel):

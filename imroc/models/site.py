@@ -7,6 +7,7 @@ from pydantic import Field as PField
 from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from imroc.validation import Id, Version, Whole
 from imroc.models.base import UTCDateTime, utcnow
 
 
@@ -108,24 +109,24 @@ class SiteCreate(BaseModel):
     name: str = PField(min_length=1, max_length=200)
     organisation: str = PField(default="", max_length=200)
     kind: str = PField(min_length=1, max_length=40)
-    learning_set_id: int | None = None
+    learning_set_id: Id | None = None
     region: str = PField(default="", max_length=100)
     joined_on: date | None = None
-    consultancy_days_allocated: int | None = PField(default=None, ge=0, le=1000)
-    consultancy_days_used: int = PField(default=0, ge=0, le=1000)
+    consultancy_days_allocated: Whole | None = PField(default=None, ge=0, le=1000)
+    consultancy_days_used: Whole = PField(default=0, ge=0, le=1000)
 
 
 class SiteUpdate(BaseModel):
     name: str | None = PField(default=None, min_length=1, max_length=200)
     organisation: str | None = PField(default=None, max_length=200)
     kind: str | None = PField(default=None, min_length=1, max_length=40)
-    learning_set_id: int | None = None
+    learning_set_id: Id | None = None
     region: str | None = PField(default=None, max_length=100)
     joined_on: date | None = None
-    consultancy_days_allocated: int | None = PField(default=None, ge=0, le=1000)
-    consultancy_days_used: int | None = PField(default=None, ge=0, le=1000)
+    consultancy_days_allocated: Whole | None = PField(default=None, ge=0, le=1000)
+    consultancy_days_used: Whole | None = PField(default=None, ge=0, le=1000)
     archived: bool | None = None
-    version: int | None = PField(default=None, description="The version you read; a stale one gets 409")
+    version: Version | None = None
 
 
 class SitePublic(BaseModel):
@@ -145,15 +146,15 @@ class SitePublic(BaseModel):
 class LearningSetCreate(BaseModel):
     name: str = PField(min_length=1, max_length=200)
     region: str = PField(default="", max_length=100)
-    facilitator_ids: list[int] = PField(default_factory=list, max_length=50)
+    facilitator_ids: list[Id] = PField(default_factory=list, max_length=50)
 
 
 class LearningSetUpdate(BaseModel):
     name: str | None = PField(default=None, min_length=1, max_length=200)
     region: str | None = PField(default=None, max_length=100)
-    facilitator_ids: list[int] | None = PField(default=None, max_length=50)
+    facilitator_ids: list[Id] | None = PField(default=None, max_length=50)
     archived: bool | None = None
-    version: int | None = PField(default=None, description="The version you read; a stale one gets 409")
+    version: Version | None = None
 
 
 class MeetingCreate(BaseModel):

@@ -16,7 +16,8 @@ from imroc.routes import (
     users,
 )
 
-router = APIRouter(dependencies=[Depends(csrf_protect)])
+# Pages are for people; /openapi.json documents the JSON API only.
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 for module in (auth, home, sites, learning_sets, users, cycles, assessments, consensus,
                actions, dashboards):
     router.include_router(module.router)

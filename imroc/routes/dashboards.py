@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
 from imroc.db import SessionDep
+from imroc.validation import MAX_INT
 from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
 from imroc.errors import NotFound
 from imroc.models import Challenge
@@ -122,7 +123,7 @@ def present(request: Request, session: SessionDep, principal: CurrentPrincipal,
 @router.get("/programme")
 def programme(request: Request, session: SessionDep, principal: CurrentPrincipal,
               kind: str | None = Query(default=None, max_length=40),
-              learning_set_id: int | None = Query(default=None, ge=1),
+              learning_set_id: int | None = Query(default=None, ge=1, le=MAX_INT),
               region: str | None = Query(default=None, max_length=100),
               chart: str | None = Query(default=None, max_length=40)):
     access.ensure_manage_sites(principal)  # the programme team's view

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
-from imroc.deps import CurrentPrincipal, SiteDep
+from imroc.deps import CurrentPrincipal, PathId, SiteDep
 from imroc.errors import Conflict, Invalid
 from imroc.models.site import SiteCreate, SiteUpdate
 from imroc.models.user import MembershipCreate, Perspective, SiteRole
@@ -140,7 +140,7 @@ def member_add(request: Request, session: SessionDep, principal: CurrentPrincipa
 
 @router.post("/sites/{site_id}/members/{membership_id}/remove")
 def member_remove(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                  site: SiteDep, membership_id: int) -> Response:
+                  site: SiteDep, membership_id: PathId) -> Response:
     access.ensure_manage_members(principal, site)
     users.remove_membership(session, site=site, membership_id=membership_id,
                             actor=principal.user)

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
-from imroc.deps import CurrentPrincipal
+from imroc.deps import CurrentPrincipal, PathId
 from imroc.errors import Invalid
 from imroc.models.user import GlobalRole, UserCreate, UserUpdate
 from imroc.routes.forms import Form, error_list, fields
@@ -50,7 +50,7 @@ def user_create(request: Request, session: SessionDep, principal: CurrentPrincip
 
 @router.get("/admin/users/{user_id}/edit")
 def user_edit(request: Request, session: SessionDep, principal: CurrentPrincipal,
-              user_id: int) -> Response:
+              user_id: PathId) -> Response:
     access.ensure_admin(principal)
     user = users.get_user(session, user_id)
     return _form_page(request, user=user, values={
@@ -60,7 +60,7 @@ def user_edit(request: Request, session: SessionDep, principal: CurrentPrincipal
 
 @router.post("/admin/users/{user_id}/edit")
 def user_update(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                user_id: int, form: Form) -> Response:
+                user_id: PathId, form: Form) -> Response:
     access.ensure_admin(principal)
     user = users.get_user(session, user_id)
     values = fields(form, "name", "global_role", "is_active")
