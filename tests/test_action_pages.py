@@ -110,7 +110,7 @@ def test_stale_edit_htmx_returns_the_row_with_my_text(browser, world, plan, sess
     cid, action_id = plan
     member, r = _two_people_edit(browser, world, cid, action_id, htmx=True)
     assert "<html" not in r.text and r.text.lstrip().startswith(
-        f'<div class="nhsuk-card app-action" id="action-{action_id}"')
+        f'<article class="nhsuk-card app-action" id="action-{action_id}"')
     assert "HX-Request" in r.headers["vary"]
     words = text(r.text)
     assert "Someone else changed this action" in words

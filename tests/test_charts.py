@@ -53,6 +53,45 @@ def test_stacked_bars_use_patterns():
     assert [t["marker"]["pattern"]["shape"] for t in fig["data"]] == ["", "/"]
 
 
+def test_level_colours_keep_the_printed_number_readable():
+    # Plotly prints a cell's number in #444 on a light cell and white on a dark one.
+    for colour in charts.LEVEL_COLOURS:
+        text = "#444444" if _luminance(colour) > 0.18 else "#ffffff"
+        assert _contrast(colour, text) >= 4.5, colour
+
+
+def test_heatmap_steps_between_levels_and_has_no_colour_bar():
+    fig = charts.heatmap(["a"], ["x"], [[1.67]], title="Means")
+    trace = fig["data"][0]
+    assert trace["showscale"] is False  # its style attribute breaks the strict CSP
+    scale = trace["colorscale"]
+    assert [c for _, c in scale][::2] == charts.LEVEL_COLOURS  # one flat band per level
+    assert scale[0][0] == 0 and scale[-1][0] == 1
+
+
+def test_long_labels_wrap_in_the_ticks_only():
+    assert charts.wrap("Co-produced education and training", 12) == \
+        "Co-produced<br>education<br>and training"
+    assert charts.wrap("Site A", 12) == "Site A"
+    names = ["Hollinsmere Community Mental Health", "Site B"]
+    fig = charts.heatmap(names, LABELS, [[1] * 10, [2] * 10], title="t")
+    assert fig["data"][0]["y"] == names  # hover text and tests see the whole name
+    assert fig["layout"]["yaxis"]["ticktext"][0] == "Hollinsmere Community<br>Mental Health"
+    assert fig["layout"]["meta"]["title"] == "t" and "title" not in fig["layout"]
+
+
+def test_bars_are_filled_and_long_names_lie_along_the_page():
+    fig = charts.bars(LABELS, [("Sites", [1] * 10)], title="t", y_title="n")
+    trace = fig["data"][0]
+    assert trace["orientation"] == "h" and trace["y"] == LABELS
+    assert fig["layout"]["yaxis"]["autorange"] == "reversed"  # first category on top
+    # "overlay" draws the pattern over the colour; "replace" would leave the bar empty.
+    assert trace["marker"]["pattern"]["fillmode"] == "overlay"
+    short = charts.bars(["Done", "Blocked"], [("n", [1, 2])], title="t", y_title="n")
+    assert "orientation" not in short["data"][0]
+    assert short["layout"]["yaxis"]["dtick"] == 1  # counts: whole numbers only
+
+
 def _dashboard(levels_by_cycle: dict[int, dict[int, int]]) -> SiteDashboard:
     cycles = [Cycle(id=cid, site_id=1, number=i + 1, framework_id=1, stage="closed",
                     started_on="2024-01-01") for i, cid in enumerate(levels_by_cycle)]

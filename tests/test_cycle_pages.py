@@ -27,7 +27,7 @@ def browser(app):
 
 
 def action_ids(page: str) -> list[int]:
-    return [int(i) for i in re.findall(r'<div class="nhsuk-card app-action" id="action-(\d+)"',
+    return [int(i) for i in re.findall(r'<article class="nhsuk-card app-action" id="action-(\d+)"',
                                        page)]
 
 

@@ -133,6 +133,11 @@ def _item(action, origins) -> dict:  # noqa: ANN001
             "origin": origins.get(action.id)}
 
 
+def _counts(session, cycle) -> dict:  # noqa: ANN001
+    """The plan's count of actions by status, sent with an htmx answer about one action."""
+    return actions.status_counts(actions.list_actions(session, cycle=cycle))
+
+
 def _labels(cycle) -> dict:  # noqa: ANN001
     return {"status_labels": STATUS_LABELS, "outcome_labels": OUTCOME_LABELS,
             "offer_outcome": Stage(cycle.stage) in actions.OUTCOME_STAGES}
@@ -203,7 +208,7 @@ def _row_response(request, session, principal, action, cycle, site, *, state,
     origins = actions.origins(session, actions=[action])
     return render(request, "actions/index.html", {
         "cycle": cycle, "site": site, "item": _item(action, origins),
-        "states": {action.id: state}, **_labels(cycle),
+        "states": {action.id: state}, **_labels(cycle), "oob_counts": _counts(session, cycle),
         "can_edit": access.is_group_member(principal, site) and cycle.stage != Stage.closed,
     }, fragment="actions/_action.html", status_code=status)
 
@@ -248,5 +253,6 @@ def action_delete(request: Request, session: SessionDep, principal: CurrentPrinc
         return _row_response(request, session, principal, action, cycle, site, status=409,
                              state={"errors": {"delete": exc.message}})
     if is_htmx(request):
-        return render(request, "actions/_deleted.html", {"title": title})
+        return render(request, "actions/_deleted.html", {
+            "title": title, "oob_counts": _counts(session, cycle), **_labels(cycle)})
     return RedirectResponse(f"/cycles/{cycle.id}/actions", status_code=303)

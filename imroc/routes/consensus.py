@@ -21,7 +21,8 @@ router = APIRouter()
 
 def _page(request: Request, session: SessionDep, principal: Principal, cycle: Cycle, site: Site,
           *, values: dict | None = None, errors: dict | None = None, status: int = 200,
-          conflict: tuple[str, str] | None = None, reason: str | None = None) -> Response:
+          conflict: tuple[str, str] | None = None, reason: str | None = None,
+          saved: bool = False) -> Response:
     view = consensus.consensus_view(session, cycle=cycle)
     current: dict[str, str] = {}
     for c in view.challenges:
@@ -39,20 +40,21 @@ def _page(request: Request, session: SessionDep, principal: Principal, cycle: Cy
         "can_agree": allowed(access.ensure_lead, principal, site),
         "locked": assessments.locked_reason(cycle), "reason": reason or "",
         "to_reconfirm": sum(1 for c in view.challenges if c.agreed and c.agreed.to_reconfirm),
+        "saved": saved,
     })
     return render(request, "assessments/consensus.html", ctx, status_code=status)
 
 
-def _back(cycle: Cycle) -> RedirectResponse:
-    return RedirectResponse(f"/cycles/{cycle.id}/consensus", status_code=303)
+def _back(cycle: Cycle, query: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/cycles/{cycle.id}/consensus{query}", status_code=303)
 
 
 @router.get("/cycles/{cycle_id}/consensus")
 def consensus_page(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                   loaded: CycleDep) -> Response:
+                   loaded: CycleDep, saved: bool = False) -> Response:
     """The ratings by perspective with their spread and flags; the lead agrees levels here."""
     cycle, site = loaded
-    return _page(request, session, principal, cycle, site)
+    return _page(request, session, principal, cycle, site, saved=saved)
 
 
 @router.post("/cycles/{cycle_id}/consensus")
@@ -74,7 +76,7 @@ def consensus_save(request: Request, session: SessionDep, principal: CurrentPrin
         return _page(*args, values=values, errors=exc.errors, status=422)
     except Conflict as exc:
         return _page(*args, values=values, status=409, conflict=(exc.message, "#agree"))
-    return _back(cycle)
+    return _back(cycle, "?saved=true")
 
 
 @router.post("/cycles/{cycle_id}/consensus/sign-off")

@@ -11,11 +11,44 @@ function reportUnlessStarted(error) {
   }
 }
 
+// Where focus goes in swapped-in content when the swap removed the focused element (htmx
+// itself refocuses an element with the same id): what the fragment marks to be read first,
+// else the first field with an error, else its heading.
+function focusTarget(root) {
+  return (root.matches("[data-app-focus]") && root) || root.querySelector("[data-app-focus]")
+    || root.querySelector(".nhsuk-form-group--error :is(input, select, textarea)")
+    || root.querySelector("h2, h3, h4");
+}
+
+// Whether focus was inside the content an htmx response is about to replace.
+let focusWasInTarget = false;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const active = document.activeElement;
+  focusWasInTarget = Boolean(active && active !== document.body && event.detail.target
+    && event.detail.target.contains(active));
+});
+
 document.addEventListener("htmx:afterSwap", (event) => {
+  // event.target is the content swapped in (the requesting element may have been replaced).
+  const swapped = event.target;
+  if (!swapped.isConnected) {
+    return;
+  }
   // Components in swapped-in content need starting too; initAll searches inside the scope.
-  const scope = event.detail.elt && event.detail.elt.parentElement;
-  if (scope) {
-    initAll({ scope, onError: reportUnlessStarted });
+  if (swapped.parentElement) {
+    initAll({ scope: swapped.parentElement, onError: reportUnlessStarted });
+  }
+  // Keyboard and screen-reader users would otherwise be sent back to the top of the page.
+  const active = document.activeElement;
+  if (focusWasInTarget && (!active || active === document.body)) {
+    const target = focusTarget(swapped);  // none in an out-of-band part of the answer
+    if (target) {
+      focusWasInTarget = false;
+      if (!target.matches("input, select, textarea, button, a[href]")) {
+        target.setAttribute("tabindex", "-1");
+      }
+      target.focus();
+    }
   }
 });
 
