@@ -1,5 +1,6 @@
 """Helpers for test_core_loop_journey.py: people whose every page state is checked, and the
-ways they fill the core loop's forms. Controls are found by role and label only."""
+ways they fill the core loop's forms. Controls are found by role and label (the one
+exception, a <summary>, is explained in open_edit)."""
 
 import re
 from dataclasses import dataclass, field
