@@ -171,7 +171,8 @@ def scenarios(base: str, sizes: dict) -> dict:
             return ("GET", f"/cycles/{cid}/rate?challenge={random.randint(1, 10)}",
                     {**headers, "HX-Request": "true"}, b"")
         c = random.randint(1, 10)
-        body = urlencode({f"level_{c}": random.randint(0, 3), f"comment_{c}": "mixed"}).encode()
+        body = urlencode({"challenge": c, f"level_{c}": random.randint(0, 3),
+                          f"comment_{c}": "mixed"}).encode()
         return ("POST", f"/cycles/{cid}/rate", {
             **headers, "HX-Request": "true", "X-CSRF-Token": csrf,
             "Content-Type": "application/x-www-form-urlencoded"}, body)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from imroc.db import SessionDep
 from imroc.validation import MAX_INT
 from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
-from imroc.errors import NotFound
+from imroc.errors import Invalid, NotFound
 from imroc.models import Challenge
 from imroc.services import access, consensus, dashboards, frameworks, sites
 from imroc.services.dashboard_views import Chart, programme_charts, set_charts, site_charts
@@ -123,10 +123,16 @@ def present(request: Request, session: SessionDep, principal: CurrentPrincipal,
 @router.get("/programme")
 def programme(request: Request, session: SessionDep, principal: CurrentPrincipal,
               kind: str | None = Query(default=None, max_length=40),
-              learning_set_id: int | None = Query(default=None, ge=1, le=MAX_INT),
+              learning_set: str | None = Query(default=None, alias="learning_set_id",
+                                               max_length=12),
               region: str | None = Query(default=None, max_length=100),
               chart: str | None = Query(default=None, max_length=40)):
     access.ensure_manage_sites(principal)  # the programme team's view
+    # The filter form sends an empty value for "all learning sets".
+    learning_set_id = int(learning_set) if learning_set and learning_set.isdigit() \
+        and 0 < int(learning_set) <= MAX_INT else None
+    if learning_set and learning_set_id is None:
+        raise Invalid({"learning_set_id": "Select a learning set from the list"})
     def build() -> dict:
         data = dashboards.programme_comparison(session, kind=kind or None,
                                                learning_set_id=learning_set_id,

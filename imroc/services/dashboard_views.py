@@ -1,7 +1,11 @@
 """Turning dashboard aggregates into charts, each with its table of the same numbers."""
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
+
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from imroc import charts
 from imroc.models.action import STATUS_LABELS
@@ -18,6 +22,11 @@ class Chart:
     figure: dict[str, Any]
     table: charts.Table
     summary: str = ""
+
+    @cached_property
+    def json(self) -> Markup:
+        """The figure as JSON safe inside a <script> block, serialised once per cache entry."""
+        return htmlsafe_json_dumps(self.figure)
 
 
 def _fmt(value: float | None) -> Any:
@@ -54,7 +63,7 @@ def site_charts(d: SiteDashboard, labels: list[str]) -> list[Chart]:
                  ("Programme median", [d.programme_median.get(n) for n in range(1, 11)])]
         out.append(Chart("benchmark", "This site against the medians of its learning set and the programme",
                          charts.bars(labels, bench, title="Compared with others (medians, no site named)",
-                                     y_title="Agreed level"),
+                                     y_title="Agreed level", value_range=(0, 3)),
                          charts.table("Latest agreed level and medians", ["Challenge"] + [b[0] for b in bench],
                                       [[labels[n - 1]] + [_fmt(b[1][n - 1]) for b in bench]
                                        for n in range(1, 11)])))
@@ -63,7 +72,7 @@ def site_charts(d: SiteDashboard, labels: list[str]) -> list[Chart]:
                     ("Facilitator", [d.facilitator.get(n) for n in range(1, 11)])]
             out.append(Chart("self-vs-facilitator", "Self-assessment and the facilitator's view",
                              charts.bars(labels, pair, title="Self-assessment and the facilitator's view",
-                                         y_title="Level"),
+                                         y_title="Level", value_range=(0, 3)),
                              charts.table("Agreed level, facilitator's level and the gap",
                                           ["Challenge", "Agreed", "Facilitator", "Gap"],
                                           [[labels[n - 1], _fmt(latest.get(n)), _fmt(d.facilitator.get(n)),
@@ -109,13 +118,16 @@ def set_charts(d: SetDashboard, labels: list[str], names: dict[int, str]) -> lis
                          charts.heatmap(labels, cols, zr, title="Mean agreed level per cycle"),
                          charts.table("Mean agreed level per challenge and cycle", ["Challenge"] + cols,
                                       [[labels[i]] + [_fmt(v) for v in row] for i, row in enumerate(zr)])))
-    counts = [d.priority_counts.get(n, 0) for n in range(1, 11)]
+    ranked = sorted(range(1, 11), key=lambda n: (-d.priority_counts.get(n, 0), n))
+    names_ranked = [labels[n - 1] for n in ranked]
+    counts = [d.priority_counts.get(n, 0) for n in ranked]
     out.append(Chart("priorities", "Most chosen priorities",
-                     charts.bars(labels, [("Times chosen", counts)], title="Most chosen priorities",
-                                 y_title="Times chosen", horizontal=True),
-                     charts.table("Times each challenge was chosen as a priority",
+                     charts.bars(names_ranked, [("Times chosen", counts)],
+                                 title="Most chosen priorities", y_title="Times chosen",
+                                 horizontal=True),
+                     charts.table("Times each challenge was chosen as a priority, most first",
                                   ["Challenge", "Times chosen"],
-                                  [[labels[i], c] for i, c in enumerate(counts)])))
+                                  [[names_ranked[i], c] for i, c in enumerate(counts)])))
     statuses = list(STATUS_LABELS)
     series = [(STATUS_LABELS[s], [d.action_counts.get(site.id, {}).get(s, 0) for site in d.sites])
               for s in statuses]

@@ -105,8 +105,13 @@ def site_dashboard(session: Session, *, site: Site) -> SiteDashboard:
         plan_cycle = cycles[-2].id
     priorities = list(session.exec(select(Priority).where(Priority.cycle_id == plan_cycle)
                                    .order_by(col(Priority.rank))).all())
-    actions = list(session.exec(select(Action).where(col(Action.cycle_id).in_(
-        [plan_cycle, focus])).order_by(col(Action.challenge), col(Action.id))).all())
+    # The plan being worked: the current cycle's actions (a new cycle holds the unfinished
+    # ones carried into it), or the last cycle's while the new one has none yet. Never both,
+    # so a carried action is not counted twice.
+    found = session.exec(select(Action).where(col(Action.cycle_id).in_([plan_cycle, focus]))
+                         .order_by(col(Action.challenge), col(Action.id))).all()
+    actions = [a for a in found if a.cycle_id == focus] or \
+        [a for a in found if a.cycle_id == plan_cycle]
     facilitator: dict[int, float] = {}
     last_scored = max(levels, key=lambda cid: next(c.number for c in cycles if c.id == cid),
                       default=-1)

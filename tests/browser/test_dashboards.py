@@ -242,8 +242,6 @@ def test_programme_comparison_with_a_filter(new_page) -> None:
     check(page, problems, "programme-phone")
 
 
-@pytest.mark.xfail(strict=True, reason="the form sends learning_set_id= (blank), which "
-                   "imroc/routes/dashboards.py refuses with 422: blank should mean all sets")
 def test_programme_filter_form_applies(new_page) -> None:
     page, _ = signed_in(new_page, "programme")
     page.goto("/programme")
