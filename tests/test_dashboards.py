@@ -216,3 +216,14 @@ def _figure(html: str, name: str) -> dict:
                       html, re.S)
     assert match, f"no chart {name}"
     return json.loads(match.group(1))
+
+
+def test_unknown_chart_is_not_found_and_blank_filter_means_all(client, session):
+    world = World(session)
+    add_history(session, world.site_a)
+    add_history(session, world.site_b)
+    sign_in(client, world.programme)
+    assert client.get(f"/sites/{world.site_a.id}/dashboard?chart=no-such-chart").status_code == 404
+    page = client.get("/programme?kind=&learning_set_id=&region=")
+    assert page.status_code == 200
+    assert _figure(page.text, "sites")["data"][0]["y"] == ["Site A", "Site B"]

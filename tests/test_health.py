@@ -41,3 +41,19 @@ def test_oversize_request_body_is_refused_with_413(client):
 
 def test_engine_is_shared_per_url():
     assert db.get_engine() is db.get_engine()
+
+
+def test_a_wrong_method_lists_every_allowed_method(client):
+    response = client.request("PUT", "/api/v1/sites")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_ids_outside_the_database_range_are_refused_not_crashed(client, session):
+    from tests.factories import World, api_token
+
+    headers = api_token(client, World(session).programme)
+    for bad in ("0", "-1", str(2**31), str(2**63 + 1)):
+        response = client.get(f"/api/v1/sites/{bad}", headers=headers)
+        assert response.status_code == 422, (bad, response.text)
+        assert response.json()["detail"][0]["field"] == "site_id"

@@ -1,42 +1,21 @@
 """Learning sets and their meetings over the JSON API and the HTML forms."""
 
-import html
 
 import pytest
-from sqlmodel import func, select
 
-from imroc.db import read_session
 from imroc.models import AuditEvent, LearningSet, LearningSetFacilitator, Meeting
-from tests.factories import World, api_token, csrf_from, sign_in
+from tests.checks import counts, error_beside, load, submit
+from tests.factories import World, api_token, sign_in
 
 TABLES = (LearningSet, LearningSetFacilitator, Meeting, AuditEvent)
 
 
-def counts() -> dict[str, int]:
-    with read_session() as s:
-        return {t.__tablename__: s.exec(select(func.count()).select_from(t)).one() for t in TABLES}
 
 
-def load(model, **where):
-    with read_session() as s:
-        query = select(model).filter_by(**where)
-        return s.exec(query.order_by(model.id) if hasattr(model, "id") else query).all()
 
 
-def submit(client, page: str, action: str, data: dict):
-    token = csrf_from(client.get(page).text)
-    return client.post(action, data={"csrf_token": token, **data}, follow_redirects=False)
 
 
-def field_error(page: str, field: str) -> str:
-    """The error text shown beside a field (id = field name with hyphens)."""
-    fid = field.replace("_", "-")
-    assert f'href="#{fid}"' in page, "the error summary does not link to the field"
-    at = page.find(f'id="{fid}-error"')
-    if at == -1:
-        at = page.find(f'id="{fid}"')
-    assert at != -1
-    return html.unescape(page[at:at + 300])
 
 
 @pytest.fixture
@@ -99,25 +78,25 @@ def test_create_and_edit_through_the_pages(client, world):
 ])
 def test_bad_input_changes_nothing(client, world, body, field):
     headers = api_token(client, world.programme)
-    before = counts()
+    before = counts(TABLES)
     r = client.post("/api/v1/learning-sets", headers=headers, json=body)
     assert r.status_code == 422
     assert field in [d["field"] for d in r.json()["detail"]]
     patch = dict(body, name="Set B") if body["name"] == "Set A" else body
     r = client.patch(f"/api/v1/learning-sets/{world.set_a.id}", headers=headers, json=patch)
     assert r.status_code == 422 and field in [d["field"] for d in r.json()["detail"]]
-    assert counts() == before and load(LearningSet, id=world.set_a.id)[0].version == 1
+    assert counts(TABLES) == before and load(LearningSet, id=world.set_a.id)[0].version == 1
 
 
 def test_unknown_facilitator_on_the_form(client, world):
     sign_in(client, world.programme)
-    before = counts()
+    before = counts(TABLES)
     r = submit(client, "/learning-sets/new", "/learning-sets", {
         "name": "Typed set", "region": "Typed region", "facilitator_ids": ["99999"]})
     assert r.status_code == 422
-    assert "99999" in field_error(r.text, "facilitator_ids")
+    assert "99999" in error_beside(r.text, "facilitator_ids")
     assert 'value="Typed set"' in r.text and 'value="Typed region"' in r.text
-    assert counts() == before
+    assert counts(TABLES) == before
 
 
 def test_stale_version_is_409(client, world):
@@ -125,7 +104,7 @@ def test_stale_version_is_409(client, world):
     url = f"/api/v1/learning-sets/{world.set_a.id}"
     r = client.patch(url, headers=headers, json={"name": "New A", "version": 1})
     assert r.status_code == 200
-    before = counts()
+    before = counts(TABLES)
     r = client.patch(url, headers=headers, json={"name": "Mine", "version": 1})
     assert r.status_code == 409
     assert r.json()["current"]["name"] == "New A" and r.json()["current"]["version"] == 2
@@ -134,7 +113,7 @@ def test_stale_version_is_409(client, world):
     r = submit(client, page, page, {"name": "Typed on the page", "region": "", "version": "1"})
     assert r.status_code == 409
     assert 'value="Typed on the page"' in r.text and "New A" in r.text
-    assert counts() == before and load(LearningSet, id=world.set_a.id)[0].name == "New A"
+    assert counts(TABLES) == before and load(LearningSet, id=world.set_a.id)[0].name == "New A"
 
 
 @pytest.mark.parametrize("who", ["programme", "facilitator"])
@@ -157,11 +136,11 @@ def test_meetings_by_programme_and_own_facilitator(client, world, who):
                                          ("lead", 404), ("outsider", 404)])
 def test_meetings_refused_to_others(client, world, who, status):
     headers = api_token(client, world.by_role(who))
-    before = counts()
+    before = counts(TABLES)
     r = client.post(f"/api/v1/learning-sets/{world.set_a.id}/meetings", headers=headers,
                     json={"held_on": "2024-05-02", "title": "Not mine"})
     assert r.status_code == status
-    assert counts() == before
+    assert counts(TABLES) == before
 
 
 @pytest.mark.parametrize("body, field", [
@@ -172,21 +151,21 @@ def test_meetings_refused_to_others(client, world, who, status):
 ])
 def test_bad_meeting_is_422(client, world, body, field):
     headers = api_token(client, world.facilitator)
-    before = counts()
+    before = counts(TABLES)
     r = client.post(f"/api/v1/learning-sets/{world.set_a.id}/meetings", headers=headers, json=body)
     assert r.status_code == 422 and field in [d["field"] for d in r.json()["detail"]]
-    assert counts() == before
+    assert counts(TABLES) == before
 
 
 def test_meeting_form(client, world):
     sign_in(client, world.facilitator)
     page = f"/learning-sets/{world.set_a.id}"
-    before = counts()
+    before = counts(TABLES)
     r = submit(client, page, f"{page}/meetings", {"held_on": "31/02/2024", "title": "Typed title"})
     assert r.status_code == 422
-    assert "real date" in field_error(r.text, "held_on")
+    assert "real date" in error_beside(r.text, "held_on")
     assert 'value="31/02/2024"' in r.text and 'value="Typed title"' in r.text
-    assert counts() == before
+    assert counts(TABLES) == before
     r = submit(client, page, f"{page}/meetings", {"held_on": "2024-03-14", "title": "Kick-off"})
     assert r.status_code == 303
     assert "Kick-off" in client.get(page).text

@@ -1,33 +1,22 @@
 """Sites over the JSON API and the HTML forms: defaults, history, conflicts, bad input, access."""
 
-import html
 from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import func, select
 
-from imroc.db import read_session
 from imroc.models import AuditEvent, LearningSet, Membership, Site, SiteLearningSet
 from imroc.services import audit
+from tests.checks import counts, error_beside, load, submit
 from tests.factories import World, api_token, csrf_from, sign_in
 
 TABLES = (Site, SiteLearningSet, AuditEvent, LearningSet, Membership)
 
 
-def counts() -> dict[str, int]:
-    with read_session() as s:
-        return {t.__tablename__: s.exec(select(func.count()).select_from(t)).one() for t in TABLES}
 
 
-def load(model, **where):
-    with read_session() as s:
-        return s.exec(select(model).filter_by(**where).order_by(model.id)).all()
 
 
-def submit(client, page: str, action: str, data: dict):
-    token = csrf_from(client.get(page).text)
-    return client.post(action, data={"csrf_token": token, **data}, follow_redirects=False)
 
 
 def site_form(**over) -> dict:
@@ -42,10 +31,7 @@ def assert_field_error(page: str, field: str, words: str) -> None:
     """The message sits next to the field (id = name with hyphens) and the summary links to it."""
     fid = field.replace("_", "-")
     assert f'id="{fid}"' in page
-    at = page.find(f'id="{fid}-error"')
-    assert at != -1, f"no error shown beside {fid}"
-    assert words in html.unescape(page[at:at + 400])
-    assert f'href="#{fid}"' in page
+    assert words in error_beside(page, field)
 
 
 @pytest.fixture
@@ -155,11 +141,11 @@ def test_stale_version_over_api_is_409_with_current(client, world):
     url = f"/api/v1/sites/{world.site_a.id}"
     r = client.patch(url, headers=headers, json={"name": "First", "version": 1})
     assert r.status_code == 200
-    before = counts()
+    before = counts(TABLES)
     r = client.patch(url, headers=headers, json={"name": "Second", "version": 1})
     assert r.status_code == 409
     assert r.json()["current"]["name"] == "First" and r.json()["current"]["version"] == 2
-    assert counts() == before and load(Site, id=world.site_a.id)[0].name == "First"
+    assert counts(TABLES) == before and load(Site, id=world.site_a.id)[0].name == "First"
 
 
 def test_stale_version_on_form_keeps_typed_values_and_shows_current(client, world):
@@ -192,13 +178,13 @@ def test_audit_row_is_in_the_same_transaction(app, world, monkeypatch):
 
     client = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
     headers = api_token(client, world.programme)
-    before = counts()
+    before = counts(TABLES)
     monkeypatch.setattr(audit, "record", broken)
     r = client.patch(f"/api/v1/sites/{world.site_a.id}", headers=headers, json={"name": "Lost"})
     assert r.status_code == 500
     r = client.post("/api/v1/sites", headers=headers, json={"name": "Lost too", "kind": "pilot"})
     assert r.status_code == 500
-    assert counts() == before and load(Site, id=world.site_a.id)[0].name == "Site A"
+    assert counts(TABLES) == before and load(Site, id=world.site_a.id)[0].name == "Site A"
 
 
 BAD = [  # (json, field, words on the page)
@@ -218,20 +204,20 @@ BAD = [  # (json, field, words on the page)
 @pytest.mark.parametrize("body, field, words", BAD)
 def test_bad_input_over_api_changes_nothing(client, world, body, field, words):
     headers = api_token(client, world.programme)
-    before = counts()
+    before = counts(TABLES)
     r = client.post("/api/v1/sites", headers=headers, json=body)
     assert r.status_code == 422
     assert field in [d["field"] for d in r.json()["detail"]]
     patch = {"name": "Site B"} if body.get("name") == "Site A" else {field: body.get(field)}
     r = client.patch(f"/api/v1/sites/{world.site_a.id}", headers=headers, json=patch)
     assert r.status_code == 422 and field in [d["field"] for d in r.json()["detail"]]
-    assert counts() == before and load(Site, id=world.site_a.id)[0].version == 1
+    assert counts(TABLES) == before and load(Site, id=world.site_a.id)[0].version == 1
 
 
 @pytest.mark.parametrize("body, field, words", BAD)
 def test_bad_input_on_form_shows_reason_and_keeps_typing(client, world, body, field, words):
     sign_in(client, world.programme)
-    before = counts()
+    before = counts(TABLES)
     typed = site_form(name="", region="Typed region") | {k: str(v) for k, v in body.items()}
     r = submit(client, "/sites/new", "/sites", typed)
     assert r.status_code == 422
@@ -240,13 +226,13 @@ def test_bad_input_on_form_shows_reason_and_keeps_typing(client, world, body, fi
         assert f'value="{typed[key]}"' in r.text
     if field != "kind":
         assert f'<option value="{typed["kind"]}" selected' in r.text
-    assert counts() == before
+    assert counts(TABLES) == before
 
 
 def test_bad_input_on_edit_form(client, world):
     sign_in(client, world.programme)
     url = f"/sites/{world.site_a.id}/edit"
-    before = counts()
+    before = counts(TABLES)
     good = {"name": "Site A", "kind": "pilot", "region": "Kept", "version": "1",
             "consultancy_days_allocated": "30", "consultancy_days_used": "0"}
     for typed, field, words in [({"name": ""}, "name", "Enter"),
@@ -256,7 +242,7 @@ def test_bad_input_on_edit_form(client, world):
         r = submit(client, url, url, site_form(**good | typed))
         assert r.status_code == 422
         assert_field_error(r.text, field, words)
-        assert 'value="Kept"' in r.text and counts() == before
+        assert 'value="Kept"' in r.text and counts(TABLES) == before
 
 
 @pytest.mark.parametrize("who, visible", [
@@ -278,7 +264,7 @@ def test_lists_show_only_visible_sites(client, world, who, visible):
 
 def test_member_of_a_cannot_see_b_nor_change_sites(client, world):
     headers = api_token(client, world.member)
-    before = counts()
+    before = counts(TABLES)
     b, a = world.site_b.id, world.site_a.id
     assert client.get(f"/api/v1/sites/{b}", headers=headers).status_code == 404
     for site_id, status in ((b, 404), (a, 403)):
@@ -296,7 +282,7 @@ def test_member_of_a_cannot_see_b_nor_change_sites(client, world):
     for action, status in (("/sites", 403), (f"/sites/{a}/edit", 403),
                            (f"/sites/{a}/archive", 403), (f"/sites/{b}/edit", 404)):
         assert client.post(action, data=form).status_code == status, action
-    assert counts() == before
+    assert counts(TABLES) == before
 
 
 def test_unknown_and_malformed_ids(client, world):

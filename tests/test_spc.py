@@ -22,9 +22,9 @@ from imroc.spc import (
     Variation,
     XmRResult,
     run_chart,
-    summary_sentence,
     xmr,
 )
+from imroc.spc_summary import summary_sentence
 
 approx = pytest.approx
 

@@ -1,42 +1,24 @@
 """People (admin pages and the CLI), steering-group members, and who reads the audit trail."""
 
-import html
 
 import pytest
-from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from imroc.cli import app as cli
-from imroc.db import read_session
 from imroc.models import AuditEvent, LearningSetFacilitator, Membership, User
-from tests.factories import World, api_token, csrf_from, make_user, sign_in
+from tests.checks import counts, error_beside, load, submit
+from tests.factories import World, api_token, make_user, sign_in
 
 TABLES = (User, Membership, LearningSetFacilitator, AuditEvent)
 NEW_PASSWORD = "a-long-enough-secret-42"
 
 
-def counts() -> dict[str, int]:
-    with read_session() as s:
-        return {t.__tablename__: s.exec(select(func.count()).select_from(t)).one() for t in TABLES}
 
 
-def load(model, **where):
-    with read_session() as s:
-        query = select(model).filter_by(**where)
-        return s.exec(query.order_by(model.id) if hasattr(model, "id") else query).all()
 
 
-def submit(client, page: str, action: str, data: dict):
-    token = csrf_from(client.get(page).text)
-    return client.post(action, data={"csrf_token": token, **data}, follow_redirects=False)
 
 
-def error_beside(page: str, field: str) -> str:
-    fid = field.replace("_", "-")
-    assert f'href="#{fid}"' in page, "the error summary does not link to the field"
-    at = page.find(f'id="{fid}-error"')
-    assert at != -1, f"no error beside {fid}"
-    return html.unescape(page[at:at + 300])
 
 
 @pytest.fixture
@@ -76,13 +58,13 @@ def test_admin_creates_a_person(client, world):
 def test_bad_new_person_never_echoes_the_password(client, world, session, form, field, words):
     make_user(session, email="person-dup@example.org")
     sign_in(client, world.admin)
-    before = counts()
+    before = counts(TABLES)
     r = submit(client, "/admin/users/new", "/admin/users", form)
     assert r.status_code == 422
     assert words in error_beside(r.text, field)
     assert form["password"] not in r.text
     assert 'value="Typed Name"' in r.text and f'value="{form["email"]}"' in r.text
-    assert counts() == before
+    assert counts(TABLES) == before
 
 
 def test_admin_edits_and_deactivates(client, world):
@@ -111,19 +93,19 @@ def test_admin_edits_and_deactivates(client, world):
 def test_admin_cannot_deactivate_self(client, world):
     sign_in(client, world.admin)
     url = f"/admin/users/{world.admin.id}/edit"
-    before = counts()
+    before = counts(TABLES)
     r = submit(client, url, url, {"name": "Ada Admin", "global_role": "admin",
                                   "is_active": "false"})
     assert r.status_code == 422
     assert "your own account" in error_beside(r.text, "is_active")
-    assert load(User, id=world.admin.id)[0].is_active is True and counts() == before
+    assert load(User, id=world.admin.id)[0].is_active is True and counts(TABLES) == before
     assert client.get("/admin/users").status_code == 200
 
 
 @pytest.mark.parametrize("who", ["member", "lead", "facilitator", "programme", "outsider"])
 def test_non_admins_are_forbidden(client, world, who):
     token = sign_in(client, world.by_role(who))
-    before = counts()
+    before = counts(TABLES)
     for path in ("/admin/users", "/admin/users/new", f"/admin/users/{world.member.id}/edit",
                  "/admin/audit"):
         assert client.get(path).status_code == 403, path
@@ -132,7 +114,7 @@ def test_non_admins_are_forbidden(client, world, who):
     assert r.status_code == 403
     r = client.post(f"/admin/users/{world.member.id}/edit",
                     data={"csrf_token": token, "name": "Hacked"})
-    assert r.status_code == 403 and counts() == before
+    assert r.status_code == 403 and counts(TABLES) == before
 
 
 # --- site leads manage their steering group ------------------------------------------------
@@ -151,7 +133,7 @@ def test_lead_adds_and_removes_members(client, world, session):
     event = load(AuditEvent, entity="membership")[-1]
     assert (event.action, event.site_id, event.after["perspective"]) == \
         ("add_member", world.site_a.id, "carer")
-    before = counts()
+    before = counts(TABLES)
     r = submit(client, page, page, {"email": "nia@example.org", "role": "site_lead",
                                     "perspective": "staff"})
     assert r.status_code == 422 and "already a member" in error_beside(r.text, "email")
@@ -165,7 +147,7 @@ def test_lead_adds_and_removes_members(client, world, session):
     r = submit(client, page, page, {"email": "nia@example.org", "role": "boss",
                                     "perspective": "staff"})
     assert r.status_code == 422 and error_beside(r.text, "role")
-    assert counts() == before
+    assert counts(TABLES) == before
     r = submit(client, page, f"{page}/{m.id}/remove", {})
     assert r.status_code == 303 and load(Membership, user_id=newcomer.id) == []
     assert load(AuditEvent, entity="membership")[-1].action == "remove_member"
@@ -175,7 +157,7 @@ def test_members_page_refused_to_members_and_other_sites(client, world):
     a, b = world.site_a.id, world.site_b.id
     [b_membership] = load(Membership, user_id=world.member_b.id)
     token = sign_in(client, world.member)
-    before = counts()
+    before = counts(TABLES)
     assert client.get(f"/sites/{a}/members").status_code == 403
     r = client.post(f"/sites/{a}/members", data={"csrf_token": token, "email": world.outsider.email,
                                                  "role": "site_member", "perspective": "staff"})
@@ -189,7 +171,7 @@ def test_members_page_refused_to_members_and_other_sites(client, world):
     assert r.status_code == 404
     r = client.post(f"/sites/{a}/members/{b_membership.id}/remove", data={"csrf_token": token})
     assert r.status_code == 404
-    assert counts() == before
+    assert counts(TABLES) == before
 
 
 # --- the command line ---------------------------------------------------------------------
@@ -229,20 +211,20 @@ def test_cli_creates_people_with_roles(client, world):
     (("--role", "site_member", "--site", "{site}", "--perspective", "alien"), "perspective"),
 ])
 def test_cli_refuses_bad_roles(world, args, words):
-    before = counts()
+    before = counts(TABLES)
     args = tuple(a.replace("{site}", str(world.site_a.id)) for a in args)
     r = run_cli("--email", "nope@example.org", "--name", "Nope", *args)
     assert r.exit_code == 1
     assert words in " ".join(r.output.split())
-    assert counts() == before
+    assert counts(TABLES) == before
 
 
 def test_cli_refuses_short_password(world):
-    before = counts()
+    before = counts(TABLES)
     r = run_cli("--email", "weak@example.org", "--name", "Weak", "--role", "admin",
                 password="short")
     assert r.exit_code == 1 and "password" in r.output.lower()
-    assert counts() == before
+    assert counts(TABLES) == before
 
 
 # --- reading the audit trail -----------------------------------------------------------------
