@@ -8,13 +8,12 @@ from threading import Lock
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from imroc.db import SessionDep
 from imroc.validation import MAX_INT
 from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
 from imroc.errors import Invalid, NotFound
-from imroc.models import Challenge
 from imroc.services import access, consensus, dashboards, frameworks, sites
 from imroc.services.dashboard_views import Chart, programme_charts, set_charts, site_charts
 from imroc.templating import render
@@ -37,13 +36,6 @@ def _cached(key: tuple, build) -> dict:  # noqa: ANN001
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     return built
-
-
-def labels(session: Session) -> list[str]:
-    """The ten short titles of the current framework."""
-    fw = frameworks.current(session)
-    return list(session.exec(select(Challenge.short_title).where(Challenge.framework_id == fw.id)
-                             .order_by(col(Challenge.number))).all())
 
 
 def csv_download(chart: Chart, filename: str) -> Response:
@@ -71,7 +63,7 @@ def site_dashboard(request: Request, session: SessionDep, principal: CurrentPrin
                    site: SiteDep, chart: str | None = Query(default=None, max_length=40)):
     def build() -> dict:
         data = dashboards.site_dashboard(session, site=site)
-        names = labels(session)
+        names = frameworks.short_titles(session)
         return {"d": data, "charts": site_charts(data, names), "labels": names,
                 "history": consensus.history(session, site=site)[1]}
 
@@ -94,7 +86,7 @@ def _set_context(session: Session, ls, anonymise: bool) -> dict:  # noqa: ANN001
     def build() -> dict:
         data = dashboards.learning_set_dashboard(session, ls=ls)
         names = _set_names(data, anonymise)
-        return {"d": data, "names": names, "charts": set_charts(data, labels(session), names)}
+        return {"d": data, "names": names, "charts": set_charts(data, frameworks.short_titles(session), names)}
 
     return _cached(("set", ls.id, anonymise, dashboards.data_version(session)), build)
 
@@ -137,7 +129,7 @@ def programme(request: Request, session: SessionDep, principal: CurrentPrincipal
         data = dashboards.programme_comparison(session, kind=kind or None,
                                                learning_set_id=learning_set_id,
                                                region=region or None)
-        return {"d": data, "charts": programme_charts(data, labels(session))}
+        return {"d": data, "charts": programme_charts(data, frameworks.short_titles(session))}
 
     context = _cached(("programme", kind, learning_set_id, region,
                        dashboards.data_version(session)), build)

@@ -117,3 +117,10 @@ def document_by_id(session: Session, framework_id: int) -> dict[str, Any]:
     if fw is None:
         raise NotFound("Framework not found")
     return document(session, fw)
+
+
+def short_titles(session: Session) -> list[str]:
+    """The ten short titles of the current framework, in number order."""
+    fw = current(session)
+    return list(session.exec(select(Challenge.short_title).where(Challenge.framework_id == fw.id)
+                             .order_by(col(Challenge.number))).all())
