@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 PG_ADMIN ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-sqlite test-postgres install postgres browser lock fuzz bench clean help
+.PHONY: run test test-sqlite test-postgres install postgres browser pdf-libs lock fuzz bench clean help
 
 help:
 	@echo "make run    - set up, migrate, load the framework and demo programme, serve on :8000"
@@ -22,7 +22,14 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) pdf-libs
+
+# PDF reports are drawn by WeasyPrint, which needs the Pango text libraries from the system.
+pdf-libs:
+	@ldconfig -p | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so' || { \
+	  echo "Installing Pango (Debian packages libpango-1.0-0, libpangoft2-1.0-0) for PDF reports"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null) \
+	  || { echo "Could not install Pango: PDF reports need libpango-1.0-0 and libpangoft2-1.0-0"; exit 1; }; }
 
 run: install
 	mkdir -p data
