@@ -51,6 +51,16 @@ def pytest_report_header(config) -> str:  # noqa: ANN001
     return f"imroc test database: {BACKEND} ({DATABASE_URL})"
 
 
+def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
+    """Tests marked postgres_only belong to the PostgreSQL pass: the SQLite pass deselects them."""
+    if BACKEND == "postgres":
+        return
+    dropped = [i for i in items if i.get_closest_marker("postgres_only")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if not i.get_closest_marker("postgres_only")]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def database() -> Iterator[str]:
     """Create the database and migrate it to head with Alembic, once per run."""
