@@ -91,6 +91,8 @@ MATRIX = {
     ("POST", "/sites/{site_id}/cycles"): CYCLE_LEAD,
     ("GET", "/sites/{site_id}/history"): SITE_VIEW,
     ("GET", "/sites/{site_id}/dashboard"): SITE_VIEW,
+    ("GET", "/sites/{site_id}/report"): SITE_VIEW,
+    ("GET", "/sites/{site_id}/report.pdf"): SITE_VIEW,
     ("GET", "/learning-sets/{learning_set_id}/dashboard"): SET_VIEW,
     ("GET", "/learning-sets/{learning_set_id}/present"): SET_VIEW,
     ("GET", "/programme"): PROGRAMME_ONLY,

@@ -12,6 +12,7 @@ from imroc.routes import (
     dashboards,
     home,
     learning_sets,
+    reports,
     sites,
     users,
 )
@@ -19,5 +20,5 @@ from imroc.routes import (
 # Pages are for people; /openapi.json documents the JSON API only.
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 for module in (auth, home, sites, learning_sets, users, cycles, assessments, consensus,
-               actions, dashboards):
+               actions, dashboards, reports):
     router.include_router(module.router)

@@ -186,3 +186,16 @@ def ensure_feedback(p: Principal, site: Site) -> None:
     ensure_view_site(p, site)
     if not (is_site_facilitator(p, site) or p.is_programme):
         raise Forbidden("Only facilitators and the programme team can give feedback")
+
+
+def can_read_feedback(p: Principal, site: Site) -> bool:
+    """Feedback on a site's cycles is read by everyone who may see the site (as on the
+    cycle's facilitator page), so it also appears in the site's printed report."""
+    return can_view_site(p, site)
+
+
+# --- reports -------------------------------------------------------------------------------
+
+def ensure_site_report(p: Principal, site: Site | None) -> Site:
+    """A site's printable report: whoever may see the site's dashboard."""
+    return ensure_view_site(p, site)
