@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'data' / 'imroc.db'}"
     secret_key: str = DEV_SECRET
     max_priorities: int = Field(default=3, ge=1, le=10)
+    # SPC: how many points in a row on one side of the mean make a shift (7, or 6 by choice).
+    spc_shift_length: int = Field(default=7, ge=6, le=9)
     cookie_secure: bool = True
     session_idle_minutes: int = Field(default=60, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)

@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from imroc.api import actions, assessments, auth, cycles, framework, learning_sets, reports, sites
+from imroc.api import (
+    actions,
+    assessments,
+    auth,
+    cycles,
+    framework,
+    learning_sets,
+    measures,
+    reports,
+    sites,
+)
 
 ERRORS = {400: {"description": "The request body could not be read"}, 401: {"description": "Not signed in"}, 403: {"description": "Not allowed"},
           404: {"description": "Not found, or not yours to see"},
@@ -10,5 +20,6 @@ ERRORS = {400: {"description": "The request body could not be read"}, 401: {"des
           429: {"description": "Too many attempts"}}
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
-for module in (auth, framework, sites, learning_sets, cycles, assessments, actions, reports):
+for module in (auth, framework, sites, learning_sets, cycles, assessments, actions, reports,
+               measures):
     router.include_router(module.router)

@@ -6,6 +6,7 @@ from imroc.models.assessment import ConsensusScore, FacilitatorRating, Rating
 from imroc.models.audit import AuditEvent
 from imroc.models.cycle import Cycle, Feedback
 from imroc.models.framework import Challenge, ChallengeDescriptor, Framework, ScaleLevel
+from imroc.models.measure import DataPoint, Measure, MeasureChallenge
 from imroc.models.site import (
     LearningSet,
     LearningSetFacilitator,
@@ -27,6 +28,9 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Challenge",
+    "DataPoint",
+    "Measure",
+    "MeasureChallenge",
     "ChallengeDescriptor",
     "Framework",
     "LearningSet",

@@ -199,3 +199,50 @@ def can_read_feedback(p: Principal, site: Site) -> bool:
 def ensure_site_report(p: Principal, site: Site | None) -> Site:
     """A site's printable report: whoever may see the site's dashboard."""
     return ensure_view_site(p, site)
+
+
+# --- measures ------------------------------------------------------------------------------
+
+def can_manage_measure(p: Principal, site: Site | None) -> bool:
+    """The programme team defines core measures; a site's lead (or the team) its local ones."""
+    return p.is_programme or (site is not None and is_lead(p, site))
+
+
+def ensure_manage_measure(p: Principal, site: Site | None) -> None:
+    if site is not None:
+        ensure_view_site(p, site)
+    if not can_manage_measure(p, site):
+        raise Forbidden("Only the programme team can change core measures" if site is None
+                        else "Only the steering group lead can change this site's measures")
+
+
+def ensure_enter_data(p: Principal, site: Site) -> None:
+    """Members and leads of the site's steering group enter and correct its values."""
+    ensure_view_site(p, site)
+    if not is_group_member(p, site):
+        raise Forbidden("Only members of this site's steering group can enter its values")
+
+
+# --- exports and imports ------------------------------------------------------------------
+
+def can_identify_raters(p: Principal, site: Site) -> bool:
+    """Raters' names and emails go to those who see the steering group's member list."""
+    return can_manage_members(p, site)
+
+
+def ensure_export_programme(p: Principal) -> None:
+    if not p.is_programme:
+        raise Forbidden("Only the programme team can export the whole programme")
+
+
+def ensure_exchange_export(p: Principal, site: Site) -> None:
+    """The exchange document names every rater, so it goes to those who may see them."""
+    ensure_view_site(p, site)
+    if not can_identify_raters(p, site):
+        raise Forbidden("Only the steering group lead and the programme team can export the "
+                        "exchange document, because it names the people who rated")
+
+
+def ensure_import(p: Principal) -> None:
+    if not p.is_programme:
+        raise Forbidden("Only administrators and the programme team can import data")
