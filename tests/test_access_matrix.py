@@ -4,6 +4,8 @@ A route added without a row here fails test_every_route_has_a_rule; a rule remov
 services/access.py makes the matching cells fail.
 """
 
+from datetime import date
+
 import pytest
 from sqlmodel import select
 
@@ -11,7 +13,8 @@ from imroc.models import Membership
 from imroc.models.action import ActionCreate, PrioritiesIn, PriorityIn
 from imroc.models.assessment import ScoreIn, ScoresIn
 from imroc.models.cycle import CycleCreate, CycleUpdate
-from imroc.services import actions, assessments, cycles, priorities
+from imroc.models.measure import MeasureIn, PointIn
+from imroc.services import actions, assessments, cycles, measure_data, measures, priorities
 from imroc.services.access import load_principal
 from tests.factories import World, api_token, sign_in
 from tests.routing import all_routes
@@ -44,6 +47,8 @@ ASSESS_FEEDBACK = row(403, 403, OK, 404, OK, OK)
 # The cycle, priority and action pages of a cycle of site A, and their API twins.
 CYCLE_GROUP = row(OK, OK, 403, 404, 403, 403)        # the steering group writes the plan
 CYCLE_LEAD = row(403, OK, 403, 404, 403, 403)        # open a cycle, move it on, set priorities
+# A local measure of site A: its lead or the programme team define it; the group enters values.
+MEASURE_MANAGE = row(403, OK, 403, 404, OK, OK)
 
 MATRIX = {
     ("GET", "/"): EVERYONE,
@@ -141,6 +146,15 @@ MATRIX = {
     ("GET", "/api/v1/learning-sets/{learning_set_id}"): SET_VIEW,
     ("PATCH", "/api/v1/learning-sets/{learning_set_id}"): SET_MANAGE,
     ("POST", "/api/v1/learning-sets/{learning_set_id}/meetings"): SET_MEETING,
+    # Measures (a local measure of site A with one value) and their SPC reading.
+    ("GET", "/api/v1/measures"): EVERYONE,  # core ones, and local ones of visible sites
+    ("POST", "/api/v1/measures"): MEASURE_MANAGE,
+    ("GET", "/api/v1/measures/{measure_id}"): SITE_VIEW,
+    ("PATCH", "/api/v1/measures/{measure_id}"): MEASURE_MANAGE,
+    ("GET", "/api/v1/sites/{site_id}/measures/{measure_id}/data"): SITE_VIEW,
+    ("PUT", "/api/v1/sites/{site_id}/measures/{measure_id}/data"): CYCLE_GROUP,
+    ("DELETE", "/api/v1/sites/{site_id}/measures/{measure_id}/data/{period}"): CYCLE_GROUP,
+    ("GET", "/api/v1/sites/{site_id}/measures/{measure_id}/spc"): SITE_VIEW,
 }
 
 # Valid input for each state change, so the access decision (not validation) is what answers.
@@ -189,7 +203,15 @@ BODIES = {
     ("PATCH", "/api/v1/learning-sets/{learning_set_id}"): {"region": "East"},
     ("POST", "/api/v1/learning-sets/{learning_set_id}/meetings"): {"held_on": "2024-05-01",
                                                                    "title": "Meeting"},
+    ("POST", "/api/v1/measures"): {"site_id": "{site_id}", "name": "Waiting days",
+                                   "kind": "average", "direction": "down",
+                                   "starts_on": "2024-01-01"},
+    ("PATCH", "/api/v1/measures/{measure_id}"): {"name": "Renamed", "version": 1},
+    ("PUT", "/api/v1/sites/{site_id}/measures/{measure_id}/data"): {
+        "points": [{"period": "2024-02-01", "value": 3}]},
 }
+# Query strings some routes need besides their path.
+QUERIES = {("DELETE", "/api/v1/sites/{site_id}/measures/{measure_id}/data/{period}"): "?version=1"}
 
 
 def test_every_route_has_a_rule(app):
@@ -224,6 +246,17 @@ def plan_ready(session, world) -> dict[str, int]:
     return {"cycle_id": cycle.id, "action_id": action.id}
 
 
+def a_measure(session, world) -> dict:
+    """A local measure of site A with a value for January 2024."""
+    lead = load_principal(session, world.lead)
+    measure = measures.create_measure(session, principal=lead, data=MeasureIn(
+        site_id=world.site_a.id, name="Peer contacts", kind="count", direction="up",
+        starts_on=date(2024, 1, 1)))
+    measure_data.save_points(session, site=world.site_a, measure=measure, principal=lead,
+                             points=[PointIn(period=date(2024, 1, 1), value=4)])
+    return {"measure_id": measure.id, "period": "2024-01-01"}
+
+
 CASES = [(m, p, r) for (m, p), rules in MATRIX.items() for r in ROLES if rules[r] != PUBLIC]
 
 
@@ -240,11 +273,14 @@ def test_route_against_role(client, session, method, path, role):
     elif "{cycle_id}" in path:
         ids["cycle_id"] = cycles.open_cycle(session, site=world.site_a, data=CycleCreate(),
                                             principal=load_principal(session, world.lead)).id
-    url = path.format(**ids)
+    if "{measure_id}" in path:
+        ids |= a_measure(session, world)
+    url = path.format(**ids) + QUERIES.get((method, path), "")
     user = world.by_role(role)
     is_api = path.startswith("/api/")
     headers: dict[str, str] = {}
-    body = {k: (v.format(outsider_email=world.outsider.email) if isinstance(v, str) else v)
+    body = {k: (ids[v[1:-1]] if isinstance(v, str) and v[1:-1] in ids
+                else v.format(outsider_email=world.outsider.email) if isinstance(v, str) else v)
             for k, v in BODIES.get((method, path), {}).items()}
     if user is not None:
         if is_api:
