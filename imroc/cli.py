@@ -130,5 +130,9 @@ def users_create(
     console.print(f"Created {user.email} (id {user.id}) as {role}.")
 
 
+from imroc import cli_backup  # noqa: E402 - `imroc backup` and `imroc restore`
+
+cli_backup.register(app)
+
 if __name__ == "__main__":
     app()

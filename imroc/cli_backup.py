@@ -1,0 +1,67 @@
+"""`imroc backup PATH` and `imroc restore PATH` (the engine is imroc/backup.py)."""
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+console = Console()
+err = Console(stderr=True)
+
+DATABASE_OPTION = typer.Option(
+    None, "--database-url", help="The database to use instead of IMROC_DATABASE_URL")
+
+
+def _url(database_url: str | None) -> str:
+    from imroc.config import get_settings
+
+    return database_url or get_settings().database_url
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def backup(path: Path = typer.Argument(..., help="The file to write the backup to"),
+           overwrite: bool = typer.Option(False, "--overwrite",
+                                          help="Replace PATH if it already exists"),
+           database_url: str | None = DATABASE_OPTION) -> None:
+    """Copy the database to PATH, consistently, even while the service is running."""
+    from imroc.backup import BackupError
+    from imroc.backup import backup as run_backup
+
+    try:
+        done = run_backup(_url(database_url), path, overwrite=overwrite)
+    except BackupError as exc:
+        err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        raise typer.Exit(code=1) from None
+    console.print(f"Backed up the {done.kind} database to {done.path} ({_size(done.size)}, "
+                  f"schema revision {done.revision}).", highlight=False)
+
+
+def restore(path: Path = typer.Argument(..., help="A file made by 'imroc backup'"),
+            database_url: str | None = DATABASE_OPTION) -> None:
+    """Bring a backup back into an empty database (one that holds data is refused)."""
+    from imroc.backup import BackupError
+    from imroc.backup import restore as run_restore
+
+    try:
+        done = run_restore(_url(database_url), path)
+    except BackupError as exc:
+        err.print(f"[red]Error:[/red] {exc}", highlight=False)
+        raise typer.Exit(code=1) from None
+    console.print(f"Restored {done.path} into the {done.kind} database "
+                  f"(schema revision {done.revision}).", highlight=False)
+    if done.behind_head:
+        console.print("This backup was made by an earlier version: run 'imroc db upgrade' "
+                      "before serving.", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands to the `imroc` application."""
+    app.command("backup")(backup)
+    app.command("restore")(restore)
