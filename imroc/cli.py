@@ -130,6 +130,12 @@ def users_create(
     console.print(f"Created {user.email} (id {user.id}) as {role}.")
 
 
+from imroc.cli_data import export_command, import_command  # noqa: E402
+
+app.command("export")(export_command)
+app.command("import")(import_command)
+
+
 from imroc import cli_backup  # noqa: E402 - `imroc backup` and `imroc restore`
 
 cli_backup.register(app)

@@ -146,6 +146,21 @@ MATRIX = {
     ("GET", "/api/v1/learning-sets/{learning_set_id}"): SET_VIEW,
     ("PATCH", "/api/v1/learning-sets/{learning_set_id}"): SET_MANAGE,
     ("POST", "/api/v1/learning-sets/{learning_set_id}/meetings"): SET_MEETING,
+    # Exports follow the screens; imports are for the programme team and administrators
+    # (who get 422 here: the matrix sends no file, so the request passes access, then fails).
+    ("GET", "/data"): EVERYONE,
+    ("GET", "/data/export"): row(422, 422, 422, 422, 422, 422),  # no site chosen
+    ("GET", "/sites/{site_id}/export"): SITE_VIEW,
+    ("GET", "/sites/{site_id}/exchange.json"): SITE_MEMBERS,
+    ("GET", "/learning-sets/{learning_set_id}/export"): SET_VIEW,
+    ("GET", "/programme/export"): PROGRAMME_ONLY,
+    ("GET", "/data/import"): PROGRAMME_ONLY,
+    ("POST", "/data/import"): row(403, 403, 403, 403, 422, 422),
+    ("GET", "/api/v1/sites/{site_id}/export"): SITE_VIEW,
+    ("GET", "/api/v1/sites/{site_id}/exchange"): SITE_MEMBERS,
+    ("GET", "/api/v1/learning-sets/{learning_set_id}/export"): SET_VIEW,
+    ("GET", "/api/v1/programme/export"): PROGRAMME_ONLY,
+    ("POST", "/api/v1/imports"): row(403, 403, 403, 403, 422, 422),
     # Measures (a local measure of site A with one value) and their SPC reading.
     ("GET", "/api/v1/measures"): EVERYONE,  # core ones, and local ones of visible sites
     ("POST", "/api/v1/measures"): MEASURE_MANAGE,

@@ -23,3 +23,7 @@ router = APIRouter(prefix="/api/v1", responses=ERRORS)
 for module in (auth, framework, sites, learning_sets, cycles, assessments, actions, reports,
                measures):
     router.include_router(module.router)
+
+from imroc.api import data  # noqa: E402  (exports and imports)
+
+router.include_router(data.router)

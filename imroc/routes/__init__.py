@@ -22,3 +22,7 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 for module in (auth, home, sites, learning_sets, users, cycles, assessments, consensus,
                actions, dashboards, reports):
     router.include_router(module.router)
+
+from imroc.routes import data  # noqa: E402  (exports and imports)
+
+router.include_router(data.router)

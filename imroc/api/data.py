@@ -1,0 +1,91 @@
+"""Exports, the exchange document and imports over the API (the same services as /data)."""
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from imroc.config import get_settings
+from imroc.db import SessionDep
+from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
+from imroc.routes.data import Format, Table, require_import, send
+from imroc.services import exports
+from imroc.services.exchange import export_site
+from imroc.services.exchange_doc import ExchangeDoc
+from imroc.services.export_files import MEDIA
+from imroc.services.imports import Report, run_import
+
+router = APIRouter(tags=["data"])
+FILES = {200: {"description": "The file: XLSX, a zip of CSVs, or one CSV table",
+               "content": {m: {"schema": {"type": "string", "format": "binary"}}
+                           for m in MEDIA.values()}}}
+
+
+class ProblemOut(BaseModel):
+    table: str
+    row: int | None
+    column: str
+    value: str
+    message: str
+
+
+class ImportReport(BaseModel):
+    kind: str
+    dry_run: bool
+    imported: bool
+    counts: dict[str, int]
+    problems: list[ProblemOut]
+
+
+def _report(report: Report) -> ImportReport:
+    return ImportReport(kind=report.kind, dry_run=report.dry_run, imported=report.imported,
+                        counts=report.counts,
+                        problems=[ProblemOut(**vars(p)) for p in report.problems])
+
+
+@router.get("/sites/{site_id}/export", response_class=Response, responses=FILES)
+def site_export(session: SessionDep, principal: CurrentPrincipal, site: SiteDep,
+                format: Format = "xlsx", table: Table | None = None) -> Response:  # noqa: A002
+    """A site's history as XLSX, a zip of CSVs, or one table as CSV (`format=csv&table=`)."""
+    return send(exports.site_export(session, principal=principal, site=site), format, table)
+
+
+@router.get("/learning-sets/{learning_set_id}/export", response_class=Response,
+            responses=FILES)
+def set_export(session: SessionDep, principal: CurrentPrincipal, ls: LearningSetDep,
+               format: Format = "xlsx", table: Table | None = None,  # noqa: A002
+               anonymise: bool = False) -> Response:
+    """A learning set's sites; `anonymise=true` names them Site A, B... as its dashboard can."""
+    return send(exports.learning_set_export(session, principal=principal, ls=ls,
+                                            anonymise=anonymise), format, table)
+
+
+@router.get("/programme/export", response_class=Response, responses=FILES)
+def programme_export(session: SessionDep, principal: CurrentPrincipal,
+                     format: Format = "xlsx", table: Table | None = None) -> Response:  # noqa: A002
+    """Every site of the programme (programme team)."""
+    return send(exports.programme_export(session, principal=principal), format, table)
+
+
+@router.get("/sites/{site_id}/exchange", response_model=ExchangeDoc)
+def site_exchange(session: SessionDep, principal: CurrentPrincipal,
+                  site: SiteDep) -> ExchangeDoc:
+    """The site's open JSON exchange document (its lead and the programme team)."""
+    return export_site(session, principal=principal, site=site)
+
+
+@router.post("/imports", response_model=ImportReport, dependencies=[Depends(require_import)],
+             responses={422: {"description": "The file cannot be read, or has problems "
+                              "(listed in `problems`); nothing was imported"}})
+def import_file(session: SessionDep, principal: CurrentPrincipal,
+                file: UploadFile = File(description="XLSX, CSV, zip of CSVs or JSON"),
+                dry_run: bool = Query(default=False, description="Check only")):
+    """Import earlier assessments or an exchange document: all or nothing."""
+    limit = get_settings().max_upload_bytes
+    report = run_import(session, file.file.read(limit + 1), principal=principal,
+                        dry_run=dry_run, max_bytes=limit)
+    if report.problems:
+        body = _report(report).model_dump()
+        count = len(report.problems)
+        return JSONResponse({"detail": f"The file has {count} problem{'s' if count != 1 else ''}"
+                             "; nothing was imported", **body}, status_code=422)
+    return _report(report)

@@ -1,0 +1,258 @@
+"""What an import will write, and the one function that writes it, in one transaction.
+
+Both readers (spreadsheets in import_rows.py, the JSON exchange document in exchange_in.py)
+turn a file into a Plan; nothing is written until the whole file has been checked. An
+import only adds: new sites, new cycles of existing sites, new people. It never changes or
+overwrites anything already recorded.
+
+People met in a file (raters, facilitators, feedback authors) are matched to accounts by
+email. Someone with no account gets one with no usable password: an administrator gives
+them one before they can sign in. A rater who is not yet a member of the site becomes a
+steering group member with the perspective they rated from.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from imroc.errors import Conflict
+from imroc.models import (
+    Action,
+    ConsensusScore,
+    Cycle,
+    FacilitatorRating,
+    Feedback,
+    LearningSet,
+    LearningSetFacilitator,
+    Meeting,
+    Membership,
+    Priority,
+    Rating,
+    Site,
+    SiteLearningSet,
+    User,
+)
+from imroc.services import audit
+
+# No argon2 hash looks like this, so no password can ever match it.
+NO_PASSWORD = "!imported: no password set"
+CHUNK = 500
+
+
+@dataclass
+class Problem:
+    """One thing wrong with a file: where (table, row, column), the value, and why."""
+
+    table: str
+    row: int | None
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class CyclePlan:
+    number: int
+    framework_id: int
+    stage: str
+    started_on: date
+    review_due_on: date | None = None
+    signed_off_at: datetime | None = None
+    signed_off_by: str | None = None      # email
+    closed_at: datetime | None = None
+    meeting: tuple[date, str] | None = None
+    pdsa: dict[str, str] = field(default_factory=dict)
+    ratings: list[dict] = field(default_factory=list)       # rater = email
+    consensus: list[dict] = field(default_factory=list)
+    facilitator_ratings: list[dict] = field(default_factory=list)
+    priorities: list[dict] = field(default_factory=list)
+    actions: list[dict] = field(default_factory=list)       # carried_from = (cycle, number)
+    feedback: list[dict] = field(default_factory=list)      # author = email
+
+
+@dataclass
+class SitePlan:
+    name: str
+    existing_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)   # for a new site
+    learning_set: str | None = None
+    cycles: dict[int, CyclePlan] = field(default_factory=dict)
+    members: dict[str, tuple[str, str]] = field(default_factory=dict)  # email -> role, perspective
+
+
+@dataclass
+class Plan:
+    sites: dict[str, SitePlan] = field(default_factory=dict)
+    people: dict[str, str] = field(default_factory=dict)              # email -> name
+    learning_sets: dict[str, dict] = field(default_factory=dict)      # name -> region, facilitators
+
+    def counts(self) -> dict[str, int]:
+        cycles = [c for s in self.sites.values() for c in s.cycles.values()]
+        return {
+            "sites": sum(1 for s in self.sites.values() if s.existing_id is None),
+            "cycles": len(cycles),
+            "ratings": sum(len(c.ratings) for c in cycles),
+            "consensus": sum(len(c.consensus) for c in cycles),
+            "priorities": sum(len(c.priorities) for c in cycles),
+            "actions": sum(len(c.actions) for c in cycles),
+        }
+
+
+def users_by_email(session: Session, emails: set[str]) -> dict[str, User]:
+    found: dict[str, User] = {}
+    ordered = sorted(emails)
+    for i in range(0, len(ordered), CHUNK):
+        for u in session.exec(select(User).where(col(User.email).in_(ordered[i:i + CHUNK]))):
+            found[u.email] = u
+    return found
+
+
+def write(session: Session, plan: Plan, *, actor: User | None,
+          progress: Callable[[int], None] | None = None) -> None:
+    """Write the plan and its audit trail, then commit once (all or nothing)."""
+    tick = progress or (lambda _n: None)
+    try:
+        set_ids = _learning_sets(session, plan, actor)
+        users = _people(session, plan, actor)
+        for site_plan in plan.sites.values():
+            _site(session, site_plan, set_ids, users, actor)
+            tick(1)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("Something in the file was recorded by someone else while it was "
+                       "being imported. Nothing was imported; check the file and try again") \
+            from None
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _learning_sets(session: Session, plan: Plan, actor: User | None) -> dict[str, int]:
+    ids = dict((n, i) for i, n in session.exec(select(LearningSet.id, LearningSet.name)))
+    for name, info in plan.learning_sets.items():
+        if name in ids:
+            continue
+        ls = LearningSet(name=name, region=info.get("region", ""))
+        session.add(ls)
+        session.flush()
+        ids[name] = ls.id
+        audit.record(session, actor=actor, action="import", entity="learning_set",
+                     entity_id=ls.id, after={"name": name, "region": ls.region})
+        info["new_id"] = ls.id
+    return ids
+
+
+def _people(session: Session, plan: Plan, actor: User | None) -> dict[str, User]:
+    users = users_by_email(session, set(plan.people))
+    new = [User(email=email, name=name, password_hash=NO_PASSWORD)
+           for email, name in sorted(plan.people.items()) if email not in users]
+    session.add_all(new)
+    session.flush()
+    for u in new:
+        users[u.email] = u
+        audit.record(session, actor=actor, action="import", entity="user", entity_id=u.id,
+                     after={"email": u.email, "name": u.name, "password": "none set"})
+    for info in plan.learning_sets.values():
+        for email in info.get("facilitators", []) if info.get("new_id") else []:
+            session.add(LearningSetFacilitator(learning_set_id=info["new_id"],
+                                               user_id=users[email].id))
+    return users
+
+
+def _site(session: Session, sp: SitePlan, set_ids: dict[str, int], users: dict[str, User],
+          actor: User | None) -> None:
+    if sp.existing_id is None:
+        site = Site(name=sp.name, learning_set_id=set_ids.get(sp.learning_set or ""),
+                    **sp.details)
+        session.add(site)
+        session.flush()
+        if site.learning_set_id:
+            session.add(SiteLearningSet(site_id=site.id, learning_set_id=site.learning_set_id,
+                                        joined_on=site.joined_on or date.today()))
+        audit.record(session, actor=actor, action="import", entity="site", entity_id=site.id,
+                     site_id=site.id, after={"name": site.name, "kind": site.kind})
+    else:
+        site = session.get(Site, sp.existing_id)
+    members = set(session.exec(select(Membership.user_id).where(
+        Membership.site_id == site.id)).all())
+    added = 0
+    for email, (role, perspective) in sp.members.items():
+        if users[email].id not in members:
+            session.add(Membership(user_id=users[email].id, site_id=site.id, role=role,
+                                   perspective=perspective))
+            added += 1
+    meetings = {}
+    if site.learning_set_id:
+        meetings = {(m.held_on, m.title): m.id for m in session.exec(
+            select(Meeting).where(Meeting.learning_set_id == site.learning_set_id))}
+    counts = _cycles(session, site, sp, users, meetings)
+    audit.record(session, actor=actor, action="import", entity="site", entity_id=site.id,
+                 site_id=site.id, after={**counts, "members_added": added})
+
+
+def _cycles(session: Session, site: Site, sp: SitePlan, users: dict[str, User],
+            meetings: dict) -> dict[str, int]:
+    made: dict[int, Cycle] = {}
+    for number, cp in sorted(sp.cycles.items()):
+        meeting_id = None
+        if cp.meeting and site.learning_set_id:
+            meeting_id = meetings.get(cp.meeting)
+            if meeting_id is None:
+                m = Meeting(learning_set_id=site.learning_set_id, held_on=cp.meeting[0],
+                            title=cp.meeting[1])
+                session.add(m)
+                session.flush()
+                meeting_id = meetings[cp.meeting] = m.id
+        made[number] = Cycle(
+            site_id=site.id, number=number, framework_id=cp.framework_id, stage=cp.stage,
+            started_on=cp.started_on, review_due_on=cp.review_due_on, meeting_id=meeting_id,
+            signed_off_at=cp.signed_off_at, closed_at=cp.closed_at,
+            signed_off_by=users[cp.signed_off_by].id if cp.signed_off_by else None, **cp.pdsa)
+    session.add_all(made.values())
+    session.flush()
+    rows: dict[type, list[dict]] = {Rating: [], ConsensusScore: [], FacilitatorRating: [],
+                                    Priority: [], Feedback: []}
+    for number, cp in sp.cycles.items():
+        cid = made[number].id
+        rows[Rating] += [{**r, "cycle_id": cid, "rater_id": users[r["rater"]].id}
+                         for r in cp.ratings]
+        rows[ConsensusScore] += [{**s, "cycle_id": cid} for s in cp.consensus]
+        rows[FacilitatorRating] += [{**r, "cycle_id": cid, "rater_id": users[r["rater"]].id}
+                                    for r in cp.facilitator_ratings]
+        rows[Priority] += [{**p, "cycle_id": cid} for p in cp.priorities]
+        rows[Feedback] += [{**f, "cycle_id": cid, "author_id": users[f["author"]].id}
+                           for f in cp.feedback]
+    for model, data in rows.items():
+        columns = set(model.__table__.columns.keys())
+        clean = [{k: v for k, v in d.items() if k in columns} for d in data]
+        for i in range(0, len(clean), 5000):
+            session.execute(insert(model.__table__), clean[i:i + 5000])
+    actions = _actions(session, sp, made)
+    return {"cycles": len(made), "ratings": len(rows[Rating]),
+            "consensus": len(rows[ConsensusScore]), "priorities": len(rows[Priority]),
+            "actions": actions}
+
+
+def _actions(session: Session, sp: SitePlan, made: dict[int, Cycle]) -> int:
+    placed: dict[tuple[int, int], Action] = {}
+    for number, cp in sorted(sp.cycles.items()):
+        for a in sorted(cp.actions, key=lambda a: a["number"]):
+            placed[(number, a["number"])] = Action(
+                cycle_id=made[number].id, challenge=a["challenge"], title=a["title"],
+                owner=a["owner"], due_on=a["due_on"], status=a["status"],
+                outcome=a["outcome"] or None, notes=a["notes"])
+    # Insert in order (cycle, number) so ids, and with them the order of the plan, follow it.
+    session.add_all(list(placed.values()))
+    session.flush()
+    for number, cp in sp.cycles.items():
+        for a in cp.actions:
+            if a.get("carried_from"):
+                placed[(number, a["number"])].carried_from_id = placed[a["carried_from"]].id
+    session.flush()
+    return len(placed)
