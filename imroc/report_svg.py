@@ -16,7 +16,7 @@ SOLID, OUTLINE, INK, GRID = "#005eb8", "#425563", "#212b32", "#aeb7bd"
 FONT = "Arial, Helvetica, sans-serif"
 LABEL_WIDTH = 240
 WIDTH = 680
-ROW_GAP = 10
+ROW_GAP = 8
 
 
 def _id(text: str) -> str:
@@ -42,7 +42,7 @@ def bar_chart(chart_id: str, title: str, description: str, labels: Sequence[str]
     the first solid, the second outlined). A missing value draws no bar and says so."""
     cid = _id(chart_id)
     series = list(series)[:2]
-    bar_h = 14 if len(series) > 1 else 18
+    bar_h = 12 if len(series) > 1 else 16
     group_h = bar_h * len(series) + ROW_GAP
     legend_h = 26 if len(series) > 1 else 0
     top = 10 + legend_h

@@ -100,6 +100,8 @@ MATRIX = {
     ("GET", "/sites/{site_id}/report.pdf"): SITE_VIEW,
     ("GET", "/learning-sets/{learning_set_id}/dashboard"): SET_VIEW,
     ("GET", "/learning-sets/{learning_set_id}/present"): SET_VIEW,
+    ("GET", "/learning-sets/{learning_set_id}/report"): SET_VIEW,
+    ("GET", "/learning-sets/{learning_set_id}/report.pdf"): SET_VIEW,
     ("GET", "/programme"): PROGRAMME_ONLY,
     ("GET", "/cycles/{cycle_id}"): SITE_VIEW,
     ("POST", "/cycles/{cycle_id}/record"): CYCLE_GROUP,

@@ -215,10 +215,11 @@ def test_svg_escapes_every_label():
 
 def test_pdf_filename_is_plain_ascii():
     on = date(2026, 11, 26)
-    assert pdf_filename("Riverside Recovery Service", 4, on) == \
+    assert pdf_filename("Riverside Recovery Service", "site-4", on) == \
         "imroc-report-riverside-recovery-service-2026-11-26.pdf"
-    assert pdf_filename('"; rm -rf / ; ".pdf\r\n', 4, on) == "imroc-report-rm-rf-pdf-2026-11-26.pdf"
-    assert pdf_filename("Ŵêłŝĥ", 9, on) == "imroc-report-site-9-2026-11-26.pdf"
+    assert pdf_filename('"; rm -rf / ; ".pdf\r\n', "site-4", on) == \
+        "imroc-report-rm-rf-pdf-2026-11-26.pdf"
+    assert pdf_filename("Ŵêłŝĥ", "site-9", on) == "imroc-report-site-9-2026-11-26.pdf"
 
 
 def test_pdf_engine_fetches_only_our_static_files(monkeypatch):

@@ -1,4 +1,5 @@
-"""The printable site report, as a page (print CSS) and as a PDF of the same content."""
+"""Printable reports, as a page (print CSS) and as a PDF of the same content: a site's, and a
+learning set's (anonymised as its dashboard is, on request)."""
 
 import re
 from datetime import date
@@ -9,41 +10,71 @@ from fastapi.routing import APIRouter
 
 from imroc import pdf
 from imroc.db import SessionDep
-from imroc.deps import CurrentPrincipal, SiteDep
+from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
 from imroc.models.action import OUTCOME_LABELS, STATUS_LABELS
 from imroc.models.cycle import STAGE_LABELS
-from imroc.services import site_report
+from imroc.routes.dashboards import _set_names
+from imroc.services import set_report, site_report
 from imroc.templating import env, render
 
 router = APIRouter()
 
 
-def _context(session, principal, site) -> dict:  # noqa: ANN001
+def _site_context(session, principal, site) -> dict:  # noqa: ANN001
     report = site_report.site_report(session, site=site, principal=principal)
     return {"r": report, "site": site, "svg": site_report.charts(report),
             "stage_names": {k.value: v for k, v in STAGE_LABELS.items()},
-            "status_names": STATUS_LABELS, "outcome_names": OUTCOME_LABELS}
+            "status_names": STATUS_LABELS, "outcome_names": OUTCOME_LABELS,
+            "title": f"ImROC progress report – {site.name}",
+            "partial": "reports/_site_report.html"}
 
 
-def pdf_filename(site_name: str, site_id: int, on: date) -> str:
+def _set_context(session, principal, ls, anonymise: bool) -> dict:  # noqa: ANN001
+    report = set_report.set_report(session, ls=ls, principal=principal, anonymise=anonymise,
+                                   names_for=_set_names)
+    return {"r": report, "ls": ls, "svg": set_report.charts(report),
+            "status_names": STATUS_LABELS, "anonymise": anonymise,
+            "title": f"ImROC learning-set report – {ls.name}",
+            "partial": "reports/_set_report.html"}
+
+
+def pdf_filename(name: str, fallback: str, on: date) -> str:
     """A plain ASCII file name: imroc-report-riverside-recovery-service-2026-11-26.pdf."""
-    slug = re.sub(r"[^a-z0-9]+", "-", site_name.lower()).strip("-")[:60].strip("-")
-    return f"imroc-report-{slug or f'site-{site_id}'}-{on.isoformat()}.pdf"
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60].strip("-")
+    return f"imroc-report-{slug or fallback}-{on.isoformat()}.pdf"
+
+
+def _pdf(context: dict, filename: str) -> Response:
+    html = env.get_template("reports/pdf.html").render(context)
+    return Response(pdf.html_to_pdf(html), media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 @router.get("/sites/{site_id}/report")
 def site_report_page(request: Request, session: SessionDep, principal: CurrentPrincipal,
                      site: SiteDep) -> Response:
     """The site's report for a board or a learning set, laid out to print."""
-    return render(request, "reports/site.html", _context(session, principal, site))
+    return render(request, "reports/site.html", _site_context(session, principal, site))
 
 
 @router.get("/sites/{site_id}/report.pdf")
 def site_report_pdf(session: SessionDep, principal: CurrentPrincipal, site: SiteDep) -> Response:
     """The same report as a PDF download."""
-    context = _context(session, principal, site)
-    html = env.get_template("reports/site_pdf.html").render(context)
-    body = pdf.html_to_pdf(html)
-    name = pdf_filename(site.name, site.id, context["r"].today)
-    return Response(body, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    context = _site_context(session, principal, site)
+    return _pdf(context, pdf_filename(site.name, f"site-{site.id}", context["r"].today))
+
+
+@router.get("/learning-sets/{learning_set_id}/report")
+def set_report_page(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                    ls: LearningSetDep, anonymise: bool = False) -> Response:
+    """The learning set's report, laid out to print."""
+    return render(request, "reports/learning_set.html",
+                  _set_context(session, principal, ls, anonymise))
+
+
+@router.get("/learning-sets/{learning_set_id}/report.pdf")
+def set_report_pdf(session: SessionDep, principal: CurrentPrincipal, ls: LearningSetDep,
+                   anonymise: bool = False) -> Response:
+    """The learning set's report as a PDF download."""
+    context = _set_context(session, principal, ls, anonymise)
+    return _pdf(context, pdf_filename(ls.name, f"learning-set-{ls.id}", context["r"].today))

@@ -201,6 +201,12 @@ def ensure_site_report(p: Principal, site: Site | None) -> Site:
     return ensure_view_site(p, site)
 
 
+def ensure_learning_set_report(p: Principal, ls: LearningSet | None) -> LearningSet:
+    """A learning set's printable report: whoever may see the set's dashboard (its
+    facilitators and the programme team)."""
+    return ensure_view_learning_set(p, ls)
+
+
 # --- measures ------------------------------------------------------------------------------
 
 def can_manage_measure(p: Principal, site: Site | None) -> bool:
