@@ -96,7 +96,7 @@ def import_command(
 ) -> None:
     """Import earlier assessments or a site's exchange document (all or nothing)."""
     from imroc.db import write_session
-    from imroc.services.imports import run_import
+    from imroc.services.imports import describe, run_import
 
     if not file.is_file():
         _fail(f"There is no file at {file}")
@@ -114,7 +114,7 @@ def import_command(
                                 max_bytes=CLI_MAX_BYTES, progress=step)
         except DomainError as exc:
             _fail(_message(exc))
-    counts = ", ".join(f"{n:,} {k}" for k, n in report.counts.items())
+    counts = describe(report.counts)
     if report.problems:
         table = Table(title=f"{len(report.problems)} problems in the {report.kind_label}")
         for heading in ("Table", "Row", "Column", "Value", "Problem"):

@@ -19,6 +19,14 @@ from imroc.services.import_plan import Plan, Problem, write
 from imroc.services.import_rows import read_tables
 
 KINDS = {"exchange": "JSON exchange document", "tables": "spreadsheet"}
+NOUNS = {"sites": ("new site", "new sites"), "cycles": ("cycle", "cycles"),
+         "ratings": ("rating", "ratings"), "consensus": ("agreed level", "agreed levels"),
+         "priorities": ("priority", "priorities"), "actions": ("action", "actions")}
+
+
+def describe(counts: dict[str, int]) -> str:
+    """'1 new site, 2 cycles, 30 ratings...' for messages."""
+    return ", ".join(f"{n:,} {NOUNS[k][n != 1]}" for k, n in counts.items())
 
 
 @dataclass
