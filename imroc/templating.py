@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 from markupsafe import Markup, escape
 
+from imroc import periods
 from imroc.config import ROOT, get_settings
 from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
 from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS
@@ -42,6 +43,18 @@ def uk_datetime(value: datetime | None) -> str:
     return f"{local.day} {local:%B %Y} at {local:%H:%M}".replace(" at 0", " at 0")
 
 
+def number(value: float | None) -> str:
+    """A measured value for reading: whole numbers plainly, others to two decimals."""
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+
+
+def unit_suffix(unit: str) -> str:
+    """What follows a number: "%" directly, any other unit after a space."""
+    return "" if not unit else unit if unit == "%" else f" {unit}"
+
+
 @lru_cache(maxsize=256)
 def static_url(path: str) -> str:
     """A fingerprinted URL for a static file, so it can be cached as immutable."""
@@ -63,6 +76,9 @@ def _build_env() -> Environment:
     )
     env.filters["ukdate"] = uk_date
     env.filters["ukdatetime"] = uk_datetime
+    env.filters["period"] = periods.label
+    env.filters["number"] = number
+    env.filters["unit"] = unit_suffix
     env.globals["static_url"] = static_url
     env.globals["perspective_labels"] = {k.value: v for k, v in PERSPECTIVE_LABELS.items()}
     env.globals["role_labels"] = ROLE_LABELS

@@ -42,6 +42,10 @@ _MESSAGES = {
     "enum": "Select {label}",
     "literal_error": "Select {label}",
     "list_type": "{Label} must be a list",
+    "float_parsing": "{Label} must be a number",
+    "float_type": "{Label} must be a number",
+    "finite_number": "{Label} must be a finite number",
+    "bool_parsing": "Select yes or no for {label}",
 }
 
 

@@ -172,6 +172,21 @@ MATRIX = {
     ("PUT", "/api/v1/sites/{site_id}/measures/{measure_id}/data"): CYCLE_GROUP,
     ("DELETE", "/api/v1/sites/{site_id}/measures/{measure_id}/data/{period}"): CYCLE_GROUP,
     ("GET", "/api/v1/sites/{site_id}/measures/{measure_id}/spc"): SITE_VIEW,
+    ("GET", "/sites/{site_id}/measures"): SITE_VIEW,
+    ("GET", "/sites/{site_id}/measures/{measure_id}"): SITE_VIEW,
+    ("GET", "/sites/{site_id}/measures/{measure_id}/data"): CYCLE_GROUP,
+    ("POST", "/sites/{site_id}/measures/{measure_id}/data"): CYCLE_GROUP,
+    ("POST", "/sites/{site_id}/measures/{measure_id}/data/{period}"): CYCLE_GROUP,
+    ("GET", "/sites/{site_id}/measures/{measure_id}/import"): CYCLE_GROUP,
+    ("POST", "/sites/{site_id}/measures/{measure_id}/import"): CYCLE_GROUP,
+    ("GET", "/sites/{site_id}/measures/new"): MEASURE_MANAGE,
+    ("POST", "/sites/{site_id}/measures/new"): MEASURE_MANAGE,
+    ("GET", "/measures/{measure_id}/edit"): MEASURE_MANAGE,
+    ("POST", "/measures/{measure_id}/edit"): MEASURE_MANAGE,
+    ("GET", "/programme/measures"): PROGRAMME_ONLY,
+    ("GET", "/programme/measures/new"): PROGRAMME_ONLY,
+    ("POST", "/programme/measures/new"): PROGRAMME_ONLY,
+    ("GET", "/learning-sets/{learning_set_id}/measures"): SET_VIEW,
 }
 
 # Valid input for each state change, so the access decision (not validation) is what answers.
@@ -227,6 +242,20 @@ BODIES = {
     ("PUT", "/api/v1/sites/{site_id}/measures/{measure_id}/data"): {
         "points": [{"period": "2024-02-01", "value": 3}]},
 }
+MEASURE_FORM = {"name": "Waiting days", "kind": "average", "direction": "down",
+                "starts_on": "2024-01-01", "chart": "xmr", "frequency": "monthly", "scale": "1"}
+BODIES |= {
+    ("POST", "/sites/{site_id}/measures/{measure_id}/data"): {"value_2024-02-01": "3"},
+    ("POST", "/sites/{site_id}/measures/{measure_id}/data/{period}"): {
+        "value_2024-01-01": "5", "version_2024-01-01": "1"},
+    ("POST", "/sites/{site_id}/measures/new"): MEASURE_FORM,
+    ("POST", "/programme/measures/new"): MEASURE_FORM,
+    ("POST", "/measures/{measure_id}/edit"): {"name": "Renamed", "direction": "up",
+                                             "chart": "run", "scale": "1", "version": "1"},
+}
+# Files some forms upload.
+FILES = {("POST", "/sites/{site_id}/measures/{measure_id}/import"): {
+    "file": ("values.csv", b"period,value\n2024-02,3\n", "text/csv")}}
 # Query strings some routes need besides their path.
 QUERIES = {("DELETE", "/api/v1/sites/{site_id}/measures/{measure_id}/data/{period}"): "?version=1"}
 
@@ -314,7 +343,7 @@ def test_route_against_role(client, session, method, path, role):
             from tests.factories import csrf_from
             body = {**body, "csrf_token": csrf_from(csrf_page.text)}
         response = client.request(method, url, data=body if method != "GET" else None,
-                                  follow_redirects=False)
+                                  files=FILES.get((method, path)), follow_redirects=False)
     expected = MATRIX[(method, path)][role]
     status = response.status_code
     if expected == OK:

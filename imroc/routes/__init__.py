@@ -12,6 +12,8 @@ from imroc.routes import (
     dashboards,
     home,
     learning_sets,
+    measure_admin,
+    measures,
     reports,
     sites,
     users,
@@ -20,7 +22,7 @@ from imroc.routes import (
 # Pages are for people; /openapi.json documents the JSON API only.
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 for module in (auth, home, sites, learning_sets, users, cycles, assessments, consensus,
-               actions, dashboards, reports):
+               actions, dashboards, reports, measure_admin, measures):
     router.include_router(module.router)
 
 from imroc.routes import data  # noqa: E402  (exports and imports)

@@ -15,7 +15,15 @@ from imroc.models.cycle import (
     Stage,
 )
 from imroc.routes.forms import Form, error_list, fields
-from imroc.services import access, actions, consensus, cycles, frameworks, priorities
+from imroc.services import (
+    access,
+    actions,
+    consensus,
+    cycles,
+    frameworks,
+    measure_charts,
+    priorities,
+)
 from imroc.templating import render
 from imroc.validation import parse
 
@@ -79,6 +87,9 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
     nxt = STAGE_ORDER[STAGE_ORDER.index(stage) + 1] if stage != Stage.closed else None
     can_write = access.is_group_member(principal, site) and stage != Stage.closed
     fw = frameworks.document_by_id(session, cycle.framework_id)
+    chosen = priorities.list_priorities(session, cycle=cycle)
+    analyses = measure_charts.for_challenges(session, site=site,
+                                             challenges=[p.challenge for p in chosen])
     return render(request, "cycles/show.html", {
         "cycle": cycle, "site": site, "stages": _stages(cycle), "stage_names": STAGE_NAMES,
         "next_stage": STAGE_LABELS[nxt] if nxt else None,
@@ -88,7 +99,8 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
         "following": siblings[at + 1] if at + 1 < len(siblings) else None,
         "meeting": next((m for m in cycles.meeting_options(session, site=site)
                          if m.id == cycle.meeting_id), None) if cycle.meeting_id else None,
-        "priorities": priorities.list_priorities(session, cycle=cycle),
+        "priorities": chosen,
+        "measure_charts": [(a, a.chart(f"measure-{a.measure.id}")) for a in analyses],
         "titles": {c["number"]: c["title"] for c in fw["challenges"]},
         "action_counts": actions.status_counts(actions.list_actions(session, cycle=cycle)),
         "values": values if values is not None else {f: getattr(cycle, f) for f in PDSA_FIELDS},

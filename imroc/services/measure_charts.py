@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from imroc import periods, spc_chart
 from imroc.config import get_settings
 from imroc.models import Action, Cycle, DataPoint, Measure, Site
+from imroc.services import measures
 from imroc.services.dashboard_views import Chart
 from imroc.spc import Assurance, RunChartResult, Variation, XmRResult, run_chart, xmr
 from imroc.spc_summary import summary_sentence
@@ -153,3 +154,14 @@ def summary(session: Session, *, sites: list[Site], measures: list[Measure]) -> 
                 points[-1].period_start if points else None,
                 analysis.variation, analysis.assurance)
     return out
+
+
+def for_challenges(session: Session, *, site: Site, challenges: list[int]) -> list[Analysis]:
+    """The charts of the site's measures linked to any of these challenges (a cycle's
+    priorities), each with its PDSA events."""
+    if not challenges:
+        return []
+    rows = measures.site_measures(session, site=site)
+    links = measures.challenges_of(session, [m.id for m in rows])
+    return [analyse(session, site=site, measure=m, challenges=links[m.id])
+            for m in rows if set(links[m.id]) & set(challenges)]

@@ -54,17 +54,9 @@ def _value(measure: Measure, item: PointIn, key: str, errors: dict[str, str]) ->
     return item.value
 
 
-def save_points(session: Session, *, site: Site, measure: Measure, points: list[PointIn],
-                principal: Principal, today: date | None = None) -> list[DataPoint]:
-    """Add or change several periods' values in one transaction: all of them, or none.
-
-    A period already saved must come with the version that was read; if someone changed it
-    since, nothing is saved and the conflict names the period (409)."""
-    ensure_enter_data(principal, site)
-    if measure.site_id not in (None, site.id):
-        raise NotFound("Measure not found")
-    if measure.archived:
-        raise Conflict("This measure is archived; its values can no longer change")
+def check_points(measure: Measure, points: list[PointIn],
+                 today: date | None = None) -> list[tuple[PointIn, float]]:
+    """Each point with the value to store; Invalid naming points.N.field when any is wrong."""
     latest = periods.start_of(today or date.today(), measure.frequency)
     errors: dict[str, str] = {}
     seen: set[date] = set()
@@ -83,6 +75,22 @@ def save_points(session: Session, *, site: Site, measure: Measure, points: list[
             rows.append((item, value))
     if errors:
         raise Invalid(errors)
+    return rows
+
+
+def save_points(session: Session, *, site: Site, measure: Measure, points: list[PointIn],
+                principal: Principal, today: date | None = None) -> list[DataPoint]:
+    """Add or change several periods' values in one transaction: all of them, or none.
+
+    A period already saved must come with the version that was read; if someone changed it
+    since, nothing is saved and the conflict names the period (409)."""
+    ensure_enter_data(principal, site)
+    if measure.site_id not in (None, site.id):
+        raise NotFound("Measure not found")
+    if measure.archived:
+        raise Conflict("This measure is archived; its values can no longer change")
+    rows = check_points(measure, points, today)
+    seen = {item.period for item, _ in rows}
     existing = {p.period_start: p for p in session.exec(select(DataPoint).where(
         DataPoint.measure_id == measure.id, DataPoint.site_id == site.id,
         col(DataPoint.period_start).in_(seen))).all()}
