@@ -127,5 +127,7 @@ def import_upload(request: Request, session: SessionDep, principal: CurrentPrinc
             "values": values, "errors": exc.errors,
             "error_list": error_list(exc.errors)}, status_code=422)
     status = 422 if report.problems else 200
-    return render(request, "data/report.html", {"report": report, "values": values},
-                  status_code=status)
+    return render(request, "data/report.html", {
+        "report": report, "values": values,
+        "table_labels": {**TABLE_LABELS, "document": "Document", "file": "File"}},
+        status_code=status)
