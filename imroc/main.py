@@ -1,6 +1,11 @@
 """create_app(): middleware, static files, routers and error handlers."""
 
+import ctypes
+import ctypes.util
+import gc
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -28,6 +33,32 @@ class CachedStatic(StaticFiles):
         return response
 
 
+def tune_process() -> None:
+    """Settings for a long-running server process (not for tests, which make many apps).
+
+    Everything loaded at start-up (modules, templates, the engine) is moved out of the
+    garbage collector's sight, and it runs less often: a full collection over that heap
+    stalled every request for about 100 ms several times a minute under load. Threads
+    share at most two malloc arenas: otherwise each thread of the pool kept its own copy
+    of a password hash's 19 MiB and a burst of sign-ins held about 300 MB more.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 10)
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    if libc is not None and hasattr(libc, "mallopt"):  # glibc
+        m_arena_max = -8
+        libc.mallopt(m_arena_max, 2)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    if get_settings().env != "test":
+        tune_process()
+    yield
+
+
 def create_app() -> FastAPI:
     """Build the web application."""
     settings = get_settings()
@@ -38,6 +69,7 @@ def create_app() -> FastAPI:
         description="The ImROC organisational self-audit and Plan-Do-Study-Act tracker.",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     handlers.install(app)
     app.mount("/static/vendor/plotly", CachedStatic(directory=PLOTLY_DIR), name="plotly")
@@ -45,7 +77,8 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.include_router(html_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
-    app.add_middleware(GZipMiddleware, minimum_size=800)
+    # Level 6: a 450 KB page in 3 ms rather than 16 ms at level 9, for 6% more bytes.
+    app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)
     if settings.count_sql:
