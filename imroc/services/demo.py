@@ -11,7 +11,7 @@ from imroc.config import ROOT
 from imroc.models.site import LearningSetCreate, SiteCreate
 from imroc.models.user import GlobalRole, MembershipCreate, Perspective, SiteRole, UserCreate
 from imroc.security import hash_password
-from imroc.services import demo_history, learning_sets, sites, users
+from imroc.services import demo_history, demo_measures, learning_sets, sites, users
 from imroc.services.access import load_principal
 
 DEMO_FILE = ROOT / "seed" / "demo.toml"
@@ -83,7 +83,8 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> dict:
             users.add_membership(session, site=site, actor=admin, data=MembershipCreate(
                 email=user.email, role=role, perspective=perspective))
     cycles = demo_history.load_history(session, sites=created_sites)
+    values = demo_measures.load_measures(session, sites=created_sites, actor=actor)
     return {"created": True, "sites": len(data["sites"]), "learning_sets": len(set_ids),
-            "cycles": cycles}
+            "cycles": cycles, "measure_values": values}
 
 
