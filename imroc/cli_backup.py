@@ -45,7 +45,10 @@ def backup(path: Path = typer.Argument(..., help="The file to write the backup t
 
 def restore(path: Path = typer.Argument(..., help="A file made by 'imroc backup'"),
             database_url: str | None = DATABASE_OPTION) -> None:
-    """Bring a backup back into an empty database (one that holds data is refused)."""
+    """Bring a backup back into an empty database (one that holds data is refused).
+
+    Stop the service first, and run 'imroc db upgrade' afterwards if the backup is older.
+    """
     from imroc.backup import BackupError
     from imroc.backup import restore as run_restore
 

@@ -84,7 +84,7 @@ def bar_chart(chart_id: str, title: str, description: str, labels: Sequence[str]
             fill, stroke = (SOLID, SOLID) if i == 0 else ("#ffffff", OUTLINE)
             parts.append(f'<rect x="{LABEL_WIDTH}" y="{by + 1:.1f}" width="{w:.1f}" '
                          f'height="{bar_h - 3}" fill="{fill}" stroke="{stroke}" stroke-width="2"/>')
-            shown = int(value) if float(value).is_integer() else round(float(value), 1)
+            shown = int(value) if float(value).is_integer() else round(float(value), 2)
             parts.append(_text(LABEL_WIDTH + w + 6, by + bar_h - 3, shown, size=11,
                                weight="bold" if i == 0 else "normal"))
     parts.append(f'<line x1="{LABEL_WIDTH}" y1="{top - 4}" x2="{LABEL_WIDTH}" y2="{bottom}" '
