@@ -80,6 +80,8 @@ def reasons(details: Iterable[Mapping[str, Any]]) -> dict[str, str]:
             template = _MESSAGES["missing"]
         if err["type"].endswith("_type") and err.get("input", "") is None or err["type"] == "missing":
             template = _MESSAGES["missing"]  # a blank form field or a JSON null
+        if err["type"] == "greater_than_equal" and not isinstance(ctx.get("ge"), (int, float)):
+            template = "{Label} must be on or after {ge}"
         if err["type"] == "string_pattern_mismatch" and "email" in label:
             template = "Enter an email address in the correct format, like name@example.org"
         if template == _MESSAGES["missing"] and words and words[-1] in ASK:

@@ -28,6 +28,8 @@ from imroc.validation import Id, Version, Whole
 
 # Values are kept well inside what a float holds exactly enough to chart and sum safely.
 MAX_VALUE = 1e12
+# Periods before this are refused: no series (or values grid) reaches back further.
+EARLIEST = date(2000, 1, 1)
 
 
 class MeasureKind(StrEnum):
@@ -152,7 +154,7 @@ class MeasureIn(BaseModel):
     frequency: Frequency = Frequency.monthly
     chart: ChartType = ChartType.xmr
     baseline_points: Whole | None = PField(default=None, ge=2, le=500)
-    starts_on: date
+    starts_on: date = PField(ge=EARLIEST)
     challenges: Challenges = PField(default_factory=list)
 
 
@@ -198,7 +200,7 @@ class PointIn(BaseModel):
     """One period's value: `value` for counts and averages, numerator and denominator for
     ratios. `version` is required when changing a value that is already saved."""
 
-    period: date
+    period: date = PField(ge=EARLIEST)
     value: Number | None = None
     numerator: Number | None = None
     denominator: Number | None = None

@@ -1,5 +1,7 @@
 """Defining measures: core ones for every site, local ones for one site."""
 
+from datetime import date, timedelta
+
 from sqlalchemy import update
 from sqlmodel import Session, col, func, or_, select
 
@@ -116,6 +118,8 @@ def create_measure(session: Session, *, data: MeasureIn, principal: Principal) -
     if data.site_id is not None:
         site = ensure_view_site(principal, session.get(Site, data.site_id))
     ensure_manage_measure(principal, site)
+    if data.starts_on > date.today() + timedelta(days=366):
+        raise Invalid({"starts_on": "The first period must be within the next year"})
     _check(session, site_id=data.site_id, name=data.name, kind=data.kind.value,
            numerator_label=data.numerator_label, denominator_label=data.denominator_label)
     values = data.model_dump(exclude={"challenges"}, mode="python")
