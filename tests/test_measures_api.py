@@ -207,3 +207,51 @@ def test_pdsa_cycles_and_changes_appear_on_the_chart(client, session, w):
     # A measure of another challenge shows the cycle, not a change made for challenge 3.
     spc = ok(client.get(f"{API}/sites/{w.site_a.id}/measures/{other}/spc", headers=w.h["lead"]))
     assert [e["text"] for e in spc["events"]] == ["Cycle 1 starts"]
+
+
+def test_a_run_chart_reads_the_median_and_quarters_and_weeks_are_periods(client, w):
+    made = ok(client.post(f"{API}/measures", json=local(w.site_a.id, chart="run",
+                                                        frequency="quarterly"),
+                          headers=w.h["lead"]), 201)
+    url = f"{API}/sites/{w.site_a.id}/measures/{made['id']}"
+    quarters = ["2023-01-01", "2023-04-01", "2023-07-01", "2023-10-01", "2024-01-01",
+                "2024-04-01", "2024-07-01", "2024-10-01"]
+    body = {"points": [{"period": q, "value": v} for q, v in zip(quarters, [1, 2, 3, 4, 5, 6, 7, 8])]}
+    ok(client.put(f"{url}/data", json=body, headers=w.h["member"]))
+    spc = ok(client.get(f"{url}/spc", headers=w.h["member"]))
+    assert spc["chart"] == "run" and spc["assurance"] is None
+    assert {p["centre"] for p in spc["points"]} == {4.5}
+    assert "trend" in spc["points"][-1]["rules"]  # five or more rising: a run-chart trend
+    assert spc["variation"] == "special_cause_improving"
+    off = client.put(f"{url}/data", json={"points": [{"period": "2024-02-01", "value": 1}]},
+                     headers=w.h["member"])
+    assert off.status_code == 422 and "first day of a quarter" in off.json()["detail"][0]["msg"]
+    weekly = ok(client.post(f"{API}/measures", json=local(w.site_a.id, name="Weekly",
+                                                          frequency="weekly",
+                                                          starts_on="2024-01-03"),
+                            headers=w.h["lead"]), 201)
+    assert weekly["starts_on"] == "2024-01-01"  # the Monday of that week
+    wurl = f"{API}/sites/{w.site_a.id}/measures/{weekly['id']}/data"
+    assert client.put(wurl, json={"points": [{"period": "2024-01-02", "value": 1}]},
+                      headers=w.h["member"]).status_code == 422
+    ok(client.put(wurl, json={"points": [{"period": "2024-01-08", "value": 1}]},
+                  headers=w.h["member"]))
+
+
+def test_the_shift_rule_length_is_a_programme_setting(client, w, monkeypatch):
+    from imroc.config import get_settings
+
+    made = ok(client.post(f"{API}/measures", json=local(w.site_a.id), headers=w.h["lead"]), 201)
+    url = f"{API}/sites/{w.site_a.id}/measures/{made['id']}"
+    # Six values above the mean at the end, none of them a trend or beyond a limit.
+    values = [5, 6, 4, 5, 6, 4, 5, 6, 4, 5, 6, 4, 7, 8, 7, 8, 7, 8]
+    ok(client.put(f"{url}/data", json=points(values), headers=w.h["member"]))
+    assert "shift" not in ok(client.get(f"{url}/spc", headers=w.h["member"]))["points"][-1]["rules"]
+    monkeypatch.setenv("IMROC_SPC_SHIFT_LENGTH", "6")
+    get_settings.cache_clear()
+    try:
+        spc = ok(client.get(f"{url}/spc", headers=w.h["member"]))
+        assert "shift" in spc["points"][-1]["rules"]
+        assert any(r["text"].startswith("6 or more points") for r in spc["rules_in_force"])
+    finally:
+        get_settings.cache_clear()
