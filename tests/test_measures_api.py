@@ -255,3 +255,32 @@ def test_the_shift_rule_length_is_a_programme_setting(client, w, monkeypatch):
         assert any(r["text"].startswith("6 or more points") for r in spc["rules_in_force"])
     finally:
         get_settings.cache_clear()
+
+
+def test_eight_people_entering_the_same_new_month_at_once_let_exactly_one_win(client, session, w):
+    from imroc.db import write_session
+    from imroc.errors import Conflict
+    from imroc.models import Measure, Site, User
+    from imroc.models.measure import PointIn
+    from imroc.services import measure_data
+    from imroc.services.access import load_principal
+    from tests.core_loop import run_together
+
+    mid = ok(client.post(f"{API}/measures", json=local(w.site_a.id), headers=w.h["lead"]), 201)["id"]
+
+    def enter(i, barrier):
+        with write_session() as s:
+            principal = load_principal(s, s.get(User, w.member.id))
+            site, measure = s.get(Site, w.site_a.id), s.get(Measure, mid)
+            s.commit()  # hold no lock while waiting for the others
+            barrier.wait()
+            saved = measure_data.save_points(s, site=site, measure=measure, principal=principal,
+                                             points=[PointIn(period=date(2024, 5, 1), value=i)])
+            return saved[0].value
+
+    results = run_together(8, enter)
+    winners = [r for r in results if isinstance(r, float)]
+    assert len(winners) == 1, results
+    assert sum(isinstance(r, Conflict) for r in results) == 7, results
+    assert rows(session, "SELECT value, version FROM data_point") == [(winners[0], 1)]
+    assert rows(session, "SELECT count(*) FROM audit_event WHERE entity = 'data_point'") == [(1,)]
