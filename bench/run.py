@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text
 
 from bench import load
 from bench.seed import PASSWORD, build
+from bench.transfer import second_visit
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("IMROC_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -190,6 +191,22 @@ def scenarios(base: str, sizes: dict) -> dict:
     }
 
 
+def second_visits(base: str, sizes: dict) -> dict:
+    """Bytes on the wire for a second visit to typical pages (static files cached)."""
+    cookie, _ = browser_session(base, "programme@bench.example")
+    pages = {"site_dashboard": "/sites/1/dashboard", "learning_set_dashboard":
+             "/learning-sets/1/dashboard", "programme_comparison": "/programme",
+             "cycle_page": f"/cycles/{sizes['cycles']}"}
+    out = {}
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for name, path in pages.items():
+            visit = second_visit(client, path, {"Cookie": cookie})
+            out[name] = {"bytes": visit.total, "html_bytes": visit.html_bytes,
+                         "asked_again": len(visit.asked_again),
+                         "from_cache": len(visit.from_cache)}
+    return out
+
+
 def sign_in_burst(base: str, count: int) -> dict:
     """`count` people signing in at the same moment."""
     emails = [f"s{s}.r{r}@bench.example" for s in range(100, 500) for r in range(8)][:count]
@@ -250,6 +267,7 @@ def main() -> int:
         mixed = load.run("127.0.0.1", server.port, make, concurrency=10,
                          seconds=args.mixed_seconds, rate=50, ok=frozenset({200}))
         results["scenarios"]["mixed_50rps"] = {"concurrency": 10, **mixed.summary()}
+        results["second_visit"] = second_visits(base, sizes)
         results["sign_in_burst"] = sign_in_burst(base, 100)
         results["server_peak_mb"] = round(server.peak_mb(), 1)
     finally:
@@ -263,6 +281,8 @@ def main() -> int:
         print(f"{name:<24}{s['concurrency']:>5}{s['rps']:>9}{s['p50_ms']:>9}{s['p95_ms']:>9}"
               f"{s['p99_ms']:>9}{str(s['sql_statements']):>6}{s['ratio_to_healthz']:>12}"
               f"{s['errors']:>8}")
+    print("\nSecond visit (static files cached):", ", ".join(
+        f"{name} {v['bytes'] / 1024:.1f} KB" for name, v in results["second_visit"].items()))
     burst = results["sign_in_burst"]
     print(f"\n100 simultaneous sign-ins: {burst['seconds']} s ({burst['ok']} ok); "
           f"server peak memory {results['server_peak_mb']} MB; seeding {results['seeding_seconds']} s")

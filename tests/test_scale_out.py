@@ -1,9 +1,10 @@
-"""Two app processes sharing one PostgreSQL database, as behind a load balancer.
+"""Scale and speed: two app processes sharing one PostgreSQL database, as behind a load
+balancer, and what a second visit to a page costs on the wire.
 
 Each process is a real server (`imroc serve`) on its own port. Nothing may live in one
 process's memory: a session or token made by one works on the other, writes through
 either are seen by both, and a stale edit is caught even when the two edits reached
-different processes.
+different processes. Those tests need PostgreSQL; the transfer test runs on both databases.
 """
 
 import os
@@ -17,11 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.transfer import second_visit
 from tests.conftest import DATABASE_URL
-from tests.core_loop import API, advance_to, ok, ratings, rows
-from tests.factories import PASSWORD, World, csrf_from
-
-pytestmark = pytest.mark.postgres_only
+from tests.core_loop import API, advance_to, ok, open_cycle, ratings, rows
+from tests.factories import PASSWORD, World, api_token, csrf_from, sign_in
+from tests.test_dashboards import add_history
 
 ROOT = Path(__file__).resolve().parent.parent
 IMROC = Path(sys.executable).parent / "imroc"
@@ -107,6 +108,7 @@ def _browser_session(server: Server, user) -> str:  # noqa: ANN001
         return c.cookies["imroc_session"]
 
 
+@pytest.mark.postgres_only
 def test_two_processes_share_sessions_writes_and_version_checks(servers, session):
     a, b = servers
     assert a.proc.pid != b.proc.pid and a.port != b.port
@@ -167,6 +169,7 @@ def test_two_processes_share_sessions_writes_and_version_checks(servers, session
     assert not [n for _, n in stored if n == "Stale through B"]
 
 
+@pytest.mark.postgres_only
 def test_a_browser_session_from_one_process_works_on_the_other(servers, session):
     a, b = servers
     w = World(session)
@@ -190,3 +193,21 @@ def test_a_browser_session_from_one_process_works_on_the_other(servers, session)
         assert after.status_code == 303 and after.headers["location"].startswith("/sign-in")
     assert rows(session, "SELECT level, comment FROM rating WHERE cycle_id = :c AND "
                          "rater_id = :r", c=cid, r=w.member.id) == [(2, "Posted via B")]
+
+
+def test_a_second_visit_transfers_under_50_kb(client, session):
+    """Static files are fingerprinted and cached as immutable; pages are compressed."""
+    w = World(session)
+    add_history(session, w.site_a, cycles=4)
+    cid = open_cycle(client, api_token(client, w.lead), w.site_a.id)["id"]
+    sign_in(client, w.member)
+    for path in (f"/sites/{w.site_a.id}/dashboard", f"/cycles/{cid}", f"/cycles/{cid}/rate"):
+        visit = second_visit(client, path)
+        assert visit.from_cache, f"{path}: nothing reused from the cache"
+        assert [u for u in visit.from_cache if "plotly.min.js" in u] or "dashboard" not in path
+        # Scripts and stylesheets never need asking for again.
+        assert not [u for u in visit.asked_again if u.split("?")[0].endswith((".js", ".css"))], \
+            visit.asked_again
+        assert visit.total < 50_000, (path, visit)
+    page = client.get(f"/sites/{w.site_a.id}/dashboard", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip"
