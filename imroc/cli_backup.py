@@ -1,9 +1,11 @@
 """`imroc backup PATH` and `imroc restore PATH` (the engine is imroc/backup.py)."""
 
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 console = Console()
 err = Console(stderr=True)
@@ -16,6 +18,16 @@ def _url(database_url: str | None) -> str:
     from imroc.config import get_settings
 
     return database_url or get_settings().database_url
+
+
+def _fail(exc: Exception) -> NoReturn:
+    # The message is plain text (a path may hold square brackets): never read as markup.
+    err.print(Text("Error:", style="red") + Text(f" {exc}"), highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
+def _say(message: str) -> None:
+    console.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def _size(n: int) -> str:
@@ -37,10 +49,9 @@ def backup(path: Path = typer.Argument(..., help="The file to write the backup t
     try:
         done = run_backup(_url(database_url), path, overwrite=overwrite)
     except BackupError as exc:
-        err.print(f"[red]Error:[/red] {exc}", highlight=False)
-        raise typer.Exit(code=1) from None
-    console.print(f"Backed up the {done.kind} database to {done.path} ({_size(done.size)}, "
-                  f"schema revision {done.revision}).", highlight=False)
+        _fail(exc)
+    _say(f"Backed up the {done.kind} database to {done.path} ({_size(done.size)}, "
+         f"schema revision {done.revision}).")
 
 
 def restore(path: Path = typer.Argument(..., help="A file made by 'imroc backup'"),
@@ -55,13 +66,12 @@ def restore(path: Path = typer.Argument(..., help="A file made by 'imroc backup'
     try:
         done = run_restore(_url(database_url), path)
     except BackupError as exc:
-        err.print(f"[red]Error:[/red] {exc}", highlight=False)
-        raise typer.Exit(code=1) from None
-    console.print(f"Restored {done.path} into the {done.kind} database "
-                  f"(schema revision {done.revision}).", highlight=False)
+        _fail(exc)
+    _say(f"Restored {done.path} into the {done.kind} database "
+         f"(schema revision {done.revision}).")
     if done.behind_head:
-        console.print("This backup was made by an earlier version: run 'imroc db upgrade' "
-                      "before serving.", highlight=False)
+        _say("This backup was made by an earlier version: run 'imroc db upgrade' before "
+             "serving.")
 
 
 def register(app: typer.Typer) -> None:

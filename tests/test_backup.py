@@ -276,3 +276,11 @@ def test_a_database_in_memory_cannot_be_backed_up(tmp_path):
                                  "sqlite://"])
     assert result.exit_code == 1 and "Only a SQLite database in a file" in result.output
     assert list(Path(tmp_path).iterdir()) == []
+
+
+def test_messages_are_plain_text_even_with_brackets_in_the_path(tmp_path):
+    odd = tmp_path / "[bold red]not markup [link=x]"
+    odd.mkdir()
+    result = runner.invoke(app, ["restore", str(odd / "x.backup")])
+    assert result.exit_code == 1
+    assert f"Error: There is no file at {odd / 'x.backup'}." in result.output
