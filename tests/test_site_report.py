@@ -279,3 +279,16 @@ def test_other_sites_reports_are_not_found(client, session):
     client.cookies.clear()
     response = client.get(f"/sites/{world.site_a.id}/report.pdf", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/sign-in")
+
+
+def test_without_the_pdf_libraries_the_pdf_route_says_so_plainly(client, session, monkeypatch):
+    def missing():  # noqa: ANN202
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(pdf, "_fetcher_class", missing)
+    world = World(session)
+    sign_in(client, world.member)
+    response = client.get(f"/sites/{world.site_a.id}/report.pdf")
+    assert response.status_code == 503
+    assert "the Pango text libraries are missing" in text(response.text)
+    assert client.get(f"/sites/{world.site_a.id}/report").status_code == 200
