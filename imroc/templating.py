@@ -1,17 +1,21 @@
 """The one Jinja2 environment, its filters, and rendering a page or its htmx fragment."""
 
 import hashlib
+import json
 import secrets
+from collections import OrderedDict
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from threading import Lock
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import plotly
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from jinja2 import (ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader,
+                    PackageLoader, Undefined)
 from markupsafe import Markup, escape
 
 from imroc import periods
@@ -64,6 +68,48 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={digest}"
 
 
+_MEMO: "OrderedDict[tuple[str, str], Markup]" = OrderedDict()
+_MEMO_LOCK = Lock()
+MEMO_SIZE = 2048
+
+
+def _plain(value: Any) -> Any:
+    """Parameters as plain JSON data; markup stays distinct from text that will be escaped."""
+    if isinstance(value, Markup):
+        return {"markup": str(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Undefined):
+        return None
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise TypeError(f"cannot key on {type(value).__name__}")
+
+
+def memo(macro: Any, params: dict[str, Any]) -> Markup:
+    """A component macro's output, kept per exact parameters (the NHS header is ~20% of a page).
+
+    The output depends on nothing but the parameters, so a kept copy is never out of date.
+    """
+    try:
+        key = (macro.name, json.dumps(_plain(params), sort_keys=True))
+    except TypeError:
+        return Markup(macro(params))
+    with _MEMO_LOCK:
+        found = _MEMO.get(key)
+        if found is not None:
+            _MEMO.move_to_end(key)
+            return found
+    html = Markup(macro(params))
+    with _MEMO_LOCK:
+        _MEMO[key] = html
+        if len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return html
+
+
 def _build_env() -> Environment:
     # autoescape=True for every template: the NHS macros are .jinja files, which a
     # file-extension rule would leave unescaped.
@@ -80,6 +126,7 @@ def _build_env() -> Environment:
     env.filters["number"] = number
     env.filters["unit"] = unit_suffix
     env.globals["static_url"] = static_url
+    env.globals["memo"] = memo
     env.globals["perspective_labels"] = {k.value: v for k, v in PERSPECTIVE_LABELS.items()}
     env.globals["role_labels"] = ROLE_LABELS
     return env

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from markupsafe import Markup
 
 from bench.transfer import second_visit
+from imroc.templating import env, memo
 from tests.conftest import DATABASE_URL
 from tests.core_loop import API, advance_to, ok, open_cycle, ratings, rows
 from tests.factories import PASSWORD, World, api_token, csrf_from, sign_in
@@ -211,3 +213,13 @@ def test_a_second_visit_transfers_under_50_kb(client, session):
         assert visit.total < 50_000, (path, visit)
     page = client.get(f"/sites/{w.site_a.id}/dashboard", headers={"Accept-Encoding": "gzip"})
     assert page.headers["content-encoding"] == "gzip"
+
+
+def test_kept_component_output_never_mixes_markup_with_text():
+    """The header is kept per exact parameters: text to escape and markup are different keys."""
+    box = env.from_string("{% macro box(params) %}<p>{{ params.text }}</p>{% endmacro %}").module.box
+    escaped = memo(box, {"text": "<b>Site</b>"})
+    raw = memo(box, {"text": Markup("<b>Site</b>")})
+    assert escaped == "<p>&lt;b&gt;Site&lt;/b&gt;</p>"
+    assert raw == "<p><b>Site</b></p>"
+    assert memo(box, {"text": "<b>Site</b>"}) is escaped  # kept, not rendered again
