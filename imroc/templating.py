@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 import plotly
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import (ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader,
-                    PackageLoader, Undefined)
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 from markupsafe import Markup, escape
 
 from imroc import periods
@@ -81,8 +80,6 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, Undefined):
-        return None
     if value is None or isinstance(value, str | int | float):
         return value
     raise TypeError(f"cannot key on {type(value).__name__}")
