@@ -254,3 +254,42 @@ def test_imports_are_audited(client, session, world):
                                                              world.programme.id)
     assert event.after["cycles"] == 1 and event.after["consensus"] == 1
     assert json.dumps(event.after)
+
+
+def test_a_workbook_saved_by_a_spreadsheet_program_is_read(client, session, world):
+    """Shared strings, real date cells and numbers stored as decimals, as Excel saves them."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "consensus"  # sheet names match whatever their case
+    sheet.append(["Site", "Cycle", "Cycle started on", "Challenge", "Agreed level",
+                  "Rationale"])
+    sheet.append(["Site B", 1.0, datetime(2023, 1, 9), 4, 2, "Staff & people agree <b>"])
+    sheet["C2"].number_format = "d mmm yyyy"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = upload(client, api_token(client, world.programme), buffer.getvalue())
+    assert response.status_code == 200, response.text
+    cycle = session.exec(select(Cycle).where(Cycle.site_id == world.site_b.id)).one()
+    assert str(cycle.started_on) == "2023-01-09"
+    score = session.exec(select(ConsensusScore).where(ConsensusScore.cycle_id == cycle.id)).one()
+    assert (score.challenge, score.level, score.rationale) == (4, 2, "Staff & people agree <b>")
+
+
+def test_a_rating_given_twice_is_a_problem(client, world):
+    ratings = ("Site,Cycle,Challenge,Rater,Perspective,Level\r\n"
+               "Site B,1,1,a@example.org,staff,2\r\nSite B,1,1,A@example.org,staff,3\r\n")
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("consensus.csv", CONSENSUS + "Site B,1,2023-01-09,1,2,\r\n")
+        zf.writestr("ratings.csv", ratings)
+    response = upload(client, api_token(client, world.programme), buffer.getvalue())
+    assert response.status_code == 422
+    assert response.json()["problems"] == [{
+        "table": "ratings", "row": 3, "column": "Challenge", "value": "1",
+        "message": "This challenge is given twice for the same cycle and rater"}]

@@ -10,15 +10,10 @@ with an apostrophe in both.
 import csv
 import io
 import zipfile
-from datetime import date, datetime
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from imroc.errors import Invalid
-from imroc.services.data_layout import BOOL, DATE, DATETIME, TABLE_LABELS, TABLES, defuse, \
-    headers, text_cell
+from imroc.services import xlsx_write
+from imroc.services.data_layout import BOOL, TABLE_LABELS, TABLES, defuse, headers, text_cell
 from imroc.services.exports import Export
 
 FORMATS = {"xlsx": "XLSX workbook (one sheet per table)",
@@ -67,43 +62,21 @@ def to_zip(export: Export) -> bytes:
 
 
 def to_xlsx(tables: dict[str, list[dict]]) -> bytes:
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
+    sheets = []
     for table, columns in TABLES.items():
-        sheet = book.create_sheet(TABLE_LABELS[table])
-        sheet.freeze_panes = "A2"
-        for i, c in enumerate(columns):
-            letter = chr(ord("A") + i)
-            sheet.column_dimensions[letter].width = max(WIDTH[c.kind], len(c.header) + 2)
-        head = []
-        for c in columns:
-            cell = WriteOnlyCell(sheet, value=c.header)
-            cell.font = bold
-            head.append(cell)
-        sheet.append(head)
-        for row in tables[table]:
-            sheet.append([_cell(sheet, c.kind, row.get(c.key)) for c in columns])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        widths = [max(WIDTH[c.kind], len(c.header) + 2) for c in columns]
+        rows = [[_cell(c.kind, row.get(c.key)) for c in columns] for row in tables[table]]
+        sheets.append((TABLE_LABELS[table], xlsx_write.sheet_xml(headers(table), rows, widths)))
+    return xlsx_write.workbook(sheets)
 
 
-def _cell(sheet, kind: str, value: object) -> object:  # noqa: ANN001
+def _cell(kind: str, value: object) -> object:
     if value is None or value == "":
         return None
     if kind == BOOL:
         return "Yes" if value else "No"
-    if kind == DATETIME and isinstance(value, datetime):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "dd/mm/yyyy hh:mm:ss"
-        return cell
-    if kind == DATE and isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "dd/mm/yyyy"
-        return cell
     if isinstance(value, str):
-        # A plain string cell: never a formula, and defused for anyone who re-saves it as CSV.
-        cell = WriteOnlyCell(sheet, value=defuse(value))
-        cell.data_type = "s"
-        return cell
+        # Defused: the apostrophe guards anyone who re-saves the sheet as CSV (the workbook
+        # itself stores every text cell as text, never as a formula).
+        return defuse(value)
     return value

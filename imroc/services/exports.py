@@ -151,24 +151,25 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
 
 def _ratings(session: Session, scoped, by_id: dict, label: dict, key, identify: dict) -> list:  # noqa: ANN001
     found = session.exec(scoped(
-        select(Rating, User.email, User.name).join(Cycle, col(Cycle.id) == Rating.cycle_id)
+        select(Rating.cycle_id, Rating.challenge, Rating.perspective, Rating.level,
+               Rating.comment, User.email, User.name)
+        .join(Cycle, col(Cycle.id) == Rating.cycle_id)
         .join(User, col(User.id) == Rating.rater_id))).all()
-    # Pseudonyms are numbered per site in the order people first joined (their account id).
-    numbers: dict[int, dict[int, int]] = defaultdict(dict)
-    for site_id, rater_id in sorted({(by_id[r.cycle_id].site_id, r.rater_id) for r, _, _ in found}):
-        numbers[site_id][rater_id] = len(numbers[site_id]) + 1
+    # Pseudonyms are numbered per site in email order, so every installation numbers alike.
+    numbers: dict[int, dict[str, int]] = defaultdict(dict)
+    for site_id, email in sorted({(by_id[r[0]].site_id, r[5]) for r in found}):
+        numbers[site_id][email] = len(numbers[site_id]) + 1
     rows = []
-    for r, email, name in found:
-        site_id = by_id[r.cycle_id].site_id
-        named = identify[site_id]
-        rows.append({
-            "site": label[site_id], "cycle": by_id[r.cycle_id].number, "challenge": r.challenge,
-            "rater": email if named else f"Rater {numbers[site_id][r.rater_id]}",
-            "rater_name": name if named else "", "perspective": r.perspective,
-            "level": r.level, "comment": r.comment,
-            "_order": (key(r.cycle_id), r.challenge, numbers[site_id][r.rater_id])})
-    rows.sort(key=lambda row: row.pop("_order"))
-    return rows
+    for cycle_id, challenge, perspective, level, comment, email, name in found:
+        cycle = by_id[cycle_id]
+        named = identify[cycle.site_id]
+        number = numbers[cycle.site_id][email]
+        rows.append(((key(cycle_id), challenge, number), {
+            "site": label[cycle.site_id], "cycle": cycle.number, "challenge": challenge,
+            "rater": email if named else f"Rater {number}", "rater_name": name if named else "",
+            "perspective": perspective, "level": level, "comment": comment}))
+    rows.sort(key=lambda pair: pair[0])
+    return [row for _, row in rows]
 
 
 def _actions(session: Session, scoped, by_id: dict, label: dict, key) -> list:  # noqa: ANN001

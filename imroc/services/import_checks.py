@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -84,7 +84,8 @@ def _date(raw: Any) -> date:
 
 def _datetime(raw: Any) -> datetime:
     if isinstance(raw, datetime):
-        value = raw
+        # A spreadsheet keeps a time as a fraction of a day: back to the nearest second.
+        value = (raw + timedelta(microseconds=500_000)).replace(microsecond=0)
     elif isinstance(raw, date):
         value = datetime(raw.year, raw.month, raw.day)
     else:

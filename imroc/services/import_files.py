@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +85,8 @@ def _read_zip(data: bytes) -> dict[str, Sheet]:
             sheet = _read_csv(text, table if table in TABLES else None)
             sheets[sheet.table] = sheet
         return sheets
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, KeyError, OSError) as exc:
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, KeyError, OSError,
+            zlib.error) as exc:
         raise refuse("The file looks like an XLSX workbook or zip but it is damaged or "
                      f"incomplete ({type(exc).__name__})") from None
 
@@ -155,38 +157,35 @@ def _row(sheet: Sheet, values: list[Any]) -> dict[str, Any]:
 
 
 def _read_xlsx(data: bytes) -> dict[str, Sheet]:
-    from openpyxl import load_workbook
+    from xml.etree.ElementTree import ParseError
 
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for damaged workbooks
-        raise refuse("The XLSX workbook could not be opened: it is damaged or not a workbook "
-                     f"({type(exc).__name__})") from None
+    from imroc.services.xlsx_rows import Workbook
+
     sheets: dict[str, Sheet] = {}
     try:
-        for ws in book.worksheets:
-            table = _match(ws.title)
+        book = Workbook(data)
+        for title in book.sheets:
+            table = _match(title)
             if table is None:
                 continue
-            rows = ws.iter_rows(values_only=True)
-            header = next(rows, None)
-            if not header:
+            rows = book.rows(title)
+            first = next(rows, None)
+            if not first or not any(v is not None for v in first[1]):
                 continue
-            sheet = _sheet(table, list(header))
-            for number, values in enumerate(rows, start=2):
+            sheet = _sheet(table, first[1])
+            for number, values in rows:
                 if number > MAX_ROWS:
-                    raise refuse(f"The sheet {ws.title} has more than {MAX_ROWS:,} rows")
+                    raise refuse(f"The sheet {title} has more than {MAX_ROWS:,} rows")
                 if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                     continue
-                sheet.rows.append((number, _row(sheet, list(values))))
+                sheet.rows.append((number, _row(sheet, values)))
             sheets[table] = sheet
     except Invalid:
         raise
-    except Exception as exc:
-        raise refuse(f"The XLSX workbook could not be read: it is damaged ({type(exc).__name__})"
-                     ) from None
-    finally:
-        book.close()
+    except (ParseError, KeyError, ValueError, IndexError, zipfile.BadZipFile, EOFError,
+            OSError, zlib.error) as exc:
+        raise refuse("The XLSX workbook could not be read: it is damaged or incomplete "
+                     f"({type(exc).__name__})") from None
     if not sheets:
         raise refuse("The workbook has none of the sheets the import reads: "
                      + ", ".join(TABLE_LABELS.values()))

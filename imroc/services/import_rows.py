@@ -33,6 +33,7 @@ class Reader:
         self.known = known
         self.plan = Plan()
         self.problems: list[Problem] = []
+        self.seen: set[tuple] = set()  # (table, cycle, challenge[, rater]) already given
 
     def problem(self, table: str, row: int | None, key: str, value: Any, message: str) -> None:
         header = COLUMNS[table][key].header if key in COLUMNS[table] else key
@@ -191,14 +192,14 @@ def _consensus_row(r: Reader, row: int, v: dict) -> None:
         cp = sp.cycles[v["cycle"]] = CyclePlan(
             number=v["cycle"], framework_id=r.known.current_framework, stage="closed",
             started_on=v["started_on"], signed_off_at=now, closed_at=now)
-    if not _scored(r, "consensus", row, cp, v, cp.consensus):
+    if not _scored(r, "consensus", row, cp, v):
         return
     cp.consensus.append({"challenge": v["challenge"], "level": v["level"],
                          "rationale": v["rationale"] or "",
                          "to_reconfirm": bool(v["to_reconfirm"])})
 
 
-def _scored(r: Reader, table: str, row: int, cp: CyclePlan, v: dict, seen: list,
+def _scored(r: Reader, table: str, row: int, cp: CyclePlan, v: dict,
             also: tuple[str, ...] = ()) -> bool:
     """The challenge and level are the framework's, and the row is not a repeat."""
     for key, check in (("challenge", challenge_problem), ("level", level_problem)):
@@ -206,11 +207,12 @@ def _scored(r: Reader, table: str, row: int, cp: CyclePlan, v: dict, seen: list,
         if message:
             r.problem(table, row, key, v[key], message)
             return False
-    same = [k for k in ("challenge", *also)]
-    if any(all(s.get(k) == v[k] for k in same) for s in seen):
+    key = (table, id(cp), *(v[k] for k in ("challenge", *also)))
+    if key in r.seen:
         r.problem(table, row, "challenge", v["challenge"], "This challenge is given twice "
                   "for the same cycle" + (" and rater" if also else ""))
         return False
+    r.seen.add(key)
     return True
 
 
@@ -229,7 +231,7 @@ def _rating_row(r: Reader, row: int, v: dict) -> None:
                   "Must be one of " + ", ".join(sorted(PERSPECTIVES)))
         return
     v = {**v, "rater": email}
-    if not _scored(r, "ratings", row, cp, v, cp.ratings, also=("rater",)):
+    if not _scored(r, "ratings", row, cp, v, also=("rater",)):
         return
     r.plan.people.setdefault(email, (v["rater_name"] or "").strip() or email.split("@")[0])
     sp.members.setdefault(email, ("site_member", v["perspective"]))
