@@ -21,9 +21,10 @@ class Journey:
     new_page: object
     failures: list[str] = field(default_factory=list)
     states: int = 0
+    prefix: str = "journey"  # of the screenshots' names: one prefix per journey
 
     def __post_init__(self) -> None:
-        for old in SCREENSHOTS.glob("journey-*.png"):  # numbered states of an earlier run
+        for old in SCREENSHOTS.glob(f"{self.prefix}-*.png"):  # numbered states of an earlier run
             old.unlink()
 
     def person(self, email: str, who: str) -> "Person":
@@ -52,7 +53,7 @@ class Person:
         page, j = self.page, self.journey
         page.wait_for_load_state("load")
         j.states += 1
-        label = f"journey-{j.states:02d}-{self.who}-{name}"
+        label = f"{j.prefix}-{j.states:02d}-{self.who}-{name}"
         violations = run_axe(page)
         if violations:
             j.failures.append(f"{label} ({page.url}): axe violations:\n{describe(violations)}")
