@@ -16,7 +16,7 @@ from tests.browser.conftest import (
 )
 
 # Links that are not pages of this service's templates (or that would sign out).
-SKIP = re.compile(r"^/(static|api|docs|openapi\.json|sign-out|healthz|readyz)(/|$)|\.pdf$")
+SKIP = re.compile(r"^/(static|api|docs|openapi\.json|sign-out|healthz|readyz)(/|$)|.*\.pdf$")
 MAX_PAGES = 60
 PAGES_PER_ROLE = 2  # pages of one role's crawl loading at the same time
 
