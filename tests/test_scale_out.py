@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,9 @@ import pytest
 from markupsafe import Markup
 
 from bench.transfer import second_visit
+from imroc.models import ConsensusScore, Cycle, Site
+from imroc.models.base import utcnow
+from imroc.services import dashboards, frameworks
 from imroc.templating import env, memo
 from tests.conftest import DATABASE_URL
 from tests.core_loop import API, advance_to, ok, open_cycle, ratings, rows
@@ -223,3 +227,32 @@ def test_kept_component_output_never_mixes_markup_with_text():
     assert escaped == "<p>&lt;b&gt;Site&lt;/b&gt;</p>"
     assert raw == "<p><b>Site</b></p>"
     assert memo(box, {"text": "<b>Site</b>"}) is escaped  # kept, not rendered again
+
+
+def test_medians_come_from_each_sites_latest_signed_off_levels(session):
+    """Medians are read from per-level counts in SQL: only the latest signed-off cycles count."""
+    w = World(session)
+    neighbour = Site(name="Neighbour", kind="pilot", learning_set_id=w.set_a.id)
+    session.add(neighbour)
+    session.commit()
+    fw = frameworks.current(session)
+
+    def cycle(site, number: int, level: int, signed: bool = True) -> None:  # noqa: ANN001
+        c = Cycle(site_id=site.id, number=number, framework_id=fw.id, stage="closed",
+                  started_on=date(2023, number, 1), signed_off_at=utcnow() if signed else None)
+        session.add(c)
+        session.flush()
+        session.add_all([ConsensusScore(cycle_id=c.id, challenge=n, level=level)
+                         for n in range(1, 11)])
+        session.commit()
+
+    cycle(w.site_a, 1, 0)  # superseded by cycle 2
+    cycle(w.site_a, 2, 1)
+    cycle(neighbour, 1, 2)
+    cycle(w.site_b, 1, 3)
+    cycle(w.site_b, 2, 0, signed=False)  # not signed off: does not count
+    data = dashboards.site_dashboard(session, site=w.site_a)
+    assert data.set_median == dict.fromkeys(range(1, 11), 1.5)  # sites A and Neighbour
+    assert data.programme_median == dict.fromkeys(range(1, 11), 2)
+    assert dashboards.median_of_counts({0: 1, 3: 2}) == 3
+    assert dashboards.median_of_counts({}) is None
