@@ -25,11 +25,13 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP) pdf-libs
 
 # PDF reports are drawn by WeasyPrint, which needs the Pango text libraries from the system.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 pdf-libs:
-	@ldconfig -p | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so' || { \
-	  echo "Installing Pango (Debian packages libpango-1.0-0, libpangoft2-1.0-0) for PDF reports"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null) \
-	  || { echo "Could not install Pango: PDF reports need libpango-1.0-0 and libpangoft2-1.0-0"; exit 1; }; }
+	@ldconfig -p | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so' \
+	  && ldconfig -p | grep -q 'libharfbuzz-subset.so' || { \
+	  echo "Installing Pango and HarfBuzz (Debian packages $(PDF_PACKAGES)) for PDF reports"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null) \
+	  || { echo "Could not install them: PDF reports need $(PDF_PACKAGES)"; exit 1; }; }
 
 run: install
 	mkdir -p data

@@ -57,7 +57,7 @@ def _free_port() -> int:
 def server() -> Iterator[str]:
     """Migrate, seed and serve a private SQLite database; yield the base URL."""
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
     tmp = Path(tempfile.mkdtemp(prefix="imroc-browser-"))
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMROC_")}
