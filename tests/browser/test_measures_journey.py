@@ -63,7 +63,8 @@ def go_to_site(lead: Person) -> None:
 
 
 def add_measure(lead: Person, first: date) -> None:
-    """Submit the form with no name (refused, what was typed kept), then with one."""
+    """Submit the form with no name and no direction (refused; each error beside its field,
+    what was typed kept), then complete it."""
     page = lead.page
     page.get_by_role("link", name="Add a local measure").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Add a local measure for {SITE}")
@@ -72,23 +73,29 @@ def add_measure(lead: Person, first: date) -> None:
                                          "peer support workers, from the team diary.")
     page.get_by_role("group", name="Kind of measure").get_by_label("Count", exact=True).check()
     page.get_by_label("Unit", exact=True).fill("contacts")
-    page.get_by_label("Higher is better", exact=True).check()
     page.get_by_label("Target", exact=True).fill("11")
     page.get_by_label("Monthly", exact=True).check()
     page.get_by_label("First period", exact=True).fill(first.isoformat())
     page.get_by_label("SPC chart (XmR) with process limits").check()
     page.get_by_label(re.compile(rf"^{CHALLENGE}\. ")).check()
     lead.button("Save measure")
+    expect(page).to_have_title(re.compile("^Error: "))
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
-    expect(summary.get_by_role("link")).to_have_count(1)
-    message = summary.get_by_role("link").inner_text()
-    assert "name" in message.lower(), f"the error summary says {message!r}"
-    expect(summary.get_by_role("link")).to_have_attribute("href", "#name")
-    expect(field_group(page, "Name")).to_contain_text(message)  # beside the field
-    expect(page.get_by_label("Name", exact=True)).to_have_attribute("aria-describedby",
-                                                                     re.compile("name-error"))
-    expect(page).to_have_title(re.compile("^Error: "))
+    links = summary.get_by_role("link")
+    expect(links).to_have_count(2)
+    messages = dict(zip(links.evaluate_all("as => as.map(a => a.getAttribute('href'))"),
+                        links.all_inner_texts(), strict=True))
+    assert set(messages) == {"#name", "#direction"}, messages
+    assert "name" in messages["#name"].lower(), messages
+    # Each error is beside its field and read out with it.
+    name_box = page.get_by_label("Name", exact=True)
+    expect(field_group(page, "Name")).to_contain_text(messages["#name"])
+    expect(name_box).to_have_accessible_description(re.compile(re.escape(messages["#name"])))
+    better = page.get_by_role("group", name="Which way is better?")
+    expect(better).to_contain_text(messages["#direction"])
+    expect(better).to_have_accessible_description(
+        re.compile(re.escape(messages["#direction"])))
     # What was typed is kept.
     expect(page.get_by_label("Unit", exact=True)).to_have_value("contacts")
     expect(page.get_by_label("Target", exact=True)).to_have_value("11")
@@ -96,15 +103,15 @@ def add_measure(lead: Person, first: date) -> None:
     expect(page.get_by_label("Definition")).to_have_value(re.compile("^Contacts between"))
     expect(page.get_by_role("group", name="Kind of measure").get_by_label("Count", exact=True)) \
         .to_be_checked()
-    expect(page.get_by_label("Higher is better", exact=True)).to_be_checked()
     expect(page.get_by_label(re.compile(rf"^{CHALLENGE}\. "))).to_be_checked()
     lead.check("measure-form-error", allow=(422,))
-    summary.get_by_role("link").click()  # the summary's link leads to the field
+    links.filter(has_text=messages["#name"]).click()  # the summary's link leads to the box
     assert lead.focused("el.id") == "name"
     page.keyboard.type(NAME)
+    better.get_by_label("Higher is better", exact=True).check()
     lead.button("Save measure")
     expect(page.get_by_role("heading", level=1)).to_have_text(NAME)
-    expect(page.get_by_text("Local measure", exact=False).first).to_be_visible()
+    expect(page.get_by_text(f"{SITE} · Local measure")).to_be_visible()
     lead.check("measure-no-values")
 
 
