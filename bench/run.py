@@ -1,7 +1,8 @@
 """`make bench`: a 500-site programme, the production server, and load from this process.
 
-Prints requests/s, p50/p95/p99 latency, SQL statements per request and each page's
-throughput relative to /healthz in the same run; seeding time and peak server memory.
+Prints requests/s, p50/p95/p99 latency, SQL statements and server processor time per
+request and each page's throughput relative to /healthz in the same run; the bytes a second
+visit to typical pages transfers; seeding time and peak server memory.
 Writes the figures to bench/results/<time>-<database>.json so runs can be compared.
 """
 
@@ -24,7 +25,7 @@ from sqlalchemy import create_engine, text
 
 from bench import load
 from bench.seed import PASSWORD, build
-from bench.transfer import second_visit
+from bench.transfer import second_visits
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("IMROC_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -95,6 +96,11 @@ class Server:
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise RuntimeError("the server did not become ready")
+
+    def cpu_seconds(self) -> float:
+        """Processor time the server has used so far (user and system)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def peak_mb(self) -> float:
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
@@ -191,22 +197,6 @@ def scenarios(base: str, sizes: dict) -> dict:
     }
 
 
-def second_visits(base: str, sizes: dict) -> dict:
-    """Bytes on the wire for a second visit to typical pages (static files cached)."""
-    cookie, _ = browser_session(base, "programme@bench.example")
-    pages = {"site_dashboard": "/sites/1/dashboard", "learning_set_dashboard":
-             "/learning-sets/1/dashboard", "programme_comparison": "/programme",
-             "cycle_page": f"/cycles/{sizes['cycles']}"}
-    out = {}
-    with httpx.Client(base_url=base, timeout=60) as client:
-        for name, path in pages.items():
-            visit = second_visit(client, path, {"Cookie": cookie})
-            out[name] = {"bytes": visit.total, "html_bytes": visit.html_bytes,
-                         "asked_again": len(visit.asked_again),
-                         "from_cache": len(visit.from_cache)}
-    return out
-
-
 def sign_in_burst(base: str, count: int) -> dict:
     """`count` people signing in at the same moment."""
     emails = [f"s{s}.r{r}@bench.example" for s in range(100, 500) for r in range(8)][:count]
@@ -235,6 +225,12 @@ PLAN = [  # name, concurrency, ok statuses
 ]
 
 
+def _cpu_per_request(server: Server, started: float, outcome: load.Result) -> dict:
+    # Processor time per request: steadier than throughput on a machine shared with others.
+    used = server.cpu_seconds() - started
+    return {"server_cpu_ms": round(used * 1000 / max(1, len(outcome.latencies)), 2)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -260,14 +256,19 @@ def main() -> int:
             make, extra = plans[name]
             load.run("127.0.0.1", server.port, make, concurrency=concurrency, seconds=1,
                      ok=frozenset(ok), **extra)  # warm up (first visits build caches)
+            cpu = server.cpu_seconds()
             outcome = load.run("127.0.0.1", server.port, make, concurrency=concurrency,
                                seconds=args.seconds, ok=frozenset(ok), **extra)
-            results["scenarios"][name] = {"concurrency": concurrency, **outcome.summary()}
+            results["scenarios"][name] = {"concurrency": concurrency, **outcome.summary(),
+                                          **_cpu_per_request(server, cpu, outcome)}
         make, extra = plans["mixed"]
+        cpu = server.cpu_seconds()
         mixed = load.run("127.0.0.1", server.port, make, concurrency=10,
                          seconds=args.mixed_seconds, rate=50, ok=frozenset({200}))
-        results["scenarios"]["mixed_50rps"] = {"concurrency": 10, **mixed.summary()}
-        results["second_visit"] = second_visits(base, sizes)
+        results["scenarios"]["mixed_50rps"] = {"concurrency": 10, **mixed.summary(),
+                                               **_cpu_per_request(server, cpu, mixed)}
+        results["second_visit"] = second_visits(
+            base, browser_session(base, "programme@bench.example")[0], sizes["cycles"])
         results["sign_in_burst"] = sign_in_burst(base, 100)
         results["server_peak_mb"] = round(server.peak_mb(), 1)
     finally:
@@ -275,12 +276,12 @@ def main() -> int:
         drop(args.db, url)
     base_rps = results["scenarios"]["healthz"]["rps"] or 1
     print(f"\n{'scenario':<24}{'conc':>5}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-          f"{'SQL':>6}{'vs healthz':>12}{'errors':>8}")
+          f"{'SQL':>6}{'vs healthz':>12}{'errors':>8}{'CPU ms':>8}")
     for name, s in results["scenarios"].items():
         s["ratio_to_healthz"] = round(s["rps"] / base_rps, 3)
         print(f"{name:<24}{s['concurrency']:>5}{s['rps']:>9}{s['p50_ms']:>9}{s['p95_ms']:>9}"
               f"{s['p99_ms']:>9}{str(s['sql_statements']):>6}{s['ratio_to_healthz']:>12}"
-              f"{s['errors']:>8}")
+              f"{s['errors']:>8}{s['server_cpu_ms']:>8}")
     print("\nSecond visit (static files cached):", ", ".join(
         f"{name} {v['bytes'] / 1024:.1f} KB" for name, v in results["second_visit"].items()))
     burst = results["sign_in_burst"]

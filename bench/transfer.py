@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+import httpx
+
 DAY = 24 * 60 * 60
 _REFS = [
     re.compile(r'(?:href|src)="(/static/[^"]+)"'),  # <link>, <script>, icons
@@ -102,3 +104,18 @@ def second_visit(client, path: str, headers: dict[str, str] | None = None) -> Vi
         visit.asked_again.append(url)
         visit.asset_bytes += sent
     return visit
+
+
+def second_visits(base: str, cookie: str, open_cycle: int) -> dict:
+    """Second-visit bytes for typical pages of the benchmark programme, signed in by `cookie`."""
+    pages = {"site_dashboard": "/sites/1/dashboard", "learning_set_dashboard":
+             "/learning-sets/1/dashboard", "programme_comparison": "/programme",
+             "cycle_page": f"/cycles/{open_cycle}"}
+    out = {}
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for name, path in pages.items():
+            visit = second_visit(client, path, {"Cookie": cookie})
+            out[name] = {"bytes": visit.total, "html_bytes": visit.html_bytes,
+                         "asked_again": len(visit.asked_again),
+                         "from_cache": len(visit.from_cache)}
+    return out
