@@ -85,7 +85,6 @@ def test_export_then_import_into_an_empty_database_gives_identical_data(client, 
     assert report.problems == [] and report.imported
     assert report.counts == {"sites": 1, "cycles": 2, "ratings": 3, "consensus": 3,
                              "priorities": 1, "actions": 3}
-    admin = None
     with write_session() as s:
         s.add(User(email="admin2@example.org", name="Admin", password_hash="x",
                    global_role="admin"))

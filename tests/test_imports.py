@@ -164,6 +164,7 @@ def test_ratings_create_people_and_memberships(client, session, world):
     (b"Site,Cycle,Cycle started on,Challenge,Agreed level\r\nCaf\xe9,1,2024-01-01,1,1\r\n",
      "not UTF-8 text: unreadable bytes on line 2"),
     (b"PK\x03\x04" + b"\x00" * 100, "damaged or incomplete"),
+    (b'{"a":' + b"[" * 50_000 + b"]" * 50_000 + b"}", "nested too deeply"),
 ])
 def test_malformed_files_get_a_plain_422(client, world, data, words):
     response = upload(client, api_token(client, world.programme), data)

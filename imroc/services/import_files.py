@@ -52,6 +52,8 @@ def read(data: bytes, *, max_bytes: int) -> tuple[str, Any]:
         except json.JSONDecodeError as exc:
             raise refuse(f"The JSON is not valid at line {exc.lineno}, column {exc.colno}: "
                          f"{exc.msg}") from None
+        except RecursionError:
+            raise refuse("The JSON is nested too deeply to be an exchange document") from None
     sheet = _read_csv(text, None)
     return "tables", {sheet.table: sheet}
 
