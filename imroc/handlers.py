@@ -61,8 +61,15 @@ async def domain_error(request: Request, exc: DomainError) -> Response:
     return error_page(request, exc.status_code, exc.message, headers)
 
 
+def _body_asks(request: Request) -> dict[str, str] | None:
+    """The ASK wording of the route's body model, if it has its own."""
+    field = getattr(request.scope.get("route"), "body_field", None)
+    model = getattr(getattr(field, "field_info", None), "annotation", None)
+    return getattr(model, "ASK", None)
+
+
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-    errors = reasons(exc.errors())
+    errors = reasons(exc.errors(), _body_asks(request))
     if is_api(request):
         return JSONResponse({"detail": _detail_list(errors)}, status_code=422)
     return error_page(request, 422, "; ".join(errors.values()))

@@ -66,8 +66,12 @@ def field_label(name: str) -> str:
     return name.replace("_ids", "s").replace("_id", "").replace("_", " ")
 
 
-def reasons(details: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """Map each failing field (pydantic error dicts) to one plain-English reason."""
+def reasons(details: Iterable[Mapping[str, Any]],
+            asks: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Map each failing field (pydantic error dicts) to one plain-English reason. `asks`
+    (a model's own ASK) words the request for a missing field where the shared one would not
+    fit, such as the kind of a measure rather than of a site."""
+    ask = {**ASK, **(asks or {})}
     errors: dict[str, str] = {}
     for err in details:
         loc = [p for p in err["loc"] if p not in ("body", "query", "path", "form")]
@@ -84,10 +88,8 @@ def reasons(details: Iterable[Mapping[str, Any]]) -> dict[str, str]:
             template = "{Label} must be on or after {ge}"
         if err["type"] == "string_pattern_mismatch" and "email" in label:
             template = "Enter an email address in the correct format, like name@example.org"
-        if template == _MESSAGES["missing"] and words and words[-1] in ASK:
-            message = ASK[words[-1]]
-        elif template == _MESSAGES["enum"] and words and words[-1] in ASK:
-            message = ASK[words[-1]]
+        if template in (_MESSAGES["missing"], _MESSAGES["enum"]) and words and words[-1] in ask:
+            message = ask[words[-1]]
         elif template:
             message = template.format(label=label, Label=label.capitalize(), **ctx)
         else:
@@ -101,7 +103,7 @@ def parse(model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise Invalid(reasons(exc.errors())) from None
+        raise Invalid(reasons(exc.errors(), getattr(model, "ASK", None))) from None
 
 
 def blank_to_none(data: dict[str, Any]) -> dict[str, Any]:

@@ -284,3 +284,12 @@ def test_eight_people_entering_the_same_new_month_at_once_let_exactly_one_win(cl
     assert sum(isinstance(r, Conflict) for r in results) == 7, results
     assert rows(session, "SELECT value, version FROM data_point") == [(winners[0], 1)]
     assert rows(session, "SELECT count(*) FROM audit_event WHERE entity = 'data_point'") == [(1,)]
+
+
+def test_missing_fields_are_asked_for_in_words_that_fit_a_measure(client, w):
+    response = client.post(f"{API}/measures", json={"name": "X"}, headers=w.h["lead"])
+    assert response.status_code == 422
+    said = {e["field"]: e["msg"] for e in response.json()["detail"]}
+    assert said["kind"] == "Select the kind of measure"
+    assert said["direction"] == "Select which way is better"
+    assert said["starts_on"] == "Enter the first period"

@@ -6,7 +6,7 @@ local measure belongs to one site. Each value belongs to one site, measure and p
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel
 from pydantic import Field as PField
@@ -138,8 +138,15 @@ Challenges = Annotated[list[Annotated[Whole, PField(ge=1, le=10)]],
                        PField(max_length=10), AfterValidator(_no_duplicates)]
 
 
+ASK_MEASURE = {"kind": "Select the kind of measure", "direction": "Select which way is better",
+               "frequency": "Select how often it is reported", "chart": "Select a chart",
+               "starts_on": "Enter the first period", "scale": "Select how to show the ratio"}
+
+
 class MeasureIn(BaseModel):
     """A new measure; `site_id` empty makes a core measure (programme team only)."""
+
+    ASK: ClassVar[dict[str, str]] = ASK_MEASURE
 
     site_id: Id | None = None
     name: str = PField(min_length=1, max_length=120)
@@ -159,6 +166,8 @@ class MeasureIn(BaseModel):
 
 
 class MeasureUpdate(BaseModel):
+    ASK: ClassVar[dict[str, str]] = ASK_MEASURE
+
     name: str | None = PField(default=None, min_length=1, max_length=120)
     definition: str | None = PField(default=None, max_length=5000)
     unit: str | None = PField(default=None, max_length=30)
