@@ -121,7 +121,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
+            await _too_large(scope, send, self.max_bytes)
             return
         seen = 0
 
@@ -137,16 +137,28 @@ class BodyLimit:
         try:
             await self.app(scope, counted, send)
         except BodyTooLarge:
-            await _too_large(send, self.max_bytes)
+            await _too_large(scope, send, self.max_bytes)
 
 
 class BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"The request is larger than {limit // (1024 * 1024)} MB"}).encode()
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    """413: JSON for the API; for a person, a page that says what to do next."""
+    size = f"{limit // (1024 * 1024)} MB"
+    if scope.get("path", "").startswith("/api/"):
+        body, kind = json.dumps({"detail": f"The request is larger than {size}"}).encode(), \
+            b"application/json"
+    else:
+        body, kind = (
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            "<title>The file is too large – ImROC self-audit</title></head><body><main>"
+            "<h1>The file is too large</h1>"
+            f"<p>Files and forms can be up to {size}. Go back and choose a smaller file. "
+            "A whole programme's history can be imported with the <code>imroc import</code> "
+            "command instead.</p></main></body></html>").encode(), b"text/html; charset=utf-8"
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
+                "headers": [(b"content-type", kind),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

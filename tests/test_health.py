@@ -57,3 +57,13 @@ def test_ids_outside_the_database_range_are_refused_not_crashed(client, session)
         response = client.get(f"/api/v1/sites/{bad}", headers=headers)
         assert response.status_code == 422, (bad, response.text)
         assert response.json()["detail"][0]["field"] == "site_id"
+
+
+def test_an_oversize_upload_from_a_page_gets_a_page_saying_what_to_do(client):
+    big = b"x" * (10 * 1024 * 1024 + 1)
+    response = client.post("/data/import", content=big,
+                           headers={"content-type": "multipart/form-data; boundary=x"})
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "The file is too large" in response.text and "imroc import" in response.text
+    assert "default-src" in response.headers["content-security-policy"]

@@ -1,7 +1,5 @@
 """Defining measures (core and local) and the programme's summary of every core measure."""
 
-import string
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
@@ -19,7 +17,7 @@ from imroc.models.measure import (
     MeasureUpdate,
 )
 from imroc.routes.forms import Form, error_list, fields
-from imroc.services import access, frameworks, measure_charts, measures, sites
+from imroc.services import access, exports, frameworks, measure_charts, measures, sites
 from imroc.templating import render
 from imroc.validation import parse
 
@@ -149,9 +147,8 @@ def learning_set_measures(request: Request, session: SessionDep, principal: Curr
     """The same table for one learning set, with the sites anonymised (Site A, B, C...)."""
     site_list = [s for s in sites.list_sites(session, principal=principal)
                  if s.learning_set_id == ls.id]
-    letters = string.ascii_uppercase
-    rows = [(s, "Site " + (letters[i] if i < 26 else f"{letters[i // 26 - 1]}{letters[i % 26]}"),
-             None) for i, s in enumerate(sorted(site_list, key=lambda s: s.id))]
+    # Lettered in name order, as on the learning set's dashboard, so Site A is the same site.
+    rows = [(s, exports.letter_name(i), None) for i, s in enumerate(site_list)]
     return render(request, "measures/summary.html", {
         **_summary(session, site_list), "rows": rows, "ls": ls, "programme": False,
         "heading": f"Core measures in {ls.name}"})
