@@ -221,7 +221,8 @@ def test_a_second_visit_transfers_under_50_kb(client, session):
 
 def test_kept_component_output_never_mixes_markup_with_text():
     """The header is kept per exact parameters: text to escape and markup are different keys."""
-    box = env.from_string("{% macro box(params) %}<p>{{ params.text }}</p>{% endmacro %}").module.box
+    source = "{% macro box(params) %}<p>{{ params.text }}</p>{% endmacro %}"
+    box = env.from_string(source).module.box
     escaped = memo(box, {"text": "<b>Site</b>"})
     raw = memo(box, {"text": Markup("<b>Site</b>")})
     assert escaped == "<p>&lt;b&gt;Site&lt;/b&gt;</p>"

@@ -70,7 +70,8 @@ class BodyCache:
 _CACHE = BodyCache()
 
 
-def _body(session: Session, key: tuple, template: str, build: Callable[[], dict]) -> tuple[Markup, bool]:
+def _body(session: Session, key: tuple, template: str,
+          build: Callable[[], dict]) -> tuple[Markup, bool]:
     """A dashboard's body for this data version (and day: overdue actions depend on it)."""
     def rendered() -> tuple[Markup, bool]:
         context = build()
