@@ -7,6 +7,7 @@ either are seen by both, and a stale edit is caught even when the two edits reac
 different processes. Those tests need PostgreSQL; the transfer test runs on both databases.
 """
 
+import gc
 import os
 import socket
 import subprocess
@@ -21,6 +22,7 @@ import pytest
 from markupsafe import Markup
 
 from bench.transfer import second_visit
+from imroc.main import tune_process
 from imroc.models import ConsensusScore, Cycle, Site
 from imroc.models.base import utcnow
 from imroc.services import dashboards, frameworks
@@ -257,3 +259,15 @@ def test_medians_come_from_each_sites_latest_signed_off_levels(session):
     assert data.programme_median == dict.fromkeys(range(1, 11), 2)
     assert dashboards.median_of_counts({0: 1, 3: 2}) == 3
     assert dashboards.median_of_counts({}) is None
+
+
+def test_a_server_process_hides_its_start_up_heap_from_the_collector():
+    """Full collections over the start-up heap stalled requests; a server freezes it."""
+    before = gc.get_threshold()
+    try:
+        tune_process()
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold()[0] > before[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
