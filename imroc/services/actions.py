@@ -2,15 +2,13 @@
 
 from datetime import date
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import Action, Cycle, Priority, Site
 from imroc.models.action import UNFINISHED, ActionCreate, ActionPublic, ActionStatus, ActionUpdate
-from imroc.models.base import utcnow
 from imroc.models.cycle import Stage
-from imroc.services import audit
+from imroc.services import audit, versioned
 from imroc.services.access import Principal, ensure_group_member
 from imroc.services.cycles import get_cycle
 
@@ -104,11 +102,7 @@ def update_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
     before = audit.snapshot(action, FIELDS)
     values = {k: (v.strip() if isinstance(v, str) else getattr(v, "value", v))
               for k, v in changes.items()}
-    # Compare-and-set on the version in the UPDATE itself: two saves can never both win.
-    result = session.execute(update(Action).where(
-        Action.id == action.id, Action.version == data.version).values(
-        **values, version=Action.version + 1, updated_at=utcnow()))
-    if result.rowcount != 1:
+    if not versioned.save_if_unchanged(session, Action, action.id, data.version, values):
         session.rollback()
         session.refresh(action)
         raise Conflict("Someone else changed this action after you opened it. Your text is "

@@ -4,16 +4,14 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from imroc import periods
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import DataPoint, Measure, Site
-from imroc.models.base import utcnow
 from imroc.models.measure import MAX_VALUE, PointIn, PointPublic
-from imroc.services import audit
+from imroc.services import audit, versioned
 from imroc.services.access import Principal, ensure_enter_data
 
 FIELDS = ("value", "numerator", "denominator", "annotation", "rebase")
@@ -113,11 +111,8 @@ def save_points(session: Session, *, site: Site, measure: Measure, points: list[
             changes.append({"period": item.period.isoformat(), "before": None, "after": fields})
         else:
             before = audit.snapshot(old, FIELDS)
-            result = session.execute(update(DataPoint).where(
-                DataPoint.id == old.id, DataPoint.version == item.version).values(
-                **fields, version=DataPoint.version + 1, updated_at=utcnow(),
-                updated_by_id=principal.user.id))
-            if result.rowcount != 1:
+            if not versioned.save_if_unchanged(session, DataPoint, old.id, item.version,
+                                               fields | {"updated_by_id": principal.user.id}):
                 _conflict(session, measure, [item.period])
             point = old
             if before != fields:

@@ -2,15 +2,13 @@
 
 from datetime import date, timedelta
 
-from sqlalchemy import update
 from sqlmodel import Session, col, func, or_, select
 
 from imroc import periods
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import Measure, MeasureChallenge, Site
-from imroc.models.base import utcnow
 from imroc.models.measure import MeasureIn, MeasurePublic, MeasureUpdate
-from imroc.services import audit
+from imroc.services import audit, versioned
 from imroc.services.access import (
     Principal,
     can_view_site,
@@ -160,10 +158,7 @@ def update_measure(session: Session, *, measure: Measure, data: MeasureUpdate,
               for k, v in changes.items()}
     values |= {k: "" for k in ("definition", "unit", "numerator_label", "denominator_label")
                if k in values and values[k] is None}
-    result = session.execute(update(Measure).where(
-        Measure.id == measure.id, Measure.version == data.version).values(
-        **values, version=Measure.version + 1, updated_at=utcnow()))
-    if result.rowcount != 1:
+    if not versioned.save_if_unchanged(session, Measure, measure.id, data.version, values):
         session.rollback()
         session.refresh(measure)
         raise Conflict("Someone else changed this measure after you opened it. Your changes "
