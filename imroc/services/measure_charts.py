@@ -139,8 +139,12 @@ def summary(session: Session, *, sites: list[Site], measures: list[Measure]) -> 
     out: dict[tuple[int, int], Cell] = {}
     if not sites or not measures:
         return out
-    grouped: dict[tuple[int, int], list[DataPoint]] = {}
-    for point in session.exec(select(DataPoint).where(
+    # Plain rows, not ORM objects: for a whole programme, building objects costs more than
+    # the SPC arithmetic. Rows read like points (period_start, value, rebase).
+    grouped: dict[tuple[int, int], list] = {}
+    for point in session.exec(select(
+            DataPoint.site_id, DataPoint.measure_id, DataPoint.period_start, DataPoint.value,
+            DataPoint.rebase).where(
             col(DataPoint.site_id).in_([s.id for s in sites]),
             col(DataPoint.measure_id).in_([m.id for m in measures]))
             .order_by(col(DataPoint.period_start))).all():
