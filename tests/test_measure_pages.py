@@ -3,10 +3,11 @@ chart with its icons and table, CSV imports, the cycle page and the programme su
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
+from imroc.models import DataPoint
 from imroc.models.measure import MeasureIn, PointIn
 from imroc.services import measure_data, measures
 from imroc.services.access import load_principal
@@ -232,3 +233,54 @@ def test_programme_summary_names_sites_and_learning_set_summary_does_not(client,
     assert "Riverside" not in page and "Site A" in page
     assert f"/sites/{w.site_a.id}/" not in page  # no links that would name the site
     assert client.get(f"/learning-sets/{w.set_b.id}/measures").status_code == 404
+
+
+def _statements(client, url: str) -> int:
+    from sqlalchemy import event
+
+    from imroc.db import get_engine
+
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *args):  # noqa: ANN001
+        seen.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_measure_pages_ask_the_same_number_of_queries_for_few_sites_or_many(client, session, w):
+    from imroc.models import Site
+
+    core = measures.create_measure(session, principal=load_principal(session, w.programme),
+                                   data=MeasureIn(name="Hope", kind="count", direction="up",
+                                                  starts_on=date(2024, 1, 1), target=5))
+    local = make_measure(session, w)
+
+    def add(count: int, start: int) -> None:
+        new = [Site(name=f"Bulk {i}", kind="pilot", learning_set_id=w.set_a.id)
+               for i in range(start, start + count)]
+        session.add_all(new)
+        session.commit()
+        for s in new:
+            session.execute(DataPoint.__table__.insert(), [
+                {"measure_id": core.id, "site_id": s.id, "period_start": date(2024, m, 1),
+                 "value": m, "annotation": "", "rebase": False, "version": 1,
+                 "updated_at": datetime.now(UTC)} for m in range(1, 13)])
+        session.commit()
+
+    add(3, 0)
+    lead = load_principal(session, w.lead)
+    measure_data.save_points(session, site=w.site_a, measure=local, principal=lead,
+                             points=[PointIn(period=date(2024, m, 1), value=m) for m in range(1, 13)])
+    urls = ["/programme/measures", f"/sites/{w.site_a.id}/measures",
+            f"/sites/{w.site_a.id}/measures/{local.id}"]
+    sign_in(client, w.programme)
+    small = [_statements(client, u) for u in urls]
+    add(60, 3)
+    large = [_statements(client, u) for u in urls]
+    assert small == large, (small, large)
