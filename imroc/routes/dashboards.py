@@ -19,6 +19,7 @@ from imroc.validation import MAX_INT
 from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
 from imroc.errors import Invalid, NotFound
 from imroc.services import access, consensus, dashboards, frameworks, sites
+from imroc.services import anonymise as anonymise_rule
 from imroc.services.dashboard_views import Chart, programme_charts, set_charts, site_charts
 from imroc.templating import env, render
 
@@ -119,18 +120,10 @@ def site_dashboard(request: Request, session: SessionDep, principal: CurrentPrin
                                                      "has_charts": has_charts})
 
 
-def _set_names(d: dashboards.SetDashboard, anonymise: bool) -> dict[int, str]:
-    if not anonymise:
-        return {s.id: s.name for s in d.sites}
-    letters = string.ascii_uppercase
-    return {s.id: "Site " + (letters[i] if i < 26 else f"{letters[i // 26 - 1]}{letters[i % 26]}")
-            for i, s in enumerate(d.sites)}
-
-
 def _set_builder(session: Session, ls, anonymise: bool) -> Callable[[], dict]:  # noqa: ANN001
     def build() -> dict:
         data = dashboards.learning_set_dashboard(session, ls=ls)
-        names = _set_names(data, anonymise)
+        names = anonymise_rule.site_names(data.sites, anonymise)
         return {"d": data, "names": names, "ls": ls, "anonymise": anonymise,
                 "csv_base": f"/learning-sets/{ls.id}/dashboard",
                 "charts": set_charts(data, frameworks.short_titles(session), names)}

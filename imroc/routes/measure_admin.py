@@ -17,7 +17,7 @@ from imroc.models.measure import (
     MeasureUpdate,
 )
 from imroc.routes.forms import Form, error_list, fields
-from imroc.services import access, exports, frameworks, measure_charts, measures, sites
+from imroc.services import access, anonymise, frameworks, measure_charts, measures, sites
 from imroc.templating import render
 from imroc.validation import parse
 
@@ -148,7 +148,8 @@ def learning_set_measures(request: Request, session: SessionDep, principal: Curr
     site_list = [s for s in sites.list_sites(session, principal=principal)
                  if s.learning_set_id == ls.id]
     # Lettered in name order, as on the learning set's dashboard, so Site A is the same site.
-    rows = [(s, exports.letter_name(i), None) for i, s in enumerate(site_list)]
+    names = anonymise.site_names(site_list, True)
+    rows = [(s, names[s.id], None) for s in site_list]
     return render(request, "measures/summary.html", {
         **_summary(session, site_list), "rows": rows, "ls": ls, "programme": False,
         "heading": f"Core measures in {ls.name}"})

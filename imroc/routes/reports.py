@@ -13,7 +13,6 @@ from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
 from imroc.models.action import OUTCOME_LABELS, STATUS_LABELS
 from imroc.models.cycle import STAGE_LABELS
-from imroc.routes.dashboards import _set_names
 from imroc.services import set_report, site_report
 from imroc.templating import env, render
 
@@ -30,8 +29,7 @@ def _site_context(session, principal, site) -> dict:  # noqa: ANN001
 
 
 def _set_context(session, principal, ls, anonymise: bool) -> dict:  # noqa: ANN001
-    report = set_report.set_report(session, ls=ls, principal=principal, anonymise=anonymise,
-                                   names_for=_set_names)
+    report = set_report.set_report(session, ls=ls, principal=principal, anonymise=anonymise)
     return {"r": report, "ls": ls, "svg": set_report.charts(report),
             "status_names": STATUS_LABELS, "anonymise": anonymise,
             "title": f"ImROC learning-set report – {ls.name}",

@@ -8,7 +8,6 @@ site. A learning set exported with `anonymise` shows "Site A", "Site B"... as it
 dashboard does, with no organisation, region or rater names.
 """
 
-import string
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from imroc.models import (
     User,
 )
 from imroc.services import access
+from imroc.services import anonymise as anonymise_rule
 from imroc.services.access import Principal
 from imroc.services.data_layout import TABLES, utc_seconds
 
@@ -42,13 +42,6 @@ class Export:
 
     name: str
     tables: Rows
-
-
-def letter_name(index: int) -> str:
-    """Site A, B, ... Z, AA, AB...: the anonymised names the learning-set dashboard uses."""
-    letters = string.ascii_uppercase
-    return "Site " + (letters[index] if index < 26
-                      else f"{letters[index // 26 - 1]}{letters[index % 26]}")
 
 
 def site_export(session: Session, *, principal: Principal, site: Site) -> Export:
@@ -66,7 +59,7 @@ def learning_set_export(session: Session, *, principal: Principal, ls: LearningS
     sites = list(session.exec(select(Site).where(Site.learning_set_id == ls.id,
                                                  col(Site.archived_at).is_(None))
                               .order_by(col(Site.name))).all())
-    names = {s.id: letter_name(i) for i, s in enumerate(sites)} if anonymise else None
+    names = anonymise_rule.site_names(sites, True) if anonymise else None
     tables = collect(session, sites=sites, names=names,
                      identify=lambda s: not anonymise and access.can_identify_raters(principal, s))
     suffix = "-anonymised" if anonymise else ""

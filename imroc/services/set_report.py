@@ -14,6 +14,7 @@ from imroc import report_svg
 from imroc.models import LearningSet, LearningSetFacilitator, Meeting, Site, User
 from imroc.models.action import STATUS_LABELS
 from imroc.services import access, dashboards, frameworks
+from imroc.services import anonymise as anonymise_rule
 from imroc.services.access import Principal
 
 
@@ -60,13 +61,12 @@ class SetReport:
 
 
 def set_report(session: Session, *, ls: LearningSet, principal: Principal,
-               anonymise: bool = False, names_for=None,  # noqa: ANN001
-               today: date | None = None) -> SetReport:
-    """Everything the learning-set report shows. `names_for(dashboard, anonymise)` gives the
-    names to print: the dashboard's own rule, so the two anonymise the same way."""
+               anonymise: bool = False, today: date | None = None) -> SetReport:
+    """Everything the learning-set report shows, its sites named (or lettered) by the same
+    rule as the learning set's dashboard."""
     access.ensure_learning_set_report(principal, ls)
     board = dashboards.learning_set_dashboard(session, ls=ls)
-    names = names_for(board, anonymise) if names_for else {s.id: s.name for s in board.sites}
+    names = anonymise_rule.site_names(board.sites, anonymise)
     facilitators = list(session.exec(
         select(User.name).join(LearningSetFacilitator,
                                col(LearningSetFacilitator.user_id) == User.id)
