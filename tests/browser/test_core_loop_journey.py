@@ -228,6 +228,8 @@ def test_core_loop_from_assessment_to_the_next_cycle(new_page) -> None:  # noqa:
 
     # Study: an outcome for every action, and what was learned.
     page.get_by_role("link", name=re.compile(r"^Action plan")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Action plan")
+    expect(page.get_by_role("article").first).to_be_visible()
     outcomes = {title: outcome for title, _n, _s, outcome in actions}
     for heading in page.get_by_role("article").get_by_role("heading").all_inner_texts():
         card = open_edit(page, heading)
@@ -251,7 +253,9 @@ def test_core_loop_from_assessment_to_the_next_cycle(new_page) -> None:  # noqa:
     expect(page.get_by_role("definition").first).to_have_text("Assess")
     lead.check("next-cycle")
     page.get_by_role("link", name=re.compile(r"^Action plan")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Action plan")
     carried = page.get_by_role("article").filter(has_text=f"Carried over from cycle {number},")
+    expect(carried.first).to_be_visible()  # all_inner_texts() does not wait for the page
     titles = set(carried.get_by_role("heading").all_inner_texts())
     assert {t for t, _n, s, _o in actions if s in CARRIED} <= titles, titles
     assert not {t for t, _n, s, _o in actions if s not in CARRIED} & titles, titles
