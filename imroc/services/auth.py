@@ -9,6 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from imroc.config import get_settings
+from imroc.db import read_session
 from imroc.errors import NotSignedIn, TooManyAttempts
 from imroc.models import AuthSession, LoginThrottle, User
 from imroc.models.base import UTCDateTime, utcnow
@@ -84,10 +85,19 @@ def authenticate(session: Session, *, email: str, password: str, client: str | N
     email = (email or "").strip().lower()
     now = utcnow()
     keys = _throttle_keys(email, client)
+    # The slow part, the password hash, runs before this request takes the write lock, so
+    # people signing in at once do not queue behind each other's hashing. A locked account is
+    # refused here without hashing at all.
+    with read_session() as reader:
+        _check_throttle(reader, keys, now)
+        found = reader.exec(select(User).where(User.email == email)).first() if email else None
+        ok = verify_password(found.password_hash if found else None, password or "")
+        user_id = found.id if found else None
+    # Then, one at a time per account: check again (a lock may have come into force while
+    # the hash ran), count a failure or clear the count. Parallel guesses cannot pass the limit.
     _lock_attempts(session, keys[0])
     _check_throttle(session, keys, now)
-    user = session.exec(select(User).where(User.email == email)).first() if email else None
-    ok = verify_password(user.password_hash if user else None, password or "")
+    user = session.get(User, user_id) if user_id is not None else None
     if not ok or user is None or not user.is_active:
         _count_failure(session, keys, now)
         session.commit()
