@@ -191,6 +191,10 @@ def _backup_sqlite(source: Path, partial: Path) -> str | None:
     return _revision_in_sqlite(partial)
 
 
+REFERENCE_TABLES = frozenset({"framework", "challenge", "challenge_descriptor", "scale_level",
+                              "site_kind"})
+
+
 def non_empty_tables(url: str) -> list[str]:
     """The tables of the database at `url` that hold rows (the schema's own version aside)."""
     if kind_of(url) == "sqlite" and not _sqlite_file(url).exists():
@@ -199,6 +203,9 @@ def non_empty_tables(url: str) -> list[str]:
     try:
         with engine.connect() as conn:
             names = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+            # People's data first, then the reference data `imroc seed framework` loads,
+            # each alphabetically, so the message names what matters whatever the database.
+            names.sort(key=lambda t: (t in REFERENCE_TABLES, t))
             return [t for t in names
                     if conn.execute(text(f'SELECT 1 FROM "{t}" LIMIT 1')).first() is not None]
     except SQLAlchemyError as exc:
