@@ -284,3 +284,48 @@ def test_measure_pages_ask_the_same_number_of_queries_for_few_sites_or_many(clie
     add(60, 3)
     large = [_statements(client, u) for u in urls]
     assert small == large, (small, large)
+
+
+def test_a_grid_saved_over_someone_elses_change_keeps_both_and_saves_nothing(client, session, w):
+    m = make_measure(session, w)
+    lead = load_principal(session, w.lead)
+    measure_data.save_points(session, site=w.site_a, measure=m, principal=lead,
+                             points=[PointIn(period=date(2024, 1, 1), value=5)])
+    csrf = sign_in(client, w.member)
+    url = f"/sites/{w.site_a.id}/measures/{m.id}/data"
+    assert 'name="version_2024-01-01" value="1"' in client.get(url).text
+    measure_data.save_points(session, site=w.site_a, measure=m, principal=lead, points=[
+        PointIn(period=date(2024, 1, 1), value=6, version=1, annotation="Recount")])
+    page = client.post(url, data={"csrf_token": csrf, "value_2024-01-01": "7",
+                                  "version_2024-01-01": "1", "value_2024-02-01": "8"})
+    assert page.status_code == 409
+    assert "Someone else changed the values for Jan 2024" in page.text
+    assert 'value="7"' in page.text and 'value="8"' in page.text  # nothing typed is lost
+    assert "Saved now: 6 (Recount)" in page.text
+    assert 'name="version_2024-01-01" value="2"' in page.text  # saving again is a choice
+    assert [p.value for p in measure_data.list_points(session, site=w.site_a, measure=m)] == [6]
+
+
+def test_changing_a_measure_someone_else_changed_shows_theirs_and_keeps_yours(
+        client, session, w):
+    m = make_measure(session, w)
+    csrf = sign_in(client, w.lead)
+    form = {"csrf_token": csrf, "name": "Peer contacts (all wards)", "direction": "up",
+            "chart": "xmr", "scale": "1", "version": "1", "challenges": ["3"]}
+    assert client.post(f"/measures/{m.id}/edit", data=form,
+                       follow_redirects=False).status_code == 303
+    page = client.post(f"/measures/{m.id}/edit", data=form | {"name": "Mine", "target": "9"})
+    assert page.status_code == 409
+    assert "Someone else changed this measure" in page.text
+    assert "It is now called “Peer contacts (all wards)”" in page.text
+    assert 'value="Mine"' in page.text and 'name="version" value="2"' in page.text
+    assert rows_in(session, "measure") == 1
+    assert rows(session, "SELECT name, target FROM measure") == [("Peer contacts (all wards)", None)]
+
+
+def test_an_unknown_chart_name_is_not_found(client, session, w):
+    m = make_measure(session, w)
+    sign_in(client, w.member)
+    assert client.get(f"/sites/{w.site_a.id}/measures/{m.id}?chart=radar").status_code == 404
+    # No values yet: there is no chart to download either.
+    assert client.get(f"/sites/{w.site_a.id}/measures/{m.id}?chart=spc").status_code == 404

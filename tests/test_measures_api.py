@@ -293,3 +293,27 @@ def test_missing_fields_are_asked_for_in_words_that_fit_a_measure(client, w):
     assert said["kind"] == "Select the kind of measure"
     assert said["direction"] == "Select which way is better"
     assert said["starts_on"] == "Enter the first period"
+
+
+def test_refusals_change_nothing(client, session, w):
+    """Each refusal of the measure API, with the data left as it was."""
+    made = ok(client.post(f"{API}/measures", json=local(w.site_a.id), headers=w.h["lead"]), 201)
+    url = f"{API}/measures/{made['id']}"
+    data = f"{API}/sites/{w.site_a.id}/measures/{made['id']}/data"
+    ok(client.put(data, json=points([5]), headers=w.h["member"]))
+    # A change from a stale version: 409 with the current record.
+    ok(client.patch(url, json={"name": "Renamed", "version": 1}, headers=w.h["lead"]))
+    stale = client.patch(url, json={"target": 3, "version": 1}, headers=w.h["lead"])
+    assert stale.status_code == 409 and stale.json()["current"]["name"] == "Renamed"
+    assert rows(session, "SELECT target, version FROM measure") == [(None, 2)]
+    # Nothing to remove for a month with no value.
+    assert client.delete(f"{data}/2024-03-01?version=1", headers=w.h["member"]).status_code == 404
+    # A first period more than a year ahead.
+    far = client.post(f"{API}/measures", json=local(w.site_a.id, name="Later",
+                                                    starts_on="2999-01-01"), headers=w.h["lead"])
+    assert far.status_code == 422 and far.json()["detail"][0]["field"] == "starts_on"
+    # An archived measure takes no more values.
+    ok(client.patch(url, json={"archived": True, "version": 2}, headers=w.h["lead"]))
+    archived = client.put(data, json=points([6], start=1), headers=w.h["member"])
+    assert archived.status_code == 409 and "archived" in archived.json()["detail"]
+    assert count(session) == 1 and count(session, "measure") == 1

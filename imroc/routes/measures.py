@@ -229,8 +229,7 @@ def data_save_row(request: Request, session: SessionDep, principal: CurrentPrinc
     """One row, saved as soon as it changes (htmx): the answer is the row's status cell."""
     access.ensure_enter_data(principal, site)
     iso = period.isoformat()
-    point = next((p for p in measure_data.list_points(session, site=site, measure=measure)
-                  if p.period_start == period), None)
+    point = measure_data.get_point(session, site=site, measure=measure, period=period)
     row = _typed(form, iso)
     context = {"iso": iso, "label": periods.label(period, measure.frequency)}
     if not _changed(measure, row, point):
@@ -243,8 +242,7 @@ def data_save_row(request: Request, session: SessionDep, principal: CurrentPrinc
         errors = exc.errors
     except Conflict:
         session.expire_all()
-        current = next((p for p in measure_data.list_points(session, site=site, measure=measure)
-                        if p.period_start == period), None)
+        current = measure_data.get_point(session, site=site, measure=measure, period=period)
         return render(request, "measures/_status.html", {
             **context, "point": current, "conflict": _shown(current) if current else None,
             "version": str(current.version) if current else ""}, status_code=409)
@@ -252,8 +250,7 @@ def data_save_row(request: Request, session: SessionDep, principal: CurrentPrinc
         return render(request, "measures/_status.html", {
             **context, "point": point, "errors": list(errors.values()),
             "version": row["version"]}, status_code=422)
-    saved = next(p for p in measure_data.list_points(session, site=site, measure=measure)
-                 if p.period_start == period)
+    saved = measure_data.get_point(session, site=site, measure=measure, period=period)
     return render(request, "measures/_status.html", {**context, "point": saved,
                                                       "version": str(saved.version),
                                                       "saved": True})

@@ -27,6 +27,14 @@ def list_points(session: Session, *, site: Site, measure: Measure) -> list[DataP
         .order_by(col(DataPoint.period_start))).all())
 
 
+def get_point(session: Session, *, site: Site, measure: Measure,
+              period: date) -> DataPoint | None:
+    """One period's saved value, or None."""
+    return session.exec(select(DataPoint).where(
+        DataPoint.measure_id == measure.id, DataPoint.site_id == site.id,
+        DataPoint.period_start == period)).first()
+
+
 def _value(measure: Measure, item: PointIn, key: str, errors: dict[str, str]) -> float | None:
     """The value to store, from `value` or from the numerator and denominator of a ratio."""
     if measure.kind == "ratio":
@@ -144,9 +152,7 @@ def delete_point(session: Session, *, site: Site, measure: Measure, period: date
                  version: int, principal: Principal) -> None:
     """Remove one period's value entered by mistake (the audit trail keeps it)."""
     ensure_enter_data(principal, site)
-    point = session.exec(select(DataPoint).where(
-        DataPoint.measure_id == measure.id, DataPoint.site_id == site.id,
-        DataPoint.period_start == period)).first()
+    point = get_point(session, site=site, measure=measure, period=period)
     if point is None:
         raise NotFound("No value is saved for this period")
     if point.version != version:
