@@ -157,7 +157,9 @@ def test_csv_import_checks_every_line_then_saves_all_or_nothing(client, session,
     assert "must be the first day of the month" in report.text
     assert rows_in(session, "data_point") == 0
     for content, reason in ((b"", "Select a CSV file"),
-                            (b"\x89PNG\r\n\x1a\n\x00\x00garbage", "not a CSV text file"),
+                            (b"\x89PNG\r\n\x1a\n\x00\x00garbage", "not a text file"),
+                            ("period,value\n2024-01,caf\u00e9\n".encode("latin-1"),
+                             "unreadable bytes on line 2"),
                             (b"when,amount\n2024-01,3\n", "column is missing"),
                             (b"period,value\n", "no rows of values"),
                             (b"period,value\n" + b"2024-01,1\n" * 200_000, "larger than")):

@@ -45,7 +45,7 @@ def read(data: bytes, *, max_bytes: int) -> tuple[str, Any]:
         raise refuse(f"The file is larger than {max_bytes // (1024 * 1024)} MB")
     if data.startswith(ZIP_MAGIC):
         return "tables", _read_zip(data)
-    text = _decode(data)
+    text = decode_text(data)
     if text.lstrip().startswith("{"):
         try:
             return "exchange", json.loads(text)
@@ -58,9 +58,11 @@ def read(data: bytes, *, max_bytes: int) -> tuple[str, Any]:
     return "tables", {sheet.table: sheet}
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
+    """An uploaded file as UTF-8 text (a byte-order mark is dropped); refused, naming the
+    line, when it holds binary data or bytes that are not UTF-8."""
     if b"\x00" in data[:4096]:
-        raise refuse("This is not a CSV, XLSX or JSON file (it holds binary data)")
+        raise refuse("This is not a text file: it holds binary data")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -83,7 +85,7 @@ def _read_zip(data: bytes) -> dict[str, Sheet]:
         sheets = {}
         for short, name in sorted(csvs.items()):
             table = short[:-4]
-            text = _decode(zf.read(name))
+            text = decode_text(zf.read(name))
             sheet = _read_csv(text, table if table in TABLES else None)
             sheets[sheet.table] = sheet
         return sheets

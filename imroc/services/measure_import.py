@@ -19,7 +19,7 @@ from imroc import periods
 from imroc.errors import Invalid
 from imroc.models import DataPoint, Measure, Site
 from imroc.models.measure import MAX_VALUE, PointIn
-from imroc.services import measure_data
+from imroc.services import import_files, measure_data
 from imroc.services.access import Principal, ensure_enter_data
 
 MAX_BYTES = 1_000_000
@@ -66,11 +66,9 @@ def read(measure: Measure, raw: bytes) -> tuple[list[PointIn], list[int], list[P
     if len(raw) > MAX_BYTES:
         return [], [], [Problem(0, "", "", f"The file is larger than {MAX_BYTES // 1000} KB")]
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [], [Problem(0, "", "", "The file is not a CSV text file (saved as UTF-8)")]
-    if "\x00" in text:
-        return [], [], [Problem(0, "", "", "The file is not a CSV text file")]
+        text = import_files.decode_text(raw)
+    except Invalid as exc:
+        return [], [], [Problem(0, "", "", exc.errors["file"])]
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader, [])]
