@@ -227,3 +227,32 @@ def test_unknown_chart_is_not_found_and_blank_filter_means_all(client, session):
     page = client.get("/programme?kind=&learning_set_id=&region=")
     assert page.status_code == 200
     assert _figure(page.text, "sites")["data"][0]["y"] == ["Site A", "Site B"]
+
+
+def test_the_data_version_changes_when_a_write_with_a_lower_id_commits_late(session):
+    from imroc.models import AuditEvent
+    from imroc.services import dashboards
+
+    session.add(AuditEvent(id=11, action="update", entity="site", entity_id="1"))
+    session.commit()
+    seen = dashboards.data_version(session)
+    # On PostgreSQL, id 10 was handed out first but its transaction commits second.
+    session.add(AuditEvent(id=10, action="update", entity="site", entity_id="2"))
+    session.commit()
+    assert dashboards.data_version(session) != seen
+
+
+def test_a_write_through_a_service_shows_on_the_cached_dashboard(client, session):
+    from imroc.models.site import SiteUpdate
+    from imroc.services import sites
+    from imroc.services.access import load_principal
+
+    world = World(session)
+    add_history(session, world.site_a)
+    sign_in(client, world.programme)
+    url = f"/learning-sets/{world.set_a.id}/dashboard"
+    assert "Renamed by the team" not in client.get(url).text
+    site = session.get(Site, world.site_a.id)
+    sites.update_site(session, site=site, principal=load_principal(session, world.programme),
+                      data=SiteUpdate(name="Renamed by the team", version=site.version))
+    assert "Renamed by the team" in client.get(url).text

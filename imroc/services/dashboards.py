@@ -7,7 +7,6 @@ function issues the same statements whether the programme has 10 sites or 500.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from statistics import median
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
@@ -23,15 +22,23 @@ from imroc.models import (
     Rating,
     Site,
 )
-from imroc.models.action import UNFINISHED
 from imroc.models.cycle import Stage
+from imroc.services import actions
 
-UNFINISHED_VALUES = [s.value for s in UNFINISHED]
+RECENT_IDS = 1000
 
 
-def data_version(session: Session) -> int:
-    """A number that changes whenever anything is written (every write is audited)."""
-    return session.exec(select(func.max(AuditEvent.id))).one() or 0
+def data_version(session: Session) -> tuple[int, int]:
+    """A value that changes whenever anything is written (every write is audited).
+
+    The highest audit id alone is not enough on PostgreSQL: ids are handed out as writes
+    start, so a write with a lower id can commit after a higher one. Counting the rows among
+    the most recent ids changes when such a late write lands, so a page cached in between is
+    never served again."""
+    top = session.exec(select(func.max(AuditEvent.id))).one() or 0
+    recent = session.exec(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.id > top - RECENT_IDS)).one()
+    return top, recent
 
 
 def latest_levels(session: Session, site_ids: list[int] | None = None) -> dict[int, dict[int, int]]:
@@ -90,15 +97,6 @@ def median_of_counts(counts: dict[int, int]) -> float | None:
     return low if low == high else (low + high) / 2
 
 
-def medians(levels: dict[int, dict[int, int]]) -> dict[int, float | None]:
-    """The median agreed level per challenge across sites."""
-    out: dict[int, float | None] = {}
-    for challenge in range(1, 11):
-        values = [by[challenge] for by in levels.values() if challenge in by]
-        out[challenge] = median(values) if values else None
-    return out
-
-
 @dataclass
 class SiteDashboard:
     site: Site
@@ -117,9 +115,7 @@ class SiteDashboard:
         return [c for c in self.cycles if c.id in self.levels]
 
     def overdue(self, today: date | None = None) -> list[Action]:
-        today = today or date.today()
-        return [a for a in self.actions if a.due_on and a.due_on < today
-                and a.status in UNFINISHED_VALUES]
+        return [a for a in self.actions if actions.is_overdue(a, today)]
 
 
 def site_dashboard(session: Session, *, site: Site) -> SiteDashboard:

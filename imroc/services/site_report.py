@@ -16,7 +16,7 @@ from imroc.models import Action, Cycle, Feedback, LearningSet, Priority, Rating,
 from imroc.models.action import STATUS_LABELS
 from imroc.models.cycle import PDSA_FIELDS
 from imroc.models.user import Perspective
-from imroc.services import access, assessments, consensus, dashboards, frameworks, sites
+from imroc.services import access, actions, assessments, consensus, dashboards, frameworks, sites
 from imroc.services.access import Principal
 
 # One heading per PDSA field (models/cycle.py PDSA_FIELDS), in the record's order.
@@ -64,10 +64,7 @@ class SiteReport:
     @property
     def status_counts(self) -> dict[str, int]:
         """Actions of the plan being worked, by status, every status listed."""
-        counts = dict.fromkeys(STATUS_LABELS, 0)
-        for a in self.actions:
-            counts[a.status] = counts.get(a.status, 0) + 1
-        return counts
+        return actions.status_counts(self.actions)
 
     @property
     def pdsa(self) -> list[tuple[str, str]]:
