@@ -28,16 +28,16 @@ from imroc.models import (
     FacilitatorRating,
     Feedback,
     LearningSet,
-    LearningSetFacilitator,
     Meeting,
     Membership,
     Priority,
     Rating,
     Site,
-    SiteLearningSet,
     User,
 )
-from imroc.services import audit
+from imroc.models.site import LearningSetCreate, SiteCreate
+from imroc.services import audit, learning_sets, sites
+from imroc.services import users as users_service
 
 # No argon2 hash looks like this, so no password can ever match it.
 NO_PASSWORD = "!imported: no password set"
@@ -117,8 +117,8 @@ def write(session: Session, plan: Plan, *, actor: User | None,
     """Write the plan and its audit trail, then commit once (all or nothing)."""
     tick = progress or (lambda _n: None)
     try:
-        set_ids = _learning_sets(session, plan, actor)
         users = _people(session, plan, actor)
+        set_ids = _learning_sets(session, plan, users, actor)
         for site_plan in plan.sites.values():
             _site(session, site_plan, set_ids, users, actor)
             tick(1)
@@ -133,50 +133,35 @@ def write(session: Session, plan: Plan, *, actor: User | None,
         raise
 
 
-def _learning_sets(session: Session, plan: Plan, actor: User | None) -> dict[str, int]:
+def _learning_sets(session: Session, plan: Plan, users: dict[str, User],
+                   actor: User | None) -> dict[str, int]:
     ids = dict((n, i) for i, n in session.exec(select(LearningSet.id, LearningSet.name)))
     for name, info in plan.learning_sets.items():
-        if name in ids:
-            continue
-        ls = LearningSet(name=name, region=info.get("region", ""))
-        session.add(ls)
-        session.flush()
-        ids[name] = ls.id
-        audit.record(session, actor=actor, action="import", entity="learning_set",
-                     entity_id=ls.id, after={"name": name, "region": ls.region})
-        info["new_id"] = ls.id
+        if name not in ids:
+            ids[name] = learning_sets.add_learning_set(session, actor=actor, action="import",
+                                                       data=LearningSetCreate(
+                name=name, region=info.get("region", ""),
+                facilitator_ids=[users[e].id for e in info.get("facilitators", [])])).id
     return ids
 
 
 def _people(session: Session, plan: Plan, actor: User | None) -> dict[str, User]:
+    """Everyone the file names, by email: existing accounts, and new ones with no usable
+    password (an administrator gives them one)."""
     users = users_by_email(session, set(plan.people))
-    new = [User(email=email, name=name, password_hash=NO_PASSWORD)
-           for email, name in sorted(plan.people.items()) if email not in users]
-    session.add_all(new)
-    session.flush()
-    for u in new:
-        users[u.email] = u
-        audit.record(session, actor=actor, action="import", entity="user", entity_id=u.id,
-                     after={"email": u.email, "name": u.name, "password": "none set"})
-    for info in plan.learning_sets.values():
-        for email in info.get("facilitators", []) if info.get("new_id") else []:
-            session.add(LearningSetFacilitator(learning_set_id=info["new_id"],
-                                               user_id=users[email].id))
+    for email, name in sorted(plan.people.items()):
+        if email not in users:
+            users[email] = users_service.add_user(session, email=email, name=name,
+                                                  password_hash=NO_PASSWORD, actor=actor,
+                                                  action="import")
     return users
 
 
 def _site(session: Session, sp: SitePlan, set_ids: dict[str, int], users: dict[str, User],
           actor: User | None) -> None:
     if sp.existing_id is None:
-        site = Site(name=sp.name, learning_set_id=set_ids.get(sp.learning_set or ""),
-                    **sp.details)
-        session.add(site)
-        session.flush()
-        if site.learning_set_id:
-            session.add(SiteLearningSet(site_id=site.id, learning_set_id=site.learning_set_id,
-                                        joined_on=site.joined_on or date.today()))
-        audit.record(session, actor=actor, action="import", entity="site", entity_id=site.id,
-                     site_id=site.id, after={"name": site.name, "kind": site.kind})
+        site = sites.add_site(session, actor=actor, action="import", data=SiteCreate(
+            name=sp.name, learning_set_id=set_ids.get(sp.learning_set or ""), **sp.details))
     else:
         site = session.get(Site, sp.existing_id)
     members = set(session.exec(select(Membership.user_id).where(

@@ -92,15 +92,22 @@ def _set_facilitators(session: Session, ls: LearningSet, ids: list[int]) -> None
 def create_learning_set(session: Session, *, data: LearningSetCreate,
                         principal: Principal) -> LearningSet:
     ensure_manage_learning_sets(principal)
+    ls = add_learning_set(session, data=data, actor=principal.user)
+    session.commit()
+    return ls
+
+
+def add_learning_set(session: Session, *, data: LearningSetCreate, actor: User | None,
+                     action: str = "create") -> LearningSet:
+    """The one way a learning set comes to be, in the caller's transaction (it commits)."""
     _check(session, name=data.name, facilitators=data.facilitator_ids, set_id=None)
     ls = LearningSet(name=data.name.strip(), region=data.region.strip())
     session.add(ls)
     session.flush()
     _set_facilitators(session, ls, data.facilitator_ids)
     after = audit.snapshot(ls, SET_FIELDS) | {"facilitator_ids": sorted(set(data.facilitator_ids))}
-    audit.record(session, actor=principal.user, action="create", entity="learning_set",
+    audit.record(session, actor=actor, action=action, entity="learning_set",
                  entity_id=ls.id, after=after)
-    session.commit()
     return ls
 
 

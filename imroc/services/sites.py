@@ -89,6 +89,15 @@ def _join_set(session: Session, site: Site, learning_set_id: int | None, today: 
 def create_site(session: Session, *, data: SiteCreate, principal: Principal) -> Site:
     """Add a site; consultancy days default from its kind."""
     ensure_manage_sites(principal)
+    site = add_site(session, data=data, actor=principal.user)
+    session.commit()
+    return site
+
+
+def add_site(session: Session, *, data: SiteCreate, actor: User | None,
+             action: str = "create") -> Site:
+    """The one way a site comes to be: its rules, its learning-set period and its audit row,
+    in the caller's transaction (the caller has checked who may, and commits)."""
     kind = _check_references(session, kind=data.kind, learning_set_id=data.learning_set_id,
                              name=data.name, site_id=None)
     values = data.model_dump()
@@ -99,9 +108,8 @@ def create_site(session: Session, *, data: SiteCreate, principal: Principal) -> 
     session.add(site)
     session.flush()
     _join_set(session, site, site.learning_set_id, data.joined_on or date.today())
-    audit.record(session, actor=principal.user, action="create", entity="site",
+    audit.record(session, actor=actor, action=action, entity="site",
                  entity_id=site.id, site_id=site.id, after=audit.snapshot(site, SITE_FIELDS))
-    session.commit()
     return site
 
 

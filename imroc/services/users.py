@@ -39,19 +39,27 @@ def create_user(session: Session, *, data: UserCreate, actor: User | None,
 
     `password_hash` lets a seeder that gives many accounts one password hash it only once.
     """
-    email = data.email.strip().lower()
+    user = add_user(session, email=data.email, name=data.name,
+                    password_hash=password_hash or hash_password(data.password),
+                    global_role=data.global_role.value if data.global_role else None, actor=actor)
+    session.commit()
+    return user
+
+
+def add_user(session: Session, *, email: str, name: str, password_hash: str,
+             global_role: str | None = None, actor: User | None,
+             action: str = "create") -> User:
+    """The one way an account comes to be: a unique email and an audit row, in the caller's
+    transaction (the caller commits)."""
+    email = email.strip().lower()
     if find_by_email(session, email) is not None:
         raise Invalid({"email": "Someone already has an account with this email address"})
-    user = User(
-        email=email, name=data.name.strip(),
-        password_hash=password_hash or hash_password(data.password),
-        global_role=data.global_role.value if data.global_role else None,
-    )
+    user = User(email=email, name=name.strip(), password_hash=password_hash,
+                global_role=global_role)
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="create", entity="user", entity_id=user.id,
+    audit.record(session, actor=actor, action=action, entity="user", entity_id=user.id,
                  after=audit.snapshot(user, USER_FIELDS))
-    session.commit()
     return user
 
 
