@@ -23,7 +23,8 @@ from imroc.models import (
 from imroc.models.base import utcnow
 from imroc.services import access
 from imroc.services.access import Principal
-from imroc.services.exchange_doc import PDSA_KEYS, ExchangeDoc
+from imroc.models.cycle import PDSA_FIELDS
+from imroc.services.exchange_doc import ExchangeDoc
 
 
 def export_site(session: Session, *, principal: Principal | None, site: Site) -> ExchangeDoc:
@@ -89,7 +90,7 @@ def export_site(session: Session, *, principal: Principal | None, site: Site) ->
                         "title": meetings[c.meeting_id].title} if c.meeting_id else None,
             "signed_off_at": c.signed_off_at, "closed_at": c.closed_at,
             "signed_off_by": users[c.signed_off_by].email if c.signed_off_by else None,
-            "pdsa": {k: getattr(c, k) for k in PDSA_KEYS},
+            "pdsa": {k: getattr(c, k) for k in PDSA_FIELDS},
             "ratings": [{"rater": users[r.rater_id].email, "perspective": r.perspective,
                          "challenge": r.challenge, "level": r.level, "comment": r.comment}
                         for r in sorted(ratings[c.id], key=lambda r: (

@@ -25,8 +25,6 @@ Number = Annotated[int, Field(ge=1, le=10)]
 Text = Annotated[str, Field(max_length=5000)]
 Comment = Annotated[str, Field(max_length=2000)]
 MANY = 100_000
-PDSA_KEYS = ("aim", "prediction", "measures", "plan_notes", "do_notes", "study_notes",
-             "act_notes")
 
 
 class Strict(BaseModel):

@@ -27,13 +27,13 @@ from imroc.models import (
     Site,
     User,
 )
+from imroc.models.cycle import PDSA_FIELDS
 from imroc.services import access
 from imroc.services import anonymise as anonymise_rule
 from imroc.services.access import Principal
 from imroc.services.data_layout import TABLES, utc_seconds
 
 Rows = dict[str, list[dict]]
-PDSA = ("aim", "prediction", "measures", "plan_notes", "do_notes", "study_notes", "act_notes")
 
 
 @dataclass
@@ -109,7 +109,7 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
             "site": label[c.site_id], "cycle": c.number, "framework_version": version,
             "stage": c.stage, "started_on": c.started_on, "review_due_on": c.review_due_on,
             "signed_off_at": utc_seconds(c.signed_off_at), "closed_at": utc_seconds(c.closed_at),
-            **{f: getattr(c, f) for f in PDSA}})
+            **{f: getattr(c, f) for f in PDSA_FIELDS}})
     step("cycles")
     key = (lambda cid: (order[by_id[cid].site_id], by_id[cid].number))
     out["ratings"] = _ratings(session, scoped, by_id, label, key,

@@ -8,6 +8,7 @@ each cycle it names is then recorded as closed, with its consensus signed off.
 
 from typing import Any
 
+from imroc.models.cycle import PDSA_FIELDS
 from imroc.models.base import utcnow
 from imroc.services.data_layout import TABLES
 from imroc.services.import_checks import (
@@ -172,8 +173,7 @@ def _cycle_row(r: Reader, row: int, v: dict) -> None:
         number=v["cycle"], framework_id=fid, stage=v["stage"], started_on=v["started_on"],
         review_due_on=v["review_due_on"], signed_off_at=v["signed_off_at"],
         closed_at=v["closed_at"],
-        pdsa={k: v[k] or "" for k in ("aim", "prediction", "measures", "plan_notes", "do_notes",
-                                      "study_notes", "act_notes")})
+        pdsa={k: v[k] or "" for k in PDSA_FIELDS})
 
 
 def _consensus_row(r: Reader, row: int, v: dict) -> None:
