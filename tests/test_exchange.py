@@ -191,3 +191,12 @@ def test_another_programme_team_member_can_export_it(client, session, world):
     headers = api_token(client, other)
     assert client.get(f"/api/v1/sites/{world.site_a.id}/exchange",
                       headers=headers).status_code == 200
+
+
+def test_a_malformed_field_is_explained_in_plain_english(client, world):
+    doc = exported(client, world)
+    doc["site"]["name"] = "A new site"
+    doc["cycles"][0]["ratings"][0]["level"] = "high"
+    problems = import_document(doc).problems
+    assert [(p.column, p.message) for p in problems] == [
+        ("cycles/0/ratings/0/level", "Level must be a whole number")]

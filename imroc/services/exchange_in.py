@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from imroc.validation import reasons
+
 from imroc.services.exchange_doc import FORMAT, FORMAT_VERSION, ExchangeDoc
 from imroc.services.import_checks import Known, challenge_problem, level_problem
 from imroc.services.import_plan import CyclePlan, Plan, Problem, SitePlan
@@ -31,8 +33,10 @@ def read_document(raw: Any, known: Known) -> tuple[Plan, list[Problem]]:
     try:
         doc = ExchangeDoc.model_validate(raw)
     except ValidationError as exc:
+        # The same plain-English reasons as every form and the API give.
         return Plan(), [Problem(TABLE, None, _where(e["loc"]), str(e.get("input"))[:100],
-                                e["msg"]) for e in exc.errors()[:200]]
+                                next(iter(reasons([e]).values())))
+                        for e in exc.errors()[:200]]
     return _check(doc, known)
 
 
