@@ -294,3 +294,29 @@ def test_a_rating_given_twice_is_a_problem(client, world):
     assert response.json()["problems"] == [{
         "table": "ratings", "row": 3, "column": "Challenge", "value": "1",
         "message": "This challenge is given twice for the same cycle and rater"}]
+
+
+SITES = "Site,Kind of site,Region,Consultancy days allocated\r\n"
+
+
+@pytest.mark.parametrize(("csv_text", "table", "column", "words"), [
+    (SITES + "New site,castle,North,\r\n", "sites", "Kind of site", "Must be a kind of site"),
+    (SITES + "New site,pilot,North,2000\r\n", "sites", "Consultancy days allocated",
+     "Must be 0 to 1000"),
+    (SITES + "New site,pilot,North,\r\nNew site,pilot,South,\r\n", "sites", "Site",
+     "This site is listed twice"),
+    (CONSENSUS + "Nowhere,1,2023-01-09,1,2,\r\n", "consensus", "Site", "No site has this name"),
+    (CONSENSUS + "Site B,0,2023-01-09,1,2,\r\n", "consensus", "Cycle", "Must be 1 or more"),
+    (CONSENSUS + "Site B,1,2023-01-09,11,2,\r\n", "consensus", "Challenge", ""),
+    (CONSENSUS + "Site B,1,9 January,1,2,\r\n", "consensus", "Cycle started on", "date"),
+])
+def test_each_row_rule_names_the_table_column_and_reason(client, world, csv_text, table,
+                                                        column, words):
+    headers = api_token(client, world.programme)
+    before = counts(TABLES)
+    response = upload(client, headers, csv_text.encode(), name="rows.csv")
+    assert response.status_code == 422, response.text
+    problems = response.json()["problems"]
+    assert [(p["table"], p["column"]) for p in problems][:1] == [(table, column)], problems
+    assert words in problems[0]["message"], problems
+    assert counts(TABLES) == before
