@@ -264,7 +264,11 @@ def _restore_sqlite(source: Path, target: Path) -> None:
         raise BackupError(f"The folder {target.parent} does not exist.")
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
-        if src.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+        try:
+            sound = src.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        except sqlite3.DatabaseError:  # too damaged for the check itself to run
+            sound = False
+        if not sound:
             raise BackupError(f"{source} is damaged (it fails SQLite's integrity check).")
         dst = sqlite3.connect(target, timeout=30)
         try:

@@ -284,3 +284,33 @@ def test_messages_are_plain_text_even_with_brackets_in_the_path(tmp_path):
     result = runner.invoke(app, ["restore", str(odd / "x.backup")])
     assert result.exit_code == 1
     assert f"Error: There is no file at {odd / 'x.backup'}." in result.output
+
+
+def _sqlite_file(path: Path, revision: str | None, rows: int = 0) -> Path:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.executemany("INSERT INTO note (body) VALUES (?)", [("x" * 200,)] * rows)
+    if revision is not None:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
+    conn.commit()
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize(("revision", "damage", "words"), [
+    (None, False, "not a backup made by 'imroc backup'"),
+    ("0123456789ab", False, "which this version of imroc does not know"),
+    ("HEAD", True, "is damaged"),
+])
+def test_restore_refuses_what_it_cannot_trust(tmp_path, revision, damage, words):
+    source = _sqlite_file(tmp_path / "copy.backup",
+                          head_revision() if revision == "HEAD" else revision, rows=400)
+    if damage:
+        with source.open("r+b") as fh:  # keep the header, scramble pages in the middle
+            fh.seek(4096 * 3)
+            fh.write(b"\xff" * 4096 * 4)
+    target = tmp_path / "target.db"
+    with pytest.raises(backup.BackupError, match=words):
+        backup.restore(f"sqlite:///{target}", source)
+    assert not target.exists() or target.stat().st_size == 0
