@@ -17,7 +17,15 @@ from imroc.models.measure import (
     MeasureUpdate,
 )
 from imroc.routes.forms import Form, error_list, fields
-from imroc.services import access, anonymise, frameworks, measure_charts, measures, sites
+from imroc.services import (
+    access,
+    anonymise,
+    frameworks,
+    learning_sets,
+    measure_charts,
+    measures,
+    sites,
+)
 from imroc.templating import render
 from imroc.validation import parse
 
@@ -145,8 +153,7 @@ def programme_measures(request: Request, session: SessionDep,
 def learning_set_measures(request: Request, session: SessionDep, principal: CurrentPrincipal,
                           ls: LearningSetDep) -> Response:
     """The same table for one learning set, with the sites anonymised (Site A, B, C...)."""
-    site_list = [s for s in sites.list_sites(session, principal=principal)
-                 if s.learning_set_id == ls.id]
+    site_list = learning_sets.list_set_sites(session, ls=ls, include_archived=False)
     # Lettered in name order, as on the learning set's dashboard, so Site A is the same site.
     names = anonymise.site_names(site_list, True)
     rows = [(s, names[s.id], None) for s in site_list]

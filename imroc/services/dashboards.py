@@ -23,7 +23,7 @@ from imroc.models import (
     Site,
 )
 from imroc.models.cycle import Stage
-from imroc.services import actions
+from imroc.services import actions, learning_sets
 
 RECENT_IDS = 1000
 
@@ -182,9 +182,7 @@ def learning_set_dashboard(session: Session, *, ls: LearningSet) -> SetDashboard
     """The set's sites side by side (six queries)."""
     from imroc.models import Meeting
 
-    sites = list(session.exec(select(Site).where(Site.learning_set_id == ls.id,
-                                                 col(Site.archived_at).is_(None))
-                              .order_by(col(Site.name))).all())
+    sites = learning_sets.list_set_sites(session, ls=ls, include_archived=False)
     site_ids = [s.id for s in sites] or [-1]
     latest = latest_levels(session, site_ids)
     by_round: dict[int, dict[int, float]] = defaultdict(dict)

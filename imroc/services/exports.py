@@ -28,7 +28,7 @@ from imroc.models import (
     User,
 )
 from imroc.models.cycle import PDSA_FIELDS
-from imroc.services import access
+from imroc.services import access, learning_sets
 from imroc.services import anonymise as anonymise_rule
 from imroc.services.access import Principal
 from imroc.services.data_layout import TABLES, utc_seconds
@@ -56,9 +56,7 @@ def learning_set_export(session: Session, *, principal: Principal, ls: LearningS
                         anonymise: bool = False) -> Export:
     """The sites of a learning set side by side, optionally anonymised as on its dashboard."""
     access.ensure_view_learning_set(principal, ls)
-    sites = list(session.exec(select(Site).where(Site.learning_set_id == ls.id,
-                                                 col(Site.archived_at).is_(None))
-                              .order_by(col(Site.name))).all())
+    sites = learning_sets.list_set_sites(session, ls=ls, include_archived=False)
     names = anonymise_rule.site_names(sites, True) if anonymise else None
     tables = collect(session, sites=sites, names=names,
                      identify=lambda s: not anonymise and access.can_identify_raters(principal, s))

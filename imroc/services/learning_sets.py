@@ -61,9 +61,14 @@ def list_meetings(session: Session, *, ls: LearningSet) -> list[Meeting]:
                              .order_by(col(Meeting.held_on))).all())
 
 
-def list_set_sites(session: Session, *, ls: LearningSet) -> list[Site]:
-    return list(session.exec(select(Site).where(Site.learning_set_id == ls.id)
-                             .order_by(col(Site.name))).all())
+def list_set_sites(session: Session, *, ls: LearningSet,
+                   include_archived: bool = True) -> list[Site]:
+    """The set's sites by name. Without archived ones, this is the order the anonymised
+    letters follow (Site A, B...) on the dashboard, its report, exports and measures."""
+    query = select(Site).where(Site.learning_set_id == ls.id)
+    if not include_archived:
+        query = query.where(col(Site.archived_at).is_(None))
+    return list(session.exec(query.order_by(col(Site.name))).all())
 
 
 def _check(session: Session, *, name: str | None, facilitators: list[int] | None,
