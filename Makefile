@@ -6,11 +6,12 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 PG_ADMIN ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-sqlite test-postgres install postgres browser pdf-libs lock fuzz bench clean help
+.PHONY: run test test-sqlite test-postgres test-dates faketime install postgres browser pdf-libs lock fuzz bench clean help
 
 help:
 	@echo "make run    - set up, migrate, load the framework and demo programme, serve on :8000"
 	@echo "make test   - the whole test suite on SQLite and on PostgreSQL"
+	@echo "make test-dates - the suite with the clock moved to dates where clock mistakes show"
 	@echo "make lock   - re-pin every dependency into requirements.lock"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -65,6 +66,28 @@ test-sqlite: install browser
 # The browser tests drive their own server on SQLite, so they run once, in the SQLite pass.
 test-postgres: install postgres
 	IMROC_TEST_DATABASE=postgres IMROC_TEST_PG_ADMIN=$(PG_ADMIN) $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not browser"
+
+# Not part of `make test`: the non-browser suite on SQLite with the clock of every process
+# (pytest, its workers and the servers tests start) moved by libfaketime, in England's time
+# zone, to the moments where clock mistakes show: a month's last day, 29 February, New Year's
+# Eve late, both days the clocks change (00:30 on 31 October is still 30 October in UTC),
+# and the first of a month shortly after midnight British Summer Time.
+TEST_DATES ?= 2027-01-31T12:00:00 2028-02-29T12:00:00 2026-12-31T23:30:00 \
+              2027-03-28T00:30:00 2027-10-31T00:30:00 2027-04-01T00:30:00
+FAKETIME_LIB := /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+faketime:
+	@test -f $(FAKETIME_LIB) || { echo "Installing libfaketime (Debian package faketime)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null) \
+	  || { echo "Could not install faketime: make test-dates needs $(FAKETIME_LIB)"; exit 1; }; }
+
+test-dates: install faketime
+	@failed=""; for moment in $(TEST_DATES); do \
+	  when=$$(echo $$moment | tr T ' '); echo "== the suite at $$when, Europe/London"; \
+	  TZ=Europe/London LD_PRELOAD=$(FAKETIME_LIB) FAKETIME="@$$when" IMROC_TEST_DATABASE=sqlite \
+	    $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not browser" || failed="$$failed $$moment"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test-dates failed at:$$failed"; exit 1; fi; \
+	echo "make test-dates: the suite passed at every moment: $(TEST_DATES)"
 
 # Not part of `make test`: a 500-site programme under load, on SQLite then PostgreSQL.
 bench: install postgres

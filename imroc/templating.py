@@ -9,7 +9,6 @@ from functools import lru_cache
 from pathlib import Path
 from threading import Lock
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import plotly
 from fastapi import Request
@@ -18,6 +17,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from markupsafe import Markup, escape
 
 from imroc import periods
+from imroc.clock import UK
 from imroc.config import ROOT, get_settings
 from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
 from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS
@@ -27,7 +27,6 @@ STATIC_DIR = ROOT / "static"
 PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
 PLOTLY_URL = "vendor/plotly/"
 TEMPLATE_DIR = ROOT / "templates"
-UK = ZoneInfo("Europe/London")
 
 
 def uk_date(value: date | datetime | None) -> str:

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from imroc import clock
 from imroc.models import Action, AuditEvent
 from tests.core_loop import advance_to, make_world, open_cycle
 from tests.pages import Browser, form_fields, text
@@ -138,7 +139,7 @@ def test_invalid_edit_htmx_shows_the_error_in_the_row(browser, world, plan):
 
 def test_overdue_actions_stand_out(browser, world, plan, client):
     cid, _ = plan
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
     late = client.post(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"], json={
         "challenge": 6, "title": "Train peer workers", "due_on": yesterday}).json()
     done = client.post(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"], json={

@@ -1,10 +1,12 @@
 """Measures and their values over the JSON API: who may define and enter what, all-or-nothing
 saves, safe concurrent edits, and the SPC reading of a series."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
+import time_machine
 
+from imroc import clock
 from tests.core_loop import API, make_world, ok, rows
 
 MONTHS = [date(2024 + (m // 12), m % 12 + 1, 1) for m in range(24)]  # Jan 2024 .. Dec 2025
@@ -181,6 +183,7 @@ def test_the_spc_reading_of_two_years(client, session, w):
     assert "Limits recalculated from here" in spc["points"][12]["notes"]
 
 
+@time_machine.travel(datetime(2026, 6, 15, 12, 0, tzinfo=clock.UK))
 def test_pdsa_cycles_and_changes_appear_on_the_chart(client, session, w):
     from tests.core_loop import advance_to, open_cycle
 
@@ -188,7 +191,7 @@ def test_pdsa_cycles_and_changes_appear_on_the_chart(client, session, w):
                 201)["id"]
     other = ok(client.post(f"{API}/measures", json=local(w.site_a.id, name="Other", challenges=[5]),
                            headers=w.h["lead"]), 201)["id"]
-    this_month = date.today().replace(day=1)
+    this_month = date(2026, 6, 1)  # the change is dated by the pinned clock
     now = this_month.year * 12 + this_month.month - 1
     months = [date((now - k) // 12, (now - k) % 12 + 1, 1) for k in range(23, -1, -1)]
     assert months[-1] == this_month and months[0] < date(2025, 1, 1)

@@ -4,6 +4,7 @@ the PDF, escaping and access."""
 import re
 from datetime import date
 
+from imroc import clock
 from imroc.models import Action, ConsensusScore, Cycle, Meeting, Priority, Site
 from imroc.models.base import utcnow
 from imroc.routes import reports as report_routes
@@ -91,7 +92,7 @@ def test_anonymised_report_and_pdf_name_no_site(client, session, monkeypatch):
     response = client.get(f"/learning-sets/{ls.id}/report.pdf?anonymise=true")
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
     assert response.headers["content-disposition"] == (
-        f'attachment; filename="imroc-report-north-set-{date.today().isoformat()}.pdf"')
+        f'attachment; filename="imroc-report-north-set-{clock.today().isoformat()}.pdf"')
     assert "Alpha Trust" not in rendered[0] and "Beta Trust" not in rendered[0]
     assert "Site A 1 1 2 2 1 0 3 1 1 1" in text(rendered[0])
     named = client.get(f"/learning-sets/{ls.id}/report.pdf")

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from imroc import pdf, report_svg
+from imroc import clock, pdf, report_svg
 from imroc.models import Site
 from imroc.models.user import PERSPECTIVE_LABELS
 from imroc.routes.reports import pdf_filename
@@ -153,7 +153,7 @@ def test_pdf_is_a_real_pdf_of_the_report(client, session):
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"] == (
-        f'attachment; filename="imroc-report-site-a-{date.today().isoformat()}.pdf"')
+        f'attachment; filename="imroc-report-site-a-{clock.today().isoformat()}.pdf"')
     body = response.content
     assert body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF")
     objects = _pdf_objects(body)

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
+from imroc import clock
 from imroc.models import AuditEvent, LearningSet, Membership, Site, SiteLearningSet
 from imroc.services import audit
 from tests.checks import counts, error_beside, load, submit
@@ -120,8 +121,8 @@ def test_moving_learning_set_keeps_history(client, world):
                      json={"learning_set_id": world.set_b.id, "version": site["version"]})
     assert r.status_code == 200 and r.json()["learning_set_id"] == world.set_b.id
     old, new = load(SiteLearningSet, site_id=site["id"])
-    assert (old.learning_set_id, old.left_on) == (world.set_a.id, date.today())
-    assert (new.learning_set_id, new.joined_on, new.left_on) == (world.set_b.id, date.today(), None)
+    assert (old.learning_set_id, old.left_on) == (world.set_a.id, clock.today())
+    assert (new.learning_set_id, new.joined_on, new.left_on) == (world.set_b.id, clock.today(), None)
     event = load(AuditEvent, entity="site")[-1]
     assert (event.before["learning_set_id"], event.after["learning_set_id"]) == \
         (world.set_a.id, world.set_b.id)

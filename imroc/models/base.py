@@ -4,10 +4,12 @@ Imported first by imroc.models so that the naming convention is in place before 
 table is defined.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlmodel import SQLModel
+
+from imroc.clock import utcnow  # re-exported: the models' default timestamps
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -18,11 +20,6 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
-
-
-def utcnow() -> datetime:
-    """The current time, UTC-aware."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):

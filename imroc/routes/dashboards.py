@@ -14,14 +14,15 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlmodel import Session
 
+from imroc import clock
 from imroc.db import SessionDep
-from imroc.validation import MAX_INT
 from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
 from imroc.errors import Invalid, NotFound
 from imroc.services import access, consensus, dashboards, frameworks, sites
 from imroc.services import anonymise as anonymise_rule
 from imroc.services.dashboard_views import Chart, programme_charts, set_charts, site_charts
 from imroc.templating import env, render
+from imroc.validation import MAX_INT
 
 router = APIRouter()
 
@@ -78,7 +79,7 @@ def _body(session: Session, key: tuple, template: str,
         context = build()
         return Markup(env.get_template(template).render(context)), bool(context["charts"])
 
-    version = (dashboards.data_version(session), date.today())
+    version = (dashboards.data_version(session), clock.today())
     return _CACHE.get(key, version, rendered)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from imroc import periods
+from imroc import clock, periods
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, PathId, SiteDep
 from imroc.errors import Conflict, Invalid, NotFound
@@ -15,7 +15,14 @@ from imroc.models.measure import DIRECTION_LABELS, KIND_LABELS, PointIn
 from imroc.routes.dashboards import csv_download
 from imroc.routes.forms import Form as FormData
 from imroc.routes.forms import error_list
-from imroc.services import access, frameworks, measure_charts, measure_data, measure_import, measures
+from imroc.services import (
+    access,
+    frameworks,
+    measure_charts,
+    measure_data,
+    measure_import,
+    measures,
+)
 from imroc.templating import render
 from imroc.validation import parse
 
@@ -73,7 +80,7 @@ INPUTS = ("value", "numerator", "denominator", "annotation", "rebase", "version"
 
 def _grid_periods(measure: Measure, saved: dict[date, DataPoint]) -> list[date]:
     first = min([measure.starts_on, *saved])
-    return periods.between(first, date.today(), measure.frequency)
+    return periods.between(first, clock.today(), measure.frequency)
 
 
 def _typed(form, iso: str) -> dict[str, str]:  # noqa: ANN001

@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from imroc import clock
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import Action, Cycle, Priority, Site
 from imroc.models.action import UNFINISHED, ActionCreate, ActionPublic, ActionStatus, ActionUpdate
@@ -17,7 +18,7 @@ OUTCOME_STAGES = {Stage.study, Stage.act}
 
 
 def is_overdue(action: Action, today: date | None = None) -> bool:
-    return (action.due_on is not None and action.due_on < (today or date.today())
+    return (action.due_on is not None and action.due_on < (today or clock.today())
             and action.status in {s.value for s in UNFINISHED})
 
 

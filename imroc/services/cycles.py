@@ -6,6 +6,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from imroc import clock
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import Action, ConsensusScore, Cycle, Meeting, Priority, Site
 from imroc.models.action import UNFINISHED
@@ -94,7 +95,7 @@ def open_cycle(session: Session, *, site: Site, data: CycleCreate, principal: Pr
         meeting = session.get(Meeting, data.meeting_id)
         if meeting is None or meeting.learning_set_id != site.learning_set_id:
             raise Invalid({"meeting_id": "Select a meeting of this site's learning set"})
-    started = data.started_on or date.today()
+    started = data.started_on or clock.today()
     if data.review_due_on is not None and data.review_due_on < started:
         raise Invalid({"review_due_on": "The review date must be on or after the start date"})
     cycle = _start(session, site=site, started_on=started, review_due_on=data.review_due_on,
@@ -218,7 +219,7 @@ def advance(session: Session, *, cycle: Cycle, site: Site, principal: Principal,
 
 
 def _carry_over(session: Session, *, cycle: Cycle, site: Site, principal: Principal) -> Cycle:
-    today = date.today()
+    today = clock.today()
     nxt = _start(session, site=site, started_on=today, review_due_on=None, meeting_id=None)
     unfinished = session.exec(select(Action).where(
         Action.cycle_id == cycle.id, col(Action.status).in_([s.value for s in UNFINISHED]))

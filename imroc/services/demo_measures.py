@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from imroc import periods
+from imroc import clock, periods
 from imroc.models import Membership, Site, User
 from imroc.models.measure import MeasureIn, PointIn
 from imroc.models.user import SiteRole
@@ -53,7 +53,7 @@ def load_measures(session: Session, *, sites: list[Site], actor: Principal,
                   today: date | None = None, seed: int = 2011) -> int:
     """Define the demo measures and fill in every site's values; the count of values."""
     rng = random.Random(seed)
-    last = periods.last_complete(today or date.today(), "monthly")
+    last = periods.last_complete(today or clock.today(), "monthly")
     months = periods.between(START, last, "monthly")
     core = [measures.create_measure(session, data=m, principal=actor) for m in CORE]
     entered = 0

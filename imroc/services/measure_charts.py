@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from imroc import periods, spc_chart
+from imroc import clock, periods, spc_chart
 from imroc.config import get_settings
 from imroc.models import Action, Cycle, DataPoint, Measure, Site
 from imroc.services import measures
@@ -99,7 +99,7 @@ def events(session: Session, *, site: Site, measure: Measure, challenges: list[i
         query = query.where(col(Action.challenge).in_(challenges))
     for action, number in session.exec(query.order_by(col(Action.updated_at))).all():
         verb = "adopted" if action.outcome == "adopt" else "adapted"
-        out.append((action.updated_at.date(), f"Change {verb} (cycle {number}): {action.title}"))
+        out.append((clock.uk_date_of(action.updated_at), f"Change {verb} (cycle {number}): {action.title}"))
     last_end = periods.following(last, measure.frequency)
     return [(d, text) for d, text in out if first <= d < last_end]
 

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from imroc import periods
+from imroc import clock, periods
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import DataPoint, Measure, Site
 from imroc.models.measure import MAX_VALUE, PointIn, PointPublic
@@ -63,7 +63,7 @@ def _value(measure: Measure, item: PointIn, key: str, errors: dict[str, str]) ->
 def check_points(measure: Measure, points: list[PointIn],
                  today: date | None = None) -> list[tuple[PointIn, float]]:
     """Each point with the value to store; Invalid naming points.N.field when any is wrong."""
-    latest = periods.start_of(today or date.today(), measure.frequency)
+    latest = periods.start_of(today or clock.today(), measure.frequency)
     errors: dict[str, str] = {}
     seen: set[date] = set()
     rows: list[tuple[PointIn, float]] = []
@@ -183,7 +183,7 @@ class Due:
 def due(session: Session, *, site: Site, measures: list[Measure],
         today: date | None = None) -> list[Due]:
     """For each measure, the ended periods from its start that still have no value."""
-    today = today or date.today()
+    today = today or clock.today()
     ids = [m.id for m in measures]
     entered: dict[int, set[date]] = {i: set() for i in ids}
     if ids:

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, func, or_, select
 
-from imroc import periods
+from imroc import clock, periods
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import Measure, MeasureChallenge, Site
 from imroc.models.measure import MeasureIn, MeasurePublic, MeasureUpdate
@@ -116,7 +116,7 @@ def create_measure(session: Session, *, data: MeasureIn, principal: Principal) -
     if data.site_id is not None:
         site = ensure_view_site(principal, session.get(Site, data.site_id))
     ensure_manage_measure(principal, site)
-    if data.starts_on > date.today() + timedelta(days=366):
+    if data.starts_on > clock.today() + timedelta(days=366):
         raise Invalid({"starts_on": "The first period must be within the next year"})
     _check(session, site_id=data.site_id, name=data.name, kind=data.kind.value,
            numerator_label=data.numerator_label, denominator_label=data.denominator_label)

@@ -10,7 +10,7 @@ from datetime import date
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
-from imroc import report_svg
+from imroc import clock, report_svg
 from imroc.models import LearningSet, LearningSetFacilitator, Meeting, Site, User
 from imroc.models.action import STATUS_LABELS
 from imroc.services import access, dashboards, frameworks
@@ -76,7 +76,7 @@ def set_report(session: Session, *, ls: LearningSet, principal: Principal,
         names=names, titles=frameworks.short_titles(session), latest=board.latest,
         by_round=board.by_round, priority_counts=board.priority_counts,
         action_counts=board.action_counts, meetings=board.meetings,
-        today=today or date.today())
+        today=today or clock.today())
 
 
 def charts(report: SetReport) -> dict[str, Markup]:

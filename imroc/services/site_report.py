@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from imroc import report_svg
+from imroc import clock, report_svg
 from imroc.models import Action, Cycle, Feedback, LearningSet, Priority, Rating, Site
 from imroc.models.action import STATUS_LABELS
 from imroc.models.cycle import PDSA_FIELDS
@@ -59,7 +59,7 @@ class SiteReport:
     actions: list[Action]
     overdue: list[Action]
     feedback: list[tuple[Feedback, str]] | None  # None: the reader may not see it
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)
 
     @property
     def status_counts(self) -> dict[str, int]:
@@ -101,7 +101,7 @@ def site_report(session: Session, *, site: Site, principal: Principal,
                 today: date | None = None) -> SiteReport:
     """Everything the printable report shows for a site the reader may see."""
     access.ensure_site_report(principal, site)
-    today = today or date.today()
+    today = today or clock.today()
     board = dashboards.site_dashboard(session, site=site)
     framework = frameworks.document(session, frameworks.current(session))
     scale = {s["level"]: s["name"] for s in framework["scale"]}

@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlmodel import Session, col, or_, select
 
+from imroc import clock
 from imroc.errors import Conflict, Invalid
 from imroc.models import LearningSet, Site, SiteKind, SiteLearningSet, User
 from imroc.models.base import utcnow
@@ -107,7 +108,7 @@ def add_site(session: Session, *, data: SiteCreate, actor: User | None,
     site = Site(**values)
     session.add(site)
     session.flush()
-    _join_set(session, site, site.learning_set_id, data.joined_on or date.today())
+    _join_set(session, site, site.learning_set_id, data.joined_on or clock.today())
     audit.record(session, actor=actor, action=action, entity="site",
                  entity_id=site.id, site_id=site.id, after=audit.snapshot(site, SITE_FIELDS))
     return site
@@ -137,7 +138,7 @@ def update_site(session: Session, *, site: Site, data: SiteUpdate, principal: Pr
     if data.archived is not None:
         site.archived_at = (site.archived_at or utcnow()) if data.archived else None
     if moved:
-        _join_set(session, site, site.learning_set_id, date.today())
+        _join_set(session, site, site.learning_set_id, clock.today())
     after = audit.snapshot(site, SITE_FIELDS)
     if after == before:
         return site

@@ -19,6 +19,7 @@ from datetime import date, datetime
 import pytest
 from playwright.sync_api import expect
 
+from imroc import clock
 from tests.browser.journey import Journey, Person
 
 pytestmark = pytest.mark.browser
@@ -254,7 +255,7 @@ def test_a_local_measure_from_definition_to_chart(new_page) -> None:
     j = Journey(new_page, prefix="measures")
     lead = j.person(LEAD, "lead")
     page = lead.page
-    today = date.today()
+    today = clock.today()
     # 24 months, the last of them this one.
     months = [months_before(today, n) for n in range(23, -1, -1)]
 
