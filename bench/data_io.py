@@ -34,8 +34,8 @@ def timed(label: str, figures: dict, fn):  # noqa: ANN001, ANN201
 
 def run(db: str, sites: int, cycles: int) -> dict:
     from imroc.db import get_engine, read_session, write_session
-    from imroc.services import export_files, exports
-    from imroc.services.imports import run_import
+    from imroc.services.data_io import export_files, exports
+    from imroc.services.data_io.imports import run_import
 
     figures: dict = {"database": db, "sites": sites, "cycles_per_site": cycles}
     with tempfile.TemporaryDirectory() as tmp:

@@ -55,8 +55,8 @@ def prepare(db: str, tmp: Path, sizes: dict) -> tuple[str, float, dict]:
     subprocess.run([sys.executable, "-m", "imroc.cli", "db", "upgrade"], check=True,
                    capture_output=True)
     from imroc.db import get_engine, write_session
+    from imroc.seed.reference import load_reference
     from imroc.services import frameworks
-    from imroc.services.reference import load_reference
 
     started = time.perf_counter()
     with write_session() as session:

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, insert, text
 
+from imroc.clock import utcnow
 from imroc.models import (
     Action,
     AuditEvent,
@@ -19,7 +20,6 @@ from imroc.models import (
     SiteLearningSet,
     User,
 )
-from imroc.models.base import utcnow
 from imroc.security import hash_password
 
 PASSWORD = "bench-password-2026"

@@ -53,3 +53,8 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings (cached; tests clear the cache)."""
     return Settings()
+
+
+def is_api(path: str) -> bool:
+    """Whether a request is for the JSON API (bearer tokens, JSON errors) rather than a page."""
+    return path.startswith("/api/")

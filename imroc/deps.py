@@ -5,14 +5,16 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from imroc.config import get_settings
+from imroc.config import get_settings, is_api
 from imroc.db import SAFE_METHODS, SessionDep, write_session
 from imroc.errors import Forbidden, NotSignedIn
-from imroc.models import Action, Cycle, LearningSet, Site
+from imroc.models import Action, Cycle, LearningSet, Measure, Site
 from imroc.security import tokens_match
-from imroc.validation import MAX_INT
 from imroc.services import access, actions, auth, cycles, learning_sets, sites
 from imroc.services.access import Principal
+from imroc.services.data_io import imports
+from imroc.services.measures import definitions as measures
+from imroc.validation import MAX_INT
 
 # Path ids beyond 32 bits are refused (422) before they reach the database.
 PathId = Annotated[int, Path(ge=1, le=MAX_INT)]
@@ -34,7 +36,7 @@ def get_principal_optional(request: Request, session: SessionDep) -> Principal |
     if hasattr(request.state, "principal"):
         return request.state.principal
     # The API takes bearer tokens only, so a browser's cookie can never drive it (no CSRF).
-    if request.url.path.startswith("/api/"):
+    if is_api(request.url.path):
         token, kind = _bearer(request), auth.API
     else:
         token, kind = request.cookies.get(SESSION_COOKIE), auth.BROWSER
@@ -124,3 +126,25 @@ def load_action(action_id: PathId, session: SessionDep,
 
 CycleDep = Annotated[tuple[Cycle, Site], Depends(load_cycle)]
 ActionDep = Annotated[tuple[Action, Cycle, Site], Depends(load_action)]
+
+
+def load_measure(measure_id: PathId, session: SessionDep, principal: CurrentPrincipal) -> Measure:
+    """The measure in the path, 404 when unknown or not visible to this person."""
+    return measures.get_measure(session, measure_id=measure_id, principal=principal)
+
+
+MeasureDep = Annotated[Measure, Depends(load_measure)]
+
+
+def load_site_measure(site: SiteDep, measure: MeasureDep, session: SessionDep) -> Measure:
+    """The measure in the path as one of the site's (core, or local to it); else 404."""
+    measures.for_site(session, site=site, measure=measure)
+    return measure
+
+
+SiteMeasureDep = Annotated[Measure, Depends(load_site_measure)]
+
+
+def require_import(principal: CurrentPrincipal) -> None:
+    """Checked before an upload is read, so no one else learns anything from a bad file."""
+    imports.check_permission(principal)

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from imroc.config import is_api
 from imroc.errors import Conflict, DomainError, Invalid, NotSignedIn, TooManyAttempts
 from imroc.templating import render
 from imroc.validation import reasons
@@ -26,10 +27,6 @@ TITLES = {
 }
 
 
-def is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
-
-
 def _detail_list(errors: dict[str, str]) -> list[dict]:
     return [{"loc": ["body", *name.split(".")], "field": name, "msg": msg, "type": "invalid"}
             for name, msg in errors.items()]
@@ -44,7 +41,7 @@ async def domain_error(request: Request, exc: DomainError) -> Response:
     headers = {}
     if isinstance(exc, TooManyAttempts):
         headers["Retry-After"] = str(exc.retry_after)
-    if is_api(request):
+    if is_api(request.url.path):
         if isinstance(exc, NotSignedIn):
             headers["WWW-Authenticate"] = "Bearer"
         body: dict = {"detail": exc.message}
@@ -70,7 +67,7 @@ def _body_asks(request: Request) -> dict[str, str] | None:
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
     errors = reasons(exc.errors(), _body_asks(request))
-    if is_api(request):
+    if is_api(request.url.path):
         return JSONResponse({"detail": _detail_list(errors)}, status_code=422)
     return error_page(request, 422, "; ".join(errors.values()))
 
@@ -95,7 +92,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
-    if is_api(request) or request.url.path.startswith("/static/"):
+    if is_api(request.url.path) or request.url.path.startswith("/static/"):
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                             headers=headers or None)
     return error_page(request, exc.status_code, str(exc.detail), headers or None)

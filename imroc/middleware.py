@@ -9,6 +9,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from imroc.config import is_api
+
 log = logging.getLogger("imroc.request")
 
 
@@ -75,7 +77,7 @@ class SecurityHeaders:
 
 def _server_error(scope: Scope) -> Response:
     message = "Sorry, there is a problem with the service. Try again later."
-    if scope["path"].startswith("/api/"):
+    if is_api(scope["path"]):
         return JSONResponse({"detail": message}, status_code=500)
     return PlainTextResponse(message, status_code=500)
 
@@ -147,7 +149,7 @@ class BodyTooLarge(Exception):
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     """413: JSON for the API; for a person, a page that says what to do next."""
     size = f"{limit // (1024 * 1024)} MB"
-    if scope.get("path", "").startswith("/api/"):
+    if is_api(scope.get("path", "")):
         body, kind = json.dumps({"detail": f"The request is larger than {size}"}).encode(), \
             b"application/json"
     else:

@@ -93,7 +93,7 @@ def _empty_all_tables() -> None:
 @pytest.fixture(autouse=True)
 def clean_db(database: str) -> Iterator[None]:
     """Every test starts from empty tables plus the reference data."""
-    from imroc.services.reference import load_reference
+    from imroc.seed.reference import load_reference
 
     _empty_all_tables()
     with write_session() as session:

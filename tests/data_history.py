@@ -79,7 +79,7 @@ def add_history(session: Session, world: World) -> dict:
 def empty_database() -> None:
     """Every table emptied and the reference data loaded again: a fresh installation."""
     from imroc.db import write_session
-    from imroc.services.reference import load_reference
+    from imroc.seed.reference import load_reference
     from tests.conftest import _empty_all_tables
 
     _empty_all_tables()

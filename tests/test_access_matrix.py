@@ -14,8 +14,10 @@ from imroc.models.action import ActionCreate, PrioritiesIn, PriorityIn
 from imroc.models.assessment import ScoreIn, ScoresIn
 from imroc.models.cycle import CycleCreate, CycleUpdate
 from imroc.models.measure import MeasureIn, PointIn
-from imroc.services import actions, assessments, cycles, measure_data, measures, priorities
+from imroc.services import actions, assessments, cycles, priorities
 from imroc.services.access import load_principal
+from imroc.services.measures import definitions as measures
+from imroc.services.measures import values as measure_data
 from tests.factories import World, api_token, sign_in
 from tests.routing import all_routes
 

@@ -2,7 +2,7 @@
 stale edits shown back to the person, overdue actions marked in words."""
 
 from contextlib import ExitStack
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient

@@ -7,10 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from imroc.clock import utcnow
 from imroc.db import write_session
 from imroc.deps import SESSION_COOKIE
 from imroc.models import AuthSession, User
-from imroc.models.base import utcnow
 from imroc.security import token_digest
 from tests.factories import PASSWORD, World, api_token, csrf_from, make_user, sign_in
 

@@ -12,7 +12,7 @@ from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from imroc import backup
-from imroc.cli import app
+from imroc.cli.app import app
 from imroc.db import write_session
 from imroc.migrations_state import head_revision
 from imroc.models import LearningSet, Site

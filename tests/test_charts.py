@@ -1,9 +1,9 @@
 """Chart builders: the figure data, accessible colours, and the numbers in the tables."""
 
 from imroc import charts
-from imroc.services.dashboard_views import site_charts
-from imroc.services.dashboards import SiteDashboard
 from imroc.models import Cycle, Site
+from imroc.services.dashboards.aggregates import SiteDashboard
+from imroc.services.dashboards.charts import site_charts
 
 LABELS = [f"Challenge {n}" for n in range(1, 11)]
 

@@ -3,7 +3,7 @@
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
-from imroc.cli import app
+from imroc.cli.app import app
 from imroc.models import LearningSet, LearningSetFacilitator, Membership, Site, User
 
 runner = CliRunner()

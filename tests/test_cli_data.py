@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from imroc.cli import app
+from imroc.cli.app import app
 from imroc.models import ConsensusScore, Cycle, Site, User
 from tests.checks import counts
 from tests.data_history import add_history, empty_database

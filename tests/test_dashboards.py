@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
+from imroc.clock import utcnow
 from imroc.db import get_engine
 from imroc.models import ConsensusScore, Cycle, LearningSet, Site
-from imroc.models.base import utcnow
-from imroc.routes import dashboards as dashboard_routes
 from imroc.services import frameworks
+from imroc.web.page_cache import BODIES
 from tests.factories import World, make_learning_set, sign_in
 
 EVIL = '</script><script>alert(1)</script>"><img src=x onerror=alert(2)>'
@@ -45,7 +45,7 @@ def add_sites(session, count: int, ls: LearningSet, start: int = 0) -> list[Site
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    dashboard_routes._CACHE.clear()
+    BODIES.clear()
 
 
 def test_site_dashboard_for_its_members_facilitator_and_programme(client, session):
@@ -170,7 +170,7 @@ def _count_queries(client, url: str) -> int:
     engine = get_engine()
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        dashboard_routes._CACHE.clear()
+        BODIES.clear()
         assert client.get(url).status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", listener)
@@ -231,7 +231,7 @@ def test_unknown_chart_is_not_found_and_blank_filter_means_all(client, session):
 
 def test_the_data_version_changes_when_a_write_with_a_lower_id_commits_late(session):
     from imroc.models import AuditEvent
-    from imroc.services import dashboards
+    from imroc.services.dashboards import aggregates as dashboards
 
     session.add(AuditEvent(id=11, action="update", entity="site", entity_id="1"))
     session.commit()

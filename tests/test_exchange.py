@@ -11,9 +11,9 @@ from imroc.config import ROOT
 from imroc.db import write_session
 from imroc.models import LearningSetFacilitator, Membership, Site, User
 from imroc.security import verify_password
-from imroc.services.exchange_doc import schema
-from imroc.services.import_plan import NO_PASSWORD
-from imroc.services.imports import run_import
+from imroc.services.data_io.exchange_doc import schema
+from imroc.services.data_io.import_plan import NO_PASSWORD
+from imroc.services.data_io.imports import run_import
 from tests.checks import counts
 from tests.data_history import add_history, empty_database
 from tests.factories import PASSWORD, World, api_token, make_user, sign_in
@@ -45,7 +45,7 @@ def import_document(doc: dict, *, dry_run: bool = False):
 def test_the_schema_file_matches_the_document_classes():
     stored = json.loads(Path(SCHEMA_FILE).read_text())
     assert stored == schema(), "regenerate schemas/imroc-exchange-1.schema.json from " \
-        "imroc.services.exchange_doc.schema()"
+        "imroc.services.data_io.exchange_doc.schema()"
     assert stored["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -93,7 +93,7 @@ def test_export_then_import_into_an_empty_database_gives_identical_data(client, 
         site = s.exec(select(Site)).one()
     # Export again, as the programme team would (the people imported cannot sign in yet).
     from imroc.services.access import load_principal
-    from imroc.services.exchange import export_site
+    from imroc.services.data_io.exchange import export_site
 
     with write_session() as s:
         after = export_site(s, principal=load_principal(s, admin), site=s.get(Site, site.id)

@@ -7,8 +7,8 @@ from sqlmodel import func, select
 
 from imroc.errors import Conflict
 from imroc.models import Challenge, ChallengeDescriptor, Framework, ScaleLevel, SiteKind
+from imroc.seed.reference import load_reference
 from imroc.services import frameworks
-from imroc.services.reference import load_reference
 from tests.factories import World, api_token, sign_in
 
 

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from imroc.models import Action, ConsensusScore, Cycle, Membership, Priority, Rating, Site, User
-from imroc.services import dashboards
+from imroc.services.dashboards import aggregates as dashboards
 from tests.checks import counts
 from tests.data_history import add_history, empty_database
 from tests.factories import World, api_token, sign_in

@@ -9,8 +9,9 @@ import pytest
 
 from imroc.models import DataPoint
 from imroc.models.measure import MeasureIn, PointIn
-from imroc.services import measure_data, measures
 from imroc.services.access import load_principal
+from imroc.services.measures import definitions as measures
+from imroc.services.measures import values as measure_data
 from tests.core_loop import advance_to, make_world, ok, open_cycle, rows
 from tests.factories import sign_in
 

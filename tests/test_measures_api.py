@@ -265,8 +265,8 @@ def test_eight_people_entering_the_same_new_month_at_once_let_exactly_one_win(cl
     from imroc.errors import Conflict
     from imroc.models import Measure, Site, User
     from imroc.models.measure import PointIn
-    from imroc.services import measure_data
     from imroc.services.access import load_principal
+    from imroc.services.measures import values as measure_data
     from tests.core_loop import run_together
 
     mid = ok(client.post(f"{API}/measures", json=local(w.site_a.id), headers=w.h["lead"]), 201)["id"]

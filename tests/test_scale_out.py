@@ -22,10 +22,11 @@ import pytest
 from markupsafe import Markup
 
 from bench.transfer import second_visit
+from imroc.clock import utcnow
 from imroc.main import tune_process
 from imroc.models import ConsensusScore, Cycle, Site
-from imroc.models.base import utcnow
-from imroc.services import dashboards, frameworks
+from imroc.services import frameworks
+from imroc.services.dashboards import aggregates as dashboards
 from imroc.templating import env, memo
 from tests.conftest import DATABASE_URL
 from tests.core_loop import API, advance_to, ok, open_cycle, ratings, rows

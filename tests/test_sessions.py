@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from imroc.clock import utcnow
 from imroc.db import write_session
 from imroc.models import AuthSession
-from imroc.models.base import utcnow
 from tests.factories import World, sign_in
 
 

@@ -5,8 +5,8 @@ import re
 from datetime import date
 
 from imroc import clock
+from imroc.clock import utcnow
 from imroc.models import Action, ConsensusScore, Cycle, Meeting, Priority, Site
-from imroc.models.base import utcnow
 from imroc.routes import reports as report_routes
 from imroc.services import frameworks
 from tests.factories import World, make_learning_set, sign_in

@@ -1,6 +1,5 @@
 """Sites over the JSON API and the HTML forms: defaults, history, conflicts, bad input, access."""
 
-from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient

@@ -1,4 +1,4 @@
-"""Tests for imroc.spc: hand-worked XmR and run-chart series, then property tests.
+"""Tests for imroc.spc.rules: hand-worked XmR and run-chart series, then property tests.
 
 Every expected mean, mean moving range (mR-bar) and limit below is worked by hand in a comment:
 process limits = mean ± 2.66 × mR-bar, two-sigma band = mean ± 1.7733 × mR-bar.
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imroc.spc import (
+from imroc.spc.rules import (
     OUTSIDE,
     RULE_ORDER,
     SHIFT,
@@ -24,7 +24,7 @@ from imroc.spc import (
     run_chart,
     xmr,
 )
-from imroc.spc_summary import summary_sentence
+from imroc.spc.summary import summary_sentence
 
 approx = pytest.approx
 

@@ -4,7 +4,7 @@
 import pytest
 from typer.testing import CliRunner
 
-from imroc.cli import app as cli
+from imroc.cli.app import app as cli
 from imroc.models import AuditEvent, LearningSetFacilitator, Membership, User
 from tests.checks import counts, error_beside, load, submit
 from tests.factories import World, api_token, make_user, sign_in

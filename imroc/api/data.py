@@ -6,13 +6,13 @@ from pydantic import BaseModel
 
 from imroc.config import get_settings
 from imroc.db import SessionDep
-from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
-from imroc.routes.data import Format, Table, require_import, send
-from imroc.services import exports
-from imroc.services.exchange import export_site
-from imroc.services.exchange_doc import ExchangeDoc
-from imroc.services.export_files import MEDIA
-from imroc.services.imports import Report, run_import
+from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep, require_import
+from imroc.services.data_io import exports
+from imroc.services.data_io.exchange import export_site
+from imroc.services.data_io.exchange_doc import ExchangeDoc
+from imroc.services.data_io.export_files import MEDIA
+from imroc.services.data_io.imports import Report, run_import
+from imroc.web.downloads import Format, Table, export_download
 
 router = APIRouter(tags=["data"])
 FILES = {200: {"description": "The file: XLSX, a zip of CSVs, or one CSV table",
@@ -46,7 +46,7 @@ def _report(report: Report) -> ImportReport:
 def site_export(session: SessionDep, principal: CurrentPrincipal, site: SiteDep,
                 format: Format = "xlsx", table: Table | None = None) -> Response:  # noqa: A002
     """A site's history as XLSX, a zip of CSVs, or one table as CSV (`format=csv&table=`)."""
-    return send(exports.site_export(session, principal=principal, site=site), format, table)
+    return export_download(exports.site_export(session, principal=principal, site=site), format, table)
 
 
 @router.get("/learning-sets/{learning_set_id}/export", response_class=Response,
@@ -55,7 +55,7 @@ def set_export(session: SessionDep, principal: CurrentPrincipal, ls: LearningSet
                format: Format = "xlsx", table: Table | None = None,  # noqa: A002
                anonymise: bool = False) -> Response:
     """A learning set's sites; `anonymise=true` names them Site A, B... as its dashboard can."""
-    return send(exports.learning_set_export(session, principal=principal, ls=ls,
+    return export_download(exports.learning_set_export(session, principal=principal, ls=ls,
                                             anonymise=anonymise), format, table)
 
 
@@ -63,7 +63,7 @@ def set_export(session: SessionDep, principal: CurrentPrincipal, ls: LearningSet
 def programme_export(session: SessionDep, principal: CurrentPrincipal,
                      format: Format = "xlsx", table: Table | None = None) -> Response:  # noqa: A002
     """Every site of the programme (programme team)."""
-    return send(exports.programme_export(session, principal=principal), format, table)
+    return export_download(exports.programme_export(session, principal=principal), format, table)
 
 
 @router.get("/sites/{site_id}/exchange", response_model=ExchangeDoc)

@@ -3,25 +3,21 @@
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from imroc.db import SessionDep
-from imroc.deps import CurrentPrincipal, PathId, SiteDep
+from imroc.deps import CurrentPrincipal, MeasureDep, SiteDep, SiteMeasureDep
 from imroc.models import Measure
 from imroc.models.measure import MeasureIn, MeasurePublic, MeasureUpdate, PointPublic, PointsIn
-from imroc.services import measure_charts, measure_data, measures, sites
-from imroc.spc import RunChartResult, XmRResult
+from imroc.services import sites
+from imroc.services.measures import charts as measure_charts
+from imroc.services.measures import definitions as measures
+from imroc.services.measures import values as measure_data
+from imroc.spc.rules import RunChartResult, XmRResult
 from imroc.validation import Id, Version
 
 router = APIRouter(tags=["measures"])
-
-
-def load_measure(measure_id: PathId, session: SessionDep, principal: CurrentPrincipal) -> Measure:
-    return measures.get_measure(session, measure_id=measure_id, principal=principal)
-
-
-MeasureDep = Annotated[Measure, Depends(load_measure)]
 
 
 def _public(session: SessionDep, rows: list[Measure]) -> list[MeasurePublic]:
@@ -58,17 +54,15 @@ def update_measure(data: MeasureUpdate, measure: MeasureDep, session: SessionDep
 
 
 @router.get("/sites/{site_id}/measures/{measure_id}/data", response_model=list[PointPublic])
-def get_points(site: SiteDep, measure: MeasureDep, session: SessionDep) -> list[PointPublic]:
-    measures.for_site(session, site=site, measure=measure)
+def get_points(site: SiteDep, measure: SiteMeasureDep, session: SessionDep) -> list[PointPublic]:
     return [measure_data.public(p) for p in
             measure_data.list_points(session, site=site, measure=measure)]
 
 
 @router.put("/sites/{site_id}/measures/{measure_id}/data", response_model=list[PointPublic])
-def put_points(data: PointsIn, site: SiteDep, measure: MeasureDep, session: SessionDep,
+def put_points(data: PointsIn, site: SiteDep, measure: SiteMeasureDep, session: SessionDep,
                principal: CurrentPrincipal) -> list[PointPublic]:
     """Add or change values, all or none. A saved period needs the `version` you read."""
-    measures.for_site(session, site=site, measure=measure)
     measure_data.save_points(session, site=site, measure=measure, points=data.points,
                              principal=principal)
     return [measure_data.public(p) for p in
@@ -76,9 +70,8 @@ def put_points(data: PointsIn, site: SiteDep, measure: MeasureDep, session: Sess
 
 
 @router.delete("/sites/{site_id}/measures/{measure_id}/data/{period}", status_code=204)
-def delete_point(period: date, site: SiteDep, measure: MeasureDep, session: SessionDep,
+def delete_point(period: date, site: SiteDep, measure: SiteMeasureDep, session: SessionDep,
                  principal: CurrentPrincipal, version: Annotated[Version, Query()]) -> Response:
-    measures.for_site(session, site=site, measure=measure)
     measure_data.delete_point(session, site=site, measure=measure, period=period,
                               version=version, principal=principal)
     return Response(status_code=204)
@@ -111,10 +104,9 @@ class SpcOut(BaseModel):
 
 
 @router.get("/sites/{site_id}/measures/{measure_id}/spc", response_model=SpcOut)
-def get_spc(site: SiteDep, measure: MeasureDep, session: SessionDep) -> SpcOut:
+def get_spc(site: SiteDep, measure: SiteMeasureDep, session: SessionDep) -> SpcOut:
     """The chart's reading: limits per point, the rules each point triggers, both icons,
     the summary sentence and the rule set in force."""
-    measures.for_site(session, site=site, measure=measure)
     links = measures.challenges_of(session, [measure.id])[measure.id]
     a = measure_charts.analyse(session, site=site, measure=measure, challenges=links)
     result = a.result

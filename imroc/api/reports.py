@@ -3,10 +3,10 @@
 from fastapi import APIRouter, Query
 
 from imroc.db import SessionDep
-from imroc.validation import MAX_INT
 from imroc.deps import CurrentPrincipal
-from imroc.services import reports
-from imroc.services.reports import ProgressRow
+from imroc.services.reports import progress as reports
+from imroc.services.reports.progress import ProgressRow
+from imroc.validation import MAX_INT
 
 router = APIRouter(tags=["reports"])
 

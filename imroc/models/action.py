@@ -8,8 +8,10 @@ from pydantic import Field as PField
 from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from imroc.clock import utcnow
+from imroc.models.base import UTCDateTime
+from imroc.models.framework import CHALLENGE_COUNT
 from imroc.validation import Version, Whole
-from imroc.models.base import UTCDateTime, utcnow
 
 
 class ActionStatus(StrEnum):
@@ -75,7 +77,7 @@ class Action(SQLModel, table=True):
 # --- input and output shapes ------------------------------------------------------------
 
 class PriorityIn(BaseModel):
-    challenge: Whole = PField(ge=1, le=10)
+    challenge: Whole = PField(ge=1, le=CHALLENGE_COUNT)
     rank: Whole = PField(ge=1, le=10)
     target_level: Whole = PField(ge=0, le=20)
     reason: str = PField(default="", max_length=2000)
@@ -94,7 +96,7 @@ class PriorityOut(BaseModel):
 
 
 class ActionCreate(BaseModel):
-    challenge: Whole = PField(ge=1, le=10)
+    challenge: Whole = PField(ge=1, le=CHALLENGE_COUNT)
     title: str = PField(min_length=1, max_length=200)
     owner: str = PField(default="", max_length=200)
     due_on: date | None = None
@@ -103,7 +105,7 @@ class ActionCreate(BaseModel):
 
 
 class ActionUpdate(BaseModel):
-    challenge: Whole | None = PField(default=None, ge=1, le=10)
+    challenge: Whole | None = PField(default=None, ge=1, le=CHALLENGE_COUNT)
     title: str | None = PField(default=None, min_length=1, max_length=200)
     owner: str | None = PField(default=None, max_length=200)
     due_on: date | None = None

@@ -7,8 +7,10 @@ from pydantic import Field as PField
 from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from imroc.clock import utcnow
+from imroc.models.base import UTCDateTime
+from imroc.models.framework import CHALLENGE_COUNT
 from imroc.validation import Whole
-from imroc.models.base import UTCDateTime, utcnow
 
 COMMENT = 2000
 
@@ -68,7 +70,7 @@ class FacilitatorRating(SQLModel, table=True):
 # --- input and output shapes ------------------------------------------------------------
 
 class RatingIn(BaseModel):
-    challenge: Whole = PField(ge=1, le=10)
+    challenge: Whole = PField(ge=1, le=CHALLENGE_COUNT)
     level: Whole = PField(ge=0, le=20)
     comment: str = PField(default="", max_length=COMMENT)
 
@@ -87,7 +89,7 @@ class RatingOut(BaseModel):
 
 
 class ScoreIn(BaseModel):
-    challenge: Whole = PField(ge=1, le=10)
+    challenge: Whole = PField(ge=1, le=CHALLENGE_COUNT)
     level: Whole = PField(ge=0, le=20)
     rationale: str = PField(default="", max_length=COMMENT)
 

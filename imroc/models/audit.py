@@ -6,7 +6,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
-from imroc.models.base import UTCDateTime, utcnow
+from imroc.clock import utcnow
+from imroc.models.base import UTCDateTime
 
 
 class AuditEvent(SQLModel, table=True):

@@ -9,8 +9,6 @@ from datetime import UTC
 from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlmodel import SQLModel
 
-from imroc.clock import utcnow  # re-exported: the models' default timestamps
-
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -31,7 +29,7 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value, dialect):  # noqa: ANN001
         if value is not None:
             if value.tzinfo is None:
-                raise ValueError("naive datetime given; use imroc.models.base.utcnow()")
+                raise ValueError("naive datetime given; use imroc.clock.utcnow()")
             value = value.astimezone(UTC)
         return value
 

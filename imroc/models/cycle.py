@@ -8,8 +8,9 @@ from pydantic import Field as PField
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from imroc.clock import utcnow
+from imroc.models.base import UTCDateTime
 from imroc.validation import Id, Version
-from imroc.models.base import UTCDateTime, utcnow
 
 
 class Stage(StrEnum):

@@ -5,7 +5,11 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from imroc.models.base import UTCDateTime, utcnow
+from imroc.clock import utcnow
+from imroc.models.base import UTCDateTime
+
+CHALLENGE_COUNT = 10
+CHALLENGE_NUMBERS = range(1, CHALLENGE_COUNT + 1)  # ImROC's ten organisational challenges
 
 
 class Framework(SQLModel, table=True):

@@ -23,7 +23,9 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from imroc.models.base import UTCDateTime, utcnow
+from imroc.clock import utcnow
+from imroc.models.base import UTCDateTime
+from imroc.models.framework import CHALLENGE_COUNT
 from imroc.validation import Id, Version, Whole
 
 # Values are kept well inside what a float holds exactly enough to chart and sum safely.
@@ -134,7 +136,7 @@ def _no_duplicates(values: list[int]) -> list[int]:
 
 
 Number = Annotated[float, PField(allow_inf_nan=False, ge=-MAX_VALUE, le=MAX_VALUE)]
-Challenges = Annotated[list[Annotated[Whole, PField(ge=1, le=10)]],
+Challenges = Annotated[list[Annotated[Whole, PField(ge=1, le=CHALLENGE_COUNT)]],
                        PField(max_length=10), AfterValidator(_no_duplicates)]
 
 

@@ -7,8 +7,9 @@ from pydantic import Field as PField
 from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from imroc.clock import utcnow
+from imroc.models.base import UTCDateTime
 from imroc.validation import Id, Version, Whole
-from imroc.models.base import UTCDateTime, utcnow
 
 
 class SiteKind(SQLModel, table=True):

@@ -8,7 +8,8 @@ from pydantic import Field as PField
 from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from imroc.models.base import UTCDateTime, utcnow
+from imroc.clock import utcnow
+from imroc.models.base import UTCDateTime
 
 
 class GlobalRole(StrEnum):

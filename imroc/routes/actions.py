@@ -18,10 +18,10 @@ from imroc.models.action import (
     PriorityIn,
 )
 from imroc.models.cycle import Stage
-from imroc.routes.forms import Form, error_list, fields
 from imroc.services import access, actions, consensus, frameworks, priorities
 from imroc.templating import is_htmx, render, uk_date
 from imroc.validation import parse
+from imroc.web.forms import Form, error_list, fields
 
 router = APIRouter()
 PRIORITY_INPUTS = ("challenge", "rank", "target_level", "reason")

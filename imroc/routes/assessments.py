@@ -3,120 +3,25 @@
 The consensus pages are in routes/consensus.py; both read the same `level_{n}` form fields.
 """
 
-from collections.abc import Callable
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
-from starlette.datastructures import FormData
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, CycleDep
-from imroc.errors import Conflict, Forbidden, Invalid
+from imroc.errors import Conflict, Invalid
 from imroc.models import Cycle, Site
 from imroc.models.assessment import RatingsIn
 from imroc.models.cycle import TEXT, FeedbackCreate, Stage
-from imroc.routes.forms import Form, error_list, fields
-from imroc.services import access, assessments, consensus, cycles, frameworks
+from imroc.models.framework import CHALLENGE_NUMBERS
+from imroc.services import access, assessments, consensus, cycles
 from imroc.services.access import Principal
 from imroc.templating import is_htmx, render
 from imroc.validation import parse
+from imroc.web.forms import Form, fields
+from imroc.web.score_forms import one_challenge, page_context, save_scores, score_values
 
 router = APIRouter()
-CHALLENGES = range(1, 11)
-
-
-# --- reading a form of ten challenges (shared with routes/consensus.py) ------------------------
-
-def allowed(check: Callable[[Principal, Site], None], principal: Principal, site: Site) -> bool:
-    """Whether an access rule lets this person act (services/access.py decides)."""
-    try:
-        check(principal, site)
-    except Forbidden:
-        return False
-    return True
-
-
-def one_challenge(form: FormData) -> int | None:
-    """The single challenge an htmx save names, if any."""
-    value = form.get("challenge")
-    if isinstance(value, str) and value.isdigit() and int(value) in CHALLENGES:
-        return int(value)
-    return None
-
-
-def score_values(form: FormData, text: str, only: int | None = None) -> dict[str, Any]:
-    """The typed `level_{n}` and `{text}_{n}` fields, of one challenge or all ten."""
-    numbers = [only] if only else CHALLENGES
-    return fields(form, *(f"{kind}_{n}" for n in numbers for kind in ("level", text)))
-
-
-def parse_scores(model: type[BaseModel], values: dict[str, Any], *, text: str, key: str,
-                 stored: dict[int, str] | None = None) -> BaseModel:
-    """Form fields -> RatingsIn or ScoresIn; a challenge without a level is left out.
-
-    Text typed for a challenge without a level is refused rather than dropped; text that is
-    only what was already stored (say, last cycle's rationale) is left alone.
-    """
-    stored = stored or {}
-    items: list[dict[str, Any]] = []
-    errors: dict[str, str] = {}
-    for n in CHALLENGES:
-        level, words = values.get(f"level_{n}"), values.get(f"{text}_{n}")
-        if level is None:
-            if words and words != stored.get(n, "").strip():
-                errors[f"level_{n}"] = f"Select a level for challenge {n}, or clear its {text}"
-            continue
-        items.append({"challenge": n, "level": level, text: words or ""})
-    try:
-        data = parse(model, {key: items})
-    except Invalid as exc:
-        errors.update(field_errors(exc.errors, items, text, from_model=True))
-        data = None
-    if errors:
-        raise Invalid(errors)
-    return data
-
-
-def field_errors(errors: dict[str, str], items: list[dict[str, Any]], text: str, *,
-                 from_model: bool = False) -> dict[str, str]:
-    """Errors on `ratings.2.level` (API names) -> errors on `level_5` (this form's names)."""
-    out: dict[str, str] = {}
-    for name, message in errors.items():
-        parts = name.split(".")
-        if len(parts) < 3 or not parts[1].isdigit() or int(parts[1]) >= len(items):
-            out.setdefault(name, message)
-            continue
-        n = items[int(parts[1])]["challenge"]
-        if parts[2] == text:
-            out.setdefault(f"{text}_{n}", f"Challenge {n}: {message[0].lower()}{message[1:]}")
-        elif from_model:  # not a whole number, or far outside any scale
-            out.setdefault(f"level_{n}", f"Select one of the levels for challenge {n}")
-        else:
-            out.setdefault(f"level_{n}", message)
-    return out
-
-
-def save_scores(save: Callable[[Any], Any], model: type[BaseModel], values: dict[str, Any], *,
-                text: str, key: str, stored: dict[int, str] | None = None) -> None:
-    """Parse the form and call the service, with any errors named by this form's fields."""
-    data = parse_scores(model, values, text=text, key=key, stored=stored)
-    try:
-        save(data)
-    except Invalid as exc:
-        items = [item.model_dump() for item in getattr(data, key)]
-        raise Invalid(field_errors(exc.errors, items, text)) from None
-
-
-def page_context(session: SessionDep, principal: Principal, cycle: Cycle, site: Site, *,
-                 values: dict | None, errors: dict | None) -> dict[str, Any]:
-    """What every assessment page needs: the cycle, its framework and the form state."""
-    errors = errors or {}
-    return {"cycle": cycle, "site": site, "values": values or {}, "errors": errors,
-            "error_list": error_list(errors),
-            "framework": frameworks.document_by_id(session, cycle.framework_id),
-            "rates": allowed(access.ensure_group_member, principal, site)}
 
 
 # --- each member's own ratings ---------------------------------------------------------------
@@ -152,7 +57,7 @@ def rate(request: Request, session: SessionDep, principal: CurrentPrincipal, loa
     """The member's own rating of the ten challenges (htmx: one challenge's fieldset)."""
     cycle, site = loaded
     access.ensure_group_member(principal, site)
-    only = challenge if challenge in CHALLENGES and is_htmx(request) else None
+    only = challenge if challenge in CHALLENGE_NUMBERS and is_htmx(request) else None
     return _rate_page(request, session, principal, cycle, site, only=only, saved=saved)
 
 
@@ -186,7 +91,7 @@ def _facilitator_page(request: Request, session: SessionDep, principal: Principa
                       site: Site, *, values: dict | None = None, errors: dict | None = None,
                       conflict: str | None = None, status: int = 200,
                       feedback_values: dict | None = None) -> Response:
-    can_rate = allowed(access.ensure_facilitator, principal, site)
+    can_rate = access.is_site_facilitator(principal, site)
     current = {}
     if can_rate:
         for r in assessments.list_facilitator_ratings(session, cycle=cycle):
@@ -199,7 +104,7 @@ def _facilitator_page(request: Request, session: SessionDep, principal: Principa
         ctx["error_list"] = [{"text": conflict, "href": "#facilitator-ratings"}]
     ctx.update({
         "view": consensus.consensus_view(session, cycle=cycle), "can_rate": can_rate,
-        "can_feedback": allowed(access.ensure_feedback, principal, site),
+        "can_feedback": access.can_give_feedback(principal, site),
         "feedback": assessments.list_feedback_with_authors(session, cycle=cycle),
         "feedback_values": feedback_values or {}, "conflict": conflict,
         "closed": cycle.stage == Stage.closed,

@@ -7,9 +7,9 @@ from imroc.config import get_settings
 from imroc.db import SessionDep
 from imroc.deps import ANON_COOKIE, SESSION_COOKIE, CurrentPrincipal, OptionalPrincipal
 from imroc.errors import NotSignedIn, TooManyAttempts
-from imroc.routes.forms import Form, error_list
 from imroc.services import auth
 from imroc.templating import render
+from imroc.web.forms import Form, error_list
 
 router = APIRouter()
 

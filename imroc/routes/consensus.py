@@ -9,12 +9,12 @@ from imroc.errors import Conflict, Invalid
 from imroc.models import Cycle, Site
 from imroc.models.assessment import ReopenIn, ScoresIn
 from imroc.models.user import Perspective
-from imroc.routes.assessments import allowed, page_context, save_scores, score_values
-from imroc.routes.forms import Form, fields
 from imroc.services import access, assessments, consensus
 from imroc.services.access import Principal
 from imroc.templating import render
 from imroc.validation import parse
+from imroc.web.forms import Form, fields
+from imroc.web.score_forms import page_context, save_scores, score_values
 
 router = APIRouter()
 
@@ -37,7 +37,7 @@ def _page(request: Request, session: SessionDep, principal: Principal, cycle: Cy
         ctx["error_list"] = [{"text": message, "href": anchor}]
     ctx.update({
         "view": view, "perspectives": [p.value for p in Perspective],
-        "can_agree": allowed(access.ensure_lead, principal, site),
+        "can_agree": access.is_lead(principal, site),
         "locked": assessments.locked_reason(cycle), "reason": reason or "",
         "to_reconfirm": sum(1 for c in view.challenges if c.agreed and c.agreed.to_reconfirm),
         "saved": saved,

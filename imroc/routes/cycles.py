@@ -14,43 +14,23 @@ from imroc.models.cycle import (
     CycleUpdate,
     Stage,
 )
-from imroc.routes.forms import Form, error_list, fields
-from imroc.services import (
-    access,
-    actions,
-    consensus,
-    cycles,
-    frameworks,
-    measure_charts,
-    priorities,
-)
+from imroc.services import access, actions, consensus, cycles, frameworks, priorities
+from imroc.services.measures import charts as measure_charts
 from imroc.templating import render
 from imroc.validation import parse
+from imroc.web.forms import Form, error_list, fields
+from imroc.web.sections import STAGE_NAMES, site_cycles
 
 router = APIRouter()
 OPEN_INPUTS = ("started_on", "review_due_on", "meeting_id")
-STAGE_NAMES = {s.value: label for s, label in STAGE_LABELS.items()}
 CHANGE_WORDS = {"up": "Up", "down": "Down", "unchanged": "Unchanged",
                 "carried over": "Carried over"}
-
-
-def site_section(session, principal, site, *, values=None, errors=None) -> dict:  # noqa: ANN001
-    """What the site page shows about the site's cycles, and the lead's form to open one."""
-    rows = cycles.list_cycles(session, site=site)
-    is_lead = access.is_lead(principal, site)
-    return {
-        "cycles": rows, "stage_names": STAGE_NAMES,
-        "open_cycle": next((c for c in rows if c.stage != Stage.closed), None),
-        "can_open_cycle": is_lead,
-        "meetings": cycles.meeting_options(session, site=site) if is_lead else [],
-        "cycle_values": values or {}, "cycle_errors": errors or {},
-    }
 
 
 def _open_page(request, session, principal, site, *, values, errors, status) -> Response:
     return render(request, "cycles/open.html", {
         "site": site, "error_list": error_list(errors),
-        **site_section(session, principal, site, values=values, errors=errors),
+        **site_cycles(session, principal, site, values=values, errors=errors),
     }, status_code=status)
 
 

@@ -1,99 +1,24 @@
 """Dashboards: a site's, a learning set's (with presentation mode), the programme's."""
 
-import csv
-import io
-import string
-from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date
-from threading import Lock
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
-from markupsafe import Markup
 from sqlmodel import Session
 
-from imroc import clock
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
 from imroc.errors import Invalid, NotFound
-from imroc.services import access, consensus, dashboards, frameworks, sites
+from imroc.services import access, consensus, frameworks, sites
 from imroc.services import anonymise as anonymise_rule
-from imroc.services.dashboard_views import Chart, programme_charts, set_charts, site_charts
-from imroc.templating import env, render
+from imroc.services.dashboards import aggregates as dashboards
+from imroc.services.dashboards.charts import Chart, programme_charts, set_charts, site_charts
+from imroc.templating import render
 from imroc.validation import MAX_INT
+from imroc.web.downloads import chart_csv
+from imroc.web.page_cache import kept_body
 
 router = APIRouter()
-
-
-class BodyCache:
-    """Rendered dashboard bodies, one per page and filters, each valid for one data version.
-
-    The data version is the newest audit event's id and every write is audited, so a body is
-    never served after the data under it has changed; the app still keeps no state that a
-    request depends on. Only the newest version of each page is kept (older ones can never
-    be asked for again), as one string, within a bound on entries and characters.
-    """
-
-    def __init__(self, entries: int = 256, chars: int = 32_000_000) -> None:
-        self._items: OrderedDict[tuple, tuple[tuple, Markup, bool]] = OrderedDict()
-        self._chars = 0
-        self._lock = Lock()
-        self.max_entries, self.max_chars = entries, chars
-
-    def get(self, key: tuple, version: tuple, build: Callable[[], tuple[Markup, bool]]
-            ) -> tuple[Markup, bool]:
-        """The body for `key` at `version` (and whether it has charts), built if need be."""
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None and found[0] == version:
-                self._items.move_to_end(key)
-                return found[1], found[2]
-        body, has_charts = build()
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._chars -= len(old[1])
-            self._items[key] = (version, body, has_charts)
-            self._chars += len(body)
-            while self._items and (len(self._items) > self.max_entries
-                                   or self._chars > self.max_chars):
-                _, (_, dropped, _) = self._items.popitem(last=False)
-                self._chars -= len(dropped)
-        return body, has_charts
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._chars = 0
-
-
-_CACHE = BodyCache()
-
-
-def _body(session: Session, key: tuple, template: str,
-          build: Callable[[], dict]) -> tuple[Markup, bool]:
-    """A dashboard's body for this data version (and day: overdue actions depend on it)."""
-    def rendered() -> tuple[Markup, bool]:
-        context = build()
-        return Markup(env.get_template(template).render(context)), bool(context["charts"])
-
-    version = (dashboards.data_version(session), clock.today())
-    return _CACHE.get(key, version, rendered)
-
-
-def csv_download(chart: Chart, filename: str) -> Response:
-    """The chart's numbers as CSV; cells that a spreadsheet would run as formulas are defused."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(chart.table.columns)
-    for row in chart.table.rows:
-        writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@\t\r" else v
-                         for v in row])
-    safe = "".join(ch for ch in filename if ch in string.ascii_letters + string.digits + "-_")
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{safe}.csv"'})
 
 
 def _pick(charts: list[Chart], name: str) -> Chart:
@@ -115,8 +40,8 @@ def site_dashboard(request: Request, session: SessionDep, principal: CurrentPrin
                 "history": consensus.history(session, site=site)[1], "csv_base": csv_base}
 
     if chart:
-        return csv_download(_pick(build()["charts"], chart), f"site-{site.id}-{chart}")
-    body, has_charts = _body(session, ("site", site.id), "dashboards/_site_body.html", build)
+        return chart_csv(_pick(build()["charts"], chart), f"site-{site.id}-{chart}")
+    body, has_charts = kept_body(session, ("site", site.id), "dashboards/_site_body.html", build)
     return render(request, "dashboards/site.html", {"site": site, "body": body,
                                                      "has_charts": has_charts})
 
@@ -138,8 +63,8 @@ def set_dashboard(request: Request, session: SessionDep, principal: CurrentPrinc
                   chart: str | None = Query(default=None, max_length=40)):
     build = _set_builder(session, ls, anonymise)
     if chart:
-        return csv_download(_pick(build()["charts"], chart), f"learning-set-{ls.id}-{chart}")
-    body, _ = _body(session, ("set", ls.id, anonymise), "dashboards/_learning_set_body.html",
+        return chart_csv(_pick(build()["charts"], chart), f"learning-set-{ls.id}-{chart}")
+    body, _ = kept_body(session, ("set", ls.id, anonymise), "dashboards/_learning_set_body.html",
                     build)
     return render(request, "dashboards/learning_set.html", {"ls": ls, "body": body})
 
@@ -148,7 +73,7 @@ def set_dashboard(request: Request, session: SessionDep, principal: CurrentPrinc
 def present(request: Request, session: SessionDep, principal: CurrentPrincipal,
             ls: LearningSetDep, anonymise: bool = False):
     """Presentation mode for a meeting: one chart per screen, no edit controls."""
-    body, _ = _body(session, ("present", ls.id, anonymise), "dashboards/_present_slides.html",
+    body, _ = kept_body(session, ("present", ls.id, anonymise), "dashboards/_present_slides.html",
                     _set_builder(session, ls, anonymise))
     return render(request, "dashboards/present.html", {"ls": ls, "anonymise": anonymise,
                                                         "body": body})
@@ -181,7 +106,7 @@ def programme(request: Request, session: SessionDep, principal: CurrentPrincipal
                 "csv_query": urlencode({k: v for k, v in filters.items() if v})}
 
     if chart:
-        return csv_download(_pick(build()["charts"], chart), f"programme-{chart}")
-    body, _ = _body(session, ("programme", kind or None, learning_set_id, region or None),
+        return chart_csv(_pick(build()["charts"], chart), f"programme-{chart}")
+    body, _ = kept_body(session, ("programme", kind or None, learning_set_id, region or None),
                     "dashboards/_programme_body.html", build)
     return render(request, "dashboards/programme.html", {"body": body})

@@ -3,40 +3,23 @@
 from typing import Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 
 from imroc.config import get_settings
 from imroc.db import SessionDep
-from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
+from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep, require_import
 from imroc.errors import Invalid
-from imroc.routes.forms import error_list
-from imroc.services import access, export_files, exports, learning_sets, sites
-from imroc.services.data_layout import TABLE_LABELS
-from imroc.services.exchange import export_site
-from imroc.services.exports import Export
-from imroc.services.imports import check_permission, run_import
+from imroc.services import access, learning_sets, sites
+from imroc.services.data_io import export_files, exports
+from imroc.services.data_io.exchange import export_site
+from imroc.services.data_io.imports import run_import
+from imroc.services.data_io.layout import TABLE_LABELS
 from imroc.templating import render
 from imroc.validation import MAX_INT
+from imroc.web.downloads import Format, Table, download, export_download
+from imroc.web.forms import error_list
 
 router = APIRouter()
-Format = Literal["xlsx", "zip", "csv"]
-Table = Literal["sites", "cycles", "ratings", "consensus", "priorities", "actions"]
-
-
-def download(data: bytes, media: str, name: str) -> Response:
-    """A file download; the name is ours (ASCII, no quotes), never taken from input."""
-    return Response(data, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff"})
-
-
-def send(export: Export, fmt: str, table: str | None) -> Response:
-    return download(*export_files.render_file(export, fmt, table))
-
-
-def exchange_download(doc) -> Response:  # noqa: ANN001
-    return download(doc.model_dump_json(indent=2).encode(), "application/json",
-                    "imroc-exchange.json")
 
 
 @router.get("/data")
@@ -78,31 +61,27 @@ def export_choice(principal: CurrentPrincipal, scope: Literal["site", "learning_
 @router.get("/sites/{site_id}/export")
 def site_export(session: SessionDep, principal: CurrentPrincipal, site: SiteDep,
                 format: Format = "xlsx", table: Table | None = None):  # noqa: A002
-    return send(exports.site_export(session, principal=principal, site=site), format, table)
+    return export_download(exports.site_export(session, principal=principal, site=site), format, table)
 
 
 @router.get("/sites/{site_id}/exchange.json")
 def site_exchange(session: SessionDep, principal: CurrentPrincipal, site: SiteDep):
-    return exchange_download(export_site(session, principal=principal, site=site))
+    doc = export_site(session, principal=principal, site=site)
+    return download(doc.model_dump_json(indent=2).encode(), "imroc-exchange.json")
 
 
 @router.get("/learning-sets/{learning_set_id}/export")
 def set_export(session: SessionDep, principal: CurrentPrincipal, ls: LearningSetDep,
                format: Format = "xlsx", table: Table | None = None,  # noqa: A002
                anonymise: bool = False):
-    return send(exports.learning_set_export(session, principal=principal, ls=ls,
+    return export_download(exports.learning_set_export(session, principal=principal, ls=ls,
                                             anonymise=anonymise), format, table)
 
 
 @router.get("/programme/export")
 def programme_export(session: SessionDep, principal: CurrentPrincipal,
                      format: Format = "xlsx", table: Table | None = None):  # noqa: A002
-    return send(exports.programme_export(session, principal=principal), format, table)
-
-
-def require_import(principal: CurrentPrincipal) -> None:
-    """Checked before the upload is read, so no one else learns anything from a bad file."""
-    check_permission(principal)
+    return export_download(exports.programme_export(session, principal=principal), format, table)
 
 
 @router.get("/data/import", dependencies=[Depends(require_import)])

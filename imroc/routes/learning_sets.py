@@ -7,10 +7,10 @@ from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, LearningSetDep
 from imroc.errors import Conflict, Invalid
 from imroc.models.site import LearningSetCreate, LearningSetUpdate, MeetingCreate
-from imroc.routes.forms import Form, error_list, fields
 from imroc.services import access, learning_sets, users
 from imroc.templating import render
 from imroc.validation import parse
+from imroc.web.forms import Form, error_list, fields
 
 router = APIRouter()
 

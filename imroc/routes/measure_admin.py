@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import col, select
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, LearningSetDep, PathId, SiteDep
@@ -16,18 +15,12 @@ from imroc.models.measure import (
     MeasureIn,
     MeasureUpdate,
 )
-from imroc.routes.forms import Form, error_list, fields
-from imroc.services import (
-    access,
-    anonymise,
-    frameworks,
-    learning_sets,
-    measure_charts,
-    measures,
-    sites,
-)
+from imroc.services import access, anonymise, frameworks, learning_sets, sites
+from imroc.services.measures import charts as measure_charts
+from imroc.services.measures import definitions as measures
 from imroc.templating import render
 from imroc.validation import parse
+from imroc.web.forms import Form, error_list, fields
 
 router = APIRouter()
 NEW_INPUTS = ("name", "definition", "kind", "unit", "numerator_label", "denominator_label",
@@ -142,8 +135,7 @@ def programme_measures(request: Request, session: SessionDep,
     """Every core measure against every site, with both icons (the programme team)."""
     access.ensure_manage_measure(principal, None)
     site_list = sites.list_sites(session, principal=principal)
-    archived = session.exec(select(Measure).where(col(Measure.site_id).is_(None),
-                                                  col(Measure.archived).is_(True))).all()
+    archived = measures.archived_core_measures(session)
     return render(request, "measures/summary.html", {
         **_summary(session, site_list), "rows": [(s, s.name, s.id) for s in site_list],
         "archived": archived, "programme": True, "heading": "Core measures across the programme"})

@@ -3,41 +3,27 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from imroc import clock, periods
 from imroc.db import SessionDep
-from imroc.deps import CurrentPrincipal, PathId, SiteDep
+from imroc.deps import CurrentPrincipal, SiteDep, SiteMeasureDep
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import DataPoint, Measure
 from imroc.models.measure import DIRECTION_LABELS, KIND_LABELS, PointIn
-from imroc.routes.dashboards import csv_download
-from imroc.routes.forms import Form as FormData
-from imroc.routes.forms import error_list
-from imroc.services import (
-    access,
-    frameworks,
-    measure_charts,
-    measure_data,
-    measure_import,
-    measures,
-)
+from imroc.services import access, frameworks
+from imroc.services.measures import charts as measure_charts
+from imroc.services.measures import definitions as measures
+from imroc.services.measures import values as measure_data
+from imroc.services.measures import values_csv as measure_import
 from imroc.templating import render
 from imroc.validation import parse
+from imroc.web.downloads import chart_csv
+from imroc.web.forms import Form as FormData
+from imroc.web.forms import error_list
 
 router = APIRouter()
-
-
-def load(site: SiteDep, measure_id: PathId, session: SessionDep,
-         principal: CurrentPrincipal) -> Measure:
-    """The measure in the path, as one of this site's (core, or local to it); else 404."""
-    measure = measures.get_measure(session, measure_id=measure_id, principal=principal)
-    measures.for_site(session, site=site, measure=measure)
-    return measure
-
-
-MeasureDep = Annotated[Measure, Depends(load)]
 
 
 @router.get("/sites/{site_id}/measures")
@@ -54,7 +40,7 @@ def site_measures(request: Request, session: SessionDep, principal: CurrentPrinc
 
 @router.get("/sites/{site_id}/measures/{measure_id}")
 def measure_page(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                 site: SiteDep, measure: MeasureDep,
+                 site: SiteDep, measure: SiteMeasureDep,
                  chart: str | None = Query(default=None, max_length=40)) -> Response:
     links = measures.challenges_of(session, [measure.id])[measure.id]
     analysis = measure_charts.analyse(session, site=site, measure=measure, challenges=links)
@@ -62,7 +48,7 @@ def measure_page(request: Request, session: SessionDep, principal: CurrentPrinci
     if chart:
         if chart != "spc" or figure is None:
             raise NotFound("There is no chart of that name for this measure")
-        return csv_download(figure, f"site-{site.id}-measure-{measure.id}")
+        return chart_csv(figure, f"site-{site.id}-measure-{measure.id}")
     titles = frameworks.short_titles(session)
     return render(request, "measures/show.html", {
         "site": site, "measure": measure, "a": analysis, "chart": figure,
@@ -154,7 +140,7 @@ def _label_of(key: str, measure: Measure) -> str:
 
 @router.get("/sites/{site_id}/measures/{measure_id}/data")
 def data_grid(request: Request, session: SessionDep, principal: CurrentPrincipal,
-              site: SiteDep, measure: MeasureDep) -> Response:
+              site: SiteDep, measure: SiteMeasureDep) -> Response:
     access.ensure_enter_data(principal, site)
     return _grid(request, session, principal, site, measure)
 
@@ -193,7 +179,7 @@ def _save(session, principal, site, measure, order, points) -> dict[str, str]:  
 
 @router.post("/sites/{site_id}/measures/{measure_id}/data")
 def data_save(request: Request, session: SessionDep, principal: CurrentPrincipal,
-              site: SiteDep, measure: MeasureDep, form: FormData) -> Response:
+              site: SiteDep, measure: SiteMeasureDep, form: FormData) -> Response:
     """Save every row that changed, all together; nothing is saved if one row is wrong."""
     access.ensure_enter_data(principal, site)
     saved = {p.period_start: p for p in measure_data.list_points(session, site=site,
@@ -232,7 +218,7 @@ def _conflict_grid(request, session, principal, site, measure, typed, exc) -> Re
 
 @router.post("/sites/{site_id}/measures/{measure_id}/data/{period}")
 def data_save_row(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                  site: SiteDep, measure: MeasureDep, period: date, form: FormData) -> Response:
+                  site: SiteDep, measure: SiteMeasureDep, period: date, form: FormData) -> Response:
     """One row, saved as soon as it changes (htmx): the answer is the row's status cell."""
     access.ensure_enter_data(principal, site)
     iso = period.isoformat()
@@ -267,7 +253,7 @@ def data_save_row(request: Request, session: SessionDep, principal: CurrentPrinc
 
 @router.get("/sites/{site_id}/measures/{measure_id}/import")
 def import_form(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                site: SiteDep, measure: MeasureDep) -> Response:
+                site: SiteDep, measure: SiteMeasureDep) -> Response:
     access.ensure_enter_data(principal, site)
     return render(request, "measures/import.html", {"site": site, "measure": measure,
                                                      "errors": {}, "error_list": []})
@@ -275,7 +261,7 @@ def import_form(request: Request, session: SessionDep, principal: CurrentPrincip
 
 @router.post("/sites/{site_id}/measures/{measure_id}/import")
 def import_file(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                      site: SiteDep, measure: MeasureDep,
+                      site: SiteDep, measure: SiteMeasureDep,
                       file: Annotated[UploadFile | None, File()] = None,
                       check_only: Annotated[str | None, Form()] = None) -> Response:
     access.ensure_enter_data(principal, site)

@@ -13,8 +13,10 @@ from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
 from imroc.models.action import OUTCOME_LABELS, STATUS_LABELS
 from imroc.models.cycle import STAGE_LABELS
-from imroc.services import set_report, site_report
+from imroc.services.reports import learning_set as set_report
+from imroc.services.reports import site as site_report
 from imroc.templating import env, render
+from imroc.web.downloads import download
 
 router = APIRouter()
 
@@ -44,8 +46,7 @@ def pdf_filename(name: str, fallback: str, on: date) -> str:
 
 def _pdf(context: dict, filename: str) -> Response:
     html = env.get_template("reports/pdf.html").render(context)
-    return Response(pdf.html_to_pdf(html), media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    return download(pdf.html_to_pdf(html), filename)
 
 
 @router.get("/sites/{site_id}/report")

@@ -8,11 +8,11 @@ from imroc.deps import CurrentPrincipal, PathId, SiteDep
 from imroc.errors import Conflict, Invalid
 from imroc.models.site import SiteCreate, SiteUpdate
 from imroc.models.user import MembershipCreate, Perspective, SiteRole
-from imroc.routes import cycles as cycle_pages
-from imroc.routes.forms import Form, error_list, fields
 from imroc.services import access, audit, learning_sets, sites, users
 from imroc.templating import render
 from imroc.validation import parse
+from imroc.web.forms import Form, error_list, fields
+from imroc.web.sections import site_cycles
 
 router = APIRouter()
 SITE_INPUTS = ("name", "organisation", "kind", "learning_set_id", "region", "joined_on",
@@ -69,7 +69,7 @@ def site_show(request: Request, session: SessionDep, principal: CurrentPrincipal
         "can_manage": access.can_manage_sites(principal),
         "can_members": access.can_manage_members(principal, site),
         "can_audit": access.can_read_audit(principal, site),
-        **cycle_pages.site_section(session, principal, site),
+        **site_cycles(session, principal, site),
     })
 
 

@@ -7,10 +7,10 @@ from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, PathId
 from imroc.errors import Invalid
 from imroc.models.user import GlobalRole, UserCreate, UserUpdate
-from imroc.routes.forms import Form, error_list, fields
 from imroc.services import access, audit, users
 from imroc.templating import render
 from imroc.validation import parse
+from imroc.web.forms import Form, error_list, fields
 
 router = APIRouter()
 

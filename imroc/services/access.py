@@ -181,10 +181,14 @@ def ensure_facilitator(p: Principal, site: Site) -> None:
         raise Forbidden("Only a facilitator of this site's learning set can do this")
 
 
-def ensure_feedback(p: Principal, site: Site) -> None:
+def can_give_feedback(p: Principal, site: Site) -> bool:
     """Facilitators of the site's learning set and the programme team give feedback."""
+    return is_site_facilitator(p, site) or p.is_programme
+
+
+def ensure_feedback(p: Principal, site: Site) -> None:
     ensure_view_site(p, site)
-    if not (is_site_facilitator(p, site) or p.is_programme):
+    if not can_give_feedback(p, site):
         raise Forbidden("Only facilitators and the programme team can give feedback")
 
 

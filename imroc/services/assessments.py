@@ -2,6 +2,7 @@
 
 from sqlmodel import Session, col, select
 
+from imroc.clock import utcnow
 from imroc.errors import Conflict, Invalid
 from imroc.models import (
     ConsensusScore,
@@ -14,8 +15,8 @@ from imroc.models import (
     User,
 )
 from imroc.models.assessment import RatingsIn, ReopenIn, ScoresIn
-from imroc.models.base import utcnow
 from imroc.models.cycle import FeedbackCreate, Stage
+from imroc.models.framework import CHALLENGE_NUMBERS
 from imroc.services import audit
 from imroc.services.access import (
     Principal,
@@ -135,7 +136,7 @@ def sign_off(session: Session, *, cycle: Cycle, site: Site, principal: Principal
     ensure_lead(principal, site)
     _ensure_open_assessment(cycle)
     scores = {s.challenge: s for s in list_consensus(session, cycle=cycle)}
-    missing = [c for c in range(1, 11) if c not in scores]
+    missing = [c for c in CHALLENGE_NUMBERS if c not in scores]
     unconfirmed = [c for c, s in scores.items() if s.to_reconfirm]
     if missing or unconfirmed:
         parts = []

@@ -8,11 +8,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from imroc.clock import utcnow
 from imroc.config import get_settings
 from imroc.db import read_session
 from imroc.errors import NotSignedIn, TooManyAttempts
 from imroc.models import AuthSession, LoginThrottle, User
-from imroc.models.base import UTCDateTime, utcnow
+from imroc.models.base import UTCDateTime
 from imroc.security import new_token, token_digest, verify_password
 
 BROWSER = "browser"

@@ -6,6 +6,7 @@ from statistics import median
 from sqlmodel import Session, col, select
 
 from imroc.models import ConsensusScore, Cycle, FacilitatorRating, Rating, Site
+from imroc.models.framework import CHALLENGE_NUMBERS
 from imroc.models.user import Perspective
 from imroc.services.cycles import previous_cycle
 
@@ -82,7 +83,7 @@ class ConsensusView:
 
 def consensus_view(session: Session, *, cycle: Cycle) -> ConsensusView:
     """The ratings of every voice for every challenge, with the flags (four queries)."""
-    spreads = {n: ChallengeSpread(challenge=n) for n in range(1, 11)}
+    spreads = {n: ChallengeSpread(challenge=n) for n in CHALLENGE_NUMBERS}
     ratings = session.exec(select(Rating).where(Rating.cycle_id == cycle.id)
                            .order_by(col(Rating.perspective), col(Rating.rater_id))).all()
     voices: dict[str, set[int]] = {p.value: set() for p in Perspective}

@@ -7,10 +7,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from imroc import clock
+from imroc.clock import utcnow
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import Action, ConsensusScore, Cycle, Meeting, Priority, Site
 from imroc.models.action import UNFINISHED
-from imroc.models.base import utcnow
 from imroc.models.cycle import (
     PDSA_FIELDS,
     STAGE_LABELS,

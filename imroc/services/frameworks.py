@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from imroc.config import ROOT
 from imroc.errors import Conflict, NotFound
 from imroc.models import Challenge, ChallengeDescriptor, Framework, ScaleLevel
+from imroc.models.framework import CHALLENGE_NUMBERS
 
 FRAMEWORK_DIR = ROOT / "seed" / "framework"
 DEFAULT_FILE = FRAMEWORK_DIR / "imroc-2011.toml"
@@ -22,7 +23,7 @@ def read_file(path: Path = DEFAULT_FILE) -> dict[str, Any]:
     if levels != list(range(len(levels))):
         raise ValueError(f"{path.name}: scale levels must be 0, 1, 2... in order")
     numbers = [c["number"] for c in data["challenges"]]
-    if numbers != list(range(1, 11)):
+    if numbers != list(CHALLENGE_NUMBERS):
         raise ValueError(f"{path.name}: challenges must be numbered 1 to 10 in order")
     for c in data["challenges"]:
         if len(c["level_descriptors"]) != len(levels):

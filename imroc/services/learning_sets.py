@@ -2,9 +2,9 @@
 
 from sqlmodel import Session, col, delete, select
 
+from imroc.clock import utcnow
 from imroc.errors import Conflict, Invalid
 from imroc.models import LearningSet, LearningSetFacilitator, Meeting, Site, User
-from imroc.models.base import utcnow
 from imroc.models.site import (
     LearningSetCreate,
     LearningSetPublic,

@@ -5,9 +5,9 @@ from datetime import date
 from sqlmodel import Session, col, or_, select
 
 from imroc import clock
+from imroc.clock import utcnow
 from imroc.errors import Conflict, Invalid
 from imroc.models import LearningSet, Site, SiteKind, SiteLearningSet, User
-from imroc.models.base import utcnow
 from imroc.models.site import SiteCreate, SitePublic, SiteUpdate
 from imroc.services import audit
 from imroc.services.access import Principal, ensure_manage_sites, ensure_view_site

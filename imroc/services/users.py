@@ -3,9 +3,9 @@
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from imroc.clock import utcnow
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import LearningSet, Membership, Site, User
-from imroc.models.base import utcnow
 from imroc.models.site import LearningSetUpdate
 from imroc.models.user import GlobalRole, MembershipCreate, SiteRole, UserCreate, UserUpdate
 from imroc.security import hash_password

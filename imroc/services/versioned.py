@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session
 
-from imroc.models.base import utcnow
+from imroc.clock import utcnow
 
 
 def save_if_unchanged(session: Session, model: Any, row_id: int, version: int,

@@ -9,10 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401
-
-import imroc.models.base
 from alembic import op
 
+import imroc.models.base
 
 revision: str = '522ad26687b3'
 down_revision: str | None = '9a26bb1acadb'

@@ -9,10 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401
-
-import imroc.models.base
 from alembic import op
 
+import imroc.models.base
 
 revision: str = '86f0f297a53a'
 down_revision: str | None = None

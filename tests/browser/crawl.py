@@ -11,8 +11,19 @@ import threading
 from urllib.parse import urlsplit
 
 from tests.browser.conftest import (
-    AXE_JS, AXE_PRESENT_JS, AXE_RUN_JS, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, CSP_LISTENER_JS,
-    PASSWORD, ROLES, Problems, context_options, describe, screenshot_path,
+    AXE_JS,
+    AXE_PRESENT_JS,
+    AXE_RUN_JS,
+    AXE_TAGS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CSP_LISTENER_JS,
+    PASSWORD,
+    ROLES,
+    Problems,
+    context_options,
+    describe,
+    screenshot_path,
 )
 
 # Links that are not pages of this service's templates (or that would sign out).

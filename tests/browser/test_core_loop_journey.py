@@ -17,8 +17,17 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.journey import (
-    LEVELS, Journey, action_card, advance, agree, challenge, open_edit, rate_with_keyboard,
-    rate_with_mouse, save_action, write_record,
+    LEVELS,
+    Journey,
+    action_card,
+    advance,
+    agree,
+    challenge,
+    open_edit,
+    rate_with_keyboard,
+    rate_with_mouse,
+    save_action,
+    write_record,
 )
 
 pytestmark = pytest.mark.browser

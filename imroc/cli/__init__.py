@@ -1,0 +1,1 @@
+"""The `imroc` command: serving, the database, seeding, people, data and backups."""

@@ -1,0 +1,1 @@
+"""Loaders of seed data: the framework and site kinds, and the demo programme."""

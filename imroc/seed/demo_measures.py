@@ -1,0 +1,87 @@
+"""Measures for the demo programme: two core measures every site reports, and a local one,
+with values from January 2023 that improve in steps at half the sites, entered through the
+same services people use."""
+
+import random
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from imroc import clock, periods
+from imroc.models import Membership, Site, User
+from imroc.models.measure import MeasureIn, PointIn
+from imroc.models.user import SiteRole
+from imroc.services.access import Principal, load_principal
+from imroc.services.measures import definitions as measures
+from imroc.services.measures import values as measure_data
+
+START = date(2023, 1, 1)
+CORE = [
+    MeasureIn(name="Support for recovery (INSPIRE brief)", kind="average", direction="up",
+              unit="points", target=70, starts_on=START, challenges=[1, 8],
+              definition="The average score people using the service give the support for "
+                         "recovery they get from their worker (0 to 100), from the brief INSPIRE "
+                         "questionnaire collected each month."),
+    MeasureIn(name="People who helped write their care plan", kind="ratio", direction="up",
+              numerator_label="People who say they helped write their plan",
+              denominator_label="People asked", scale=100, unit="%", target=75,
+              starts_on=START, challenges=[1, 5, 7],
+              definition="Of the people asked in the monthly care-plan audit, the share who say "
+                         "they helped write their own care plan."),
+]
+LOCAL = MeasureIn(name="Seclusion hours", kind="count", direction="down", unit="hours",
+                  starts_on=START, challenges=[6], baseline_points=12,
+                  definition="Hours of seclusion on the site's inpatient wards in the month.")
+
+
+def _lead(session: Session, site: Site) -> Principal:
+    user = session.exec(select(User).join(Membership, col(Membership.user_id) == User.id).where(
+        Membership.site_id == site.id, Membership.role == SiteRole.site_lead)).first()
+    return load_principal(session, user)
+
+
+def _series(rng: random.Random, months: list[date], steps: list[date], base: float,
+            lift: float, noise: float, low: float, high: float) -> list[float]:
+    """A level that moves by `lift` after each step date, with everyday noise."""
+    out = []
+    for month in months:
+        level = base + lift * sum(1 for s in steps if s <= month)
+        out.append(round(min(high, max(low, rng.gauss(level, noise))), 1))
+    return out
+
+
+def load_measures(session: Session, *, sites: list[Site], actor: Principal,
+                  today: date | None = None, seed: int = 2011) -> int:
+    """Define the demo measures and fill in every site's values; the count of values."""
+    rng = random.Random(seed)
+    last = periods.last_complete(today or clock.today(), "monthly")
+    months = periods.between(START, last, "monthly")
+    core = [measures.create_measure(session, data=m, principal=actor) for m in CORE]
+    entered = 0
+    for n, site in enumerate(sites):
+        if n == 0:
+            continue  # the first site starts fresh, for the walk-through in the README
+        lead = _lead(session, site)
+        # Half the sites improve in two steps, as their changes take hold.
+        steps = [date(2024, 7, 1), date(2025, 7, 1)] if n % 2 else []
+        inspire = _series(rng, months, steps, rng.uniform(52, 62), 6, 3.5, 0, 100)
+        asked = [rng.randint(18, 30) for _ in months]
+        share = _series(rng, months, steps, rng.uniform(0.45, 0.6), 0.08, 0.06, 0, 1)
+        for measure, points in (
+                (core[0], [PointIn(period=m, value=v) for m, v in zip(months, inspire)]),
+                (core[1], [PointIn(period=m, numerator=round(a * s), denominator=a)
+                           for m, a, s in zip(months, asked, share)])):
+            measure_data.save_points(session, site=site, measure=measure, points=points,
+                                     principal=lead, today=today)
+            entered += len(points)
+        if n == 1:
+            local = measures.create_measure(session, principal=lead, data=LOCAL.model_copy(
+                update={"site_id": site.id}))
+            hours = _series(rng, months, months[24:25], 80, -30, 9, 0, 500)
+            points = [PointIn(period=m, value=v, rebase=i == 24,
+                              annotation="New safety-planning practice on every ward"
+                              if i == 24 else "") for i, (m, v) in enumerate(zip(months, hours))]
+            measure_data.save_points(session, site=site, measure=local, points=points,
+                                     principal=lead, today=today)
+            entered += len(points)
+    return entered

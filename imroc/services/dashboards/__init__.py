@@ -1,0 +1,1 @@
+"""Dashboards: SQL aggregates with a fixed query count, and their charts."""

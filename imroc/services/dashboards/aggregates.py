@@ -1,0 +1,233 @@
+"""Read-only aggregates for the dashboards, in SQL, with a fixed number of queries per page.
+
+Nothing here grows its query count with the number of sites, cycles or ratings: each
+function issues the same statements whether the programme has 10 sites or 500.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, func
+from sqlmodel import Session, col, select
+
+from imroc.models import (
+    Action,
+    AuditEvent,
+    ConsensusScore,
+    Cycle,
+    FacilitatorRating,
+    LearningSet,
+    Priority,
+    Rating,
+    Site,
+)
+from imroc.models.cycle import Stage
+from imroc.models.framework import CHALLENGE_NUMBERS
+from imroc.services import actions, learning_sets
+
+RECENT_IDS = 1000
+
+
+def data_version(session: Session) -> tuple[int, int]:
+    """A value that changes whenever anything is written (every write is audited).
+
+    The highest audit id alone is not enough on PostgreSQL: ids are handed out as writes
+    start, so a write with a lower id can commit after a higher one. Counting the rows among
+    the most recent ids changes when such a late write lands, so a page cached in between is
+    never served again."""
+    top = session.exec(select(func.max(AuditEvent.id))).one() or 0
+    recent = session.exec(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.id > top - RECENT_IDS)).one()
+    return top, recent
+
+
+def latest_levels(session: Session, site_ids: list[int] | None = None) -> dict[int, dict[int, int]]:
+    """Each site's agreed levels from its latest signed-off cycle (one query)."""
+    latest = (select(Cycle.site_id, func.max(Cycle.number).label("number"))
+              .where(col(Cycle.signed_off_at).is_not(None)).group_by(Cycle.site_id))
+    if site_ids is not None:
+        latest = latest.where(col(Cycle.site_id).in_(site_ids or [-1]))
+    sub = latest.subquery()
+    rows = session.exec(
+        select(Cycle.site_id, ConsensusScore.challenge, ConsensusScore.level)
+        .join(sub, and_(col(Cycle.site_id) == sub.c.site_id, col(Cycle.number) == sub.c.number))
+        .join(ConsensusScore, col(ConsensusScore.cycle_id) == Cycle.id)).all()
+    out: dict[int, dict[int, int]] = defaultdict(dict)
+    for site_id, challenge, level in rows:
+        out[site_id][challenge] = level
+    return dict(out)
+
+
+def level_medians(session: Session, learning_set_id: int | None = None
+                  ) -> dict[int, float | None]:
+    """The median of the sites' latest agreed levels per challenge (one query).
+
+    SQL counts the sites at each level of each challenge (at most 40 rows, however many
+    sites there are) and the median is read from those counts.
+    """
+    latest = (select(Cycle.site_id, func.max(Cycle.number).label("number"))
+              .where(col(Cycle.signed_off_at).is_not(None)).group_by(Cycle.site_id))
+    if learning_set_id is not None:
+        latest = latest.join(Site, col(Site.id) == Cycle.site_id).where(
+            Site.learning_set_id == learning_set_id)
+    sub = latest.subquery()
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    for challenge, level, count in session.exec(
+            select(ConsensusScore.challenge, ConsensusScore.level, func.count())
+            .join(Cycle, col(Cycle.id) == ConsensusScore.cycle_id)
+            .join(sub, and_(col(Cycle.site_id) == sub.c.site_id,
+                            col(Cycle.number) == sub.c.number))
+            .group_by(ConsensusScore.challenge, ConsensusScore.level)):
+        counts[challenge][level] = count
+    return {challenge: median_of_counts(counts.get(challenge, {})) for challenge in CHALLENGE_NUMBERS}
+
+
+def median_of_counts(counts: dict[int, int]) -> float | None:
+    """The median of values given as value -> how many times it occurs."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    middle = []  # the value(s) at positions (total - 1) // 2 and total // 2, zero-based
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while len(middle) < 2 and seen > ((total - 1) // 2 if not middle else total // 2):
+            middle.append(value)
+    low, high = middle
+    return low if low == high else (low + high) / 2
+
+
+@dataclass
+class SiteDashboard:
+    site: Site
+    cycles: list[Cycle]
+    levels: dict[int, dict[int, int]]  # signed-off cycle id -> challenge -> level
+    current: Cycle | None
+    priorities: list[Priority]
+    actions: list[Action]
+    facilitator: dict[int, float]  # challenge -> mean facilitator level, current cycle
+    voices: dict[str, int]
+    set_median: dict[int, float | None] = field(default_factory=dict)
+    programme_median: dict[int, float | None] = field(default_factory=dict)
+
+    @property
+    def signed_off(self) -> list[Cycle]:
+        return [c for c in self.cycles if c.id in self.levels]
+
+    def overdue(self, today: date | None = None) -> list[Action]:
+        return [a for a in self.actions if actions.is_overdue(a, today)]
+
+
+def site_dashboard(session: Session, *, site: Site) -> SiteDashboard:
+    """Everything on a site's dashboard (eight queries)."""
+    cycles = list(session.exec(select(Cycle).where(Cycle.site_id == site.id)
+                               .order_by(col(Cycle.number))).all())
+    ids = [c.id for c in cycles] or [-1]
+    levels: dict[int, dict[int, int]] = defaultdict(dict)
+    for cycle_id, challenge, level in session.exec(
+            select(ConsensusScore.cycle_id, ConsensusScore.challenge, ConsensusScore.level)
+            .join(Cycle, col(Cycle.id) == ConsensusScore.cycle_id)
+            .where(col(ConsensusScore.cycle_id).in_(ids), col(Cycle.signed_off_at).is_not(None))):
+        levels[cycle_id][challenge] = level
+    # The cycle in progress, or the last one when all are closed.
+    current = next((c for c in reversed(cycles) if c.stage != Stage.closed), None) \
+        or (cycles[-1] if cycles else None)
+    focus = current.id if current else -1
+    # Actions and priorities: of the cycle being worked, or of the last closed one while a
+    # new cycle is still at its assessment.
+    plan_cycle = focus
+    if current is not None and current.stage == Stage.assess and len(cycles) > 1:
+        plan_cycle = cycles[-2].id
+    priorities = list(session.exec(select(Priority).where(Priority.cycle_id == plan_cycle)
+                                   .order_by(col(Priority.rank))).all())
+    # The plan being worked: the current cycle's actions (a new cycle holds the unfinished
+    # ones carried into it), or the last cycle's while the new one has none yet. Never both,
+    # so a carried action is not counted twice.
+    found = session.exec(select(Action).where(col(Action.cycle_id).in_([plan_cycle, focus]))
+                         .order_by(col(Action.challenge), col(Action.id))).all()
+    actions = [a for a in found if a.cycle_id == focus] or \
+        [a for a in found if a.cycle_id == plan_cycle]
+    facilitator: dict[int, float] = {}
+    last_scored = max(levels, key=lambda cid: next(c.number for c in cycles if c.id == cid),
+                      default=-1)
+    for challenge, mean in session.exec(
+            select(FacilitatorRating.challenge, func.avg(FacilitatorRating.level))
+            .where(FacilitatorRating.cycle_id == last_scored)
+            .group_by(FacilitatorRating.challenge)):
+        facilitator[challenge] = round(float(mean), 1)
+    voices = dict(session.exec(
+        select(Rating.perspective, func.count(func.distinct(Rating.rater_id)))
+        .where(Rating.cycle_id == focus).group_by(Rating.perspective)).all())
+    no_set = dict.fromkeys(CHALLENGE_NUMBERS)
+    return SiteDashboard(
+        site=site, cycles=cycles, levels=dict(levels), current=current, priorities=priorities,
+        actions=actions, facilitator=facilitator, voices=voices,
+        set_median=level_medians(session, site.learning_set_id) if site.learning_set_id
+        else no_set, programme_median=level_medians(session))
+
+
+@dataclass
+class SetDashboard:
+    learning_set: LearningSet
+    sites: list[Site]
+    latest: dict[int, dict[int, int]]
+    # cycle number -> challenge -> mean agreed level across the set's sites
+    by_round: dict[int, dict[int, float]]
+    priority_counts: dict[int, int]
+    action_counts: dict[int, dict[str, int]]  # site id -> status -> count
+    meetings: list
+
+
+def learning_set_dashboard(session: Session, *, ls: LearningSet) -> SetDashboard:
+    """The set's sites side by side (six queries)."""
+    from imroc.models import Meeting
+
+    sites = learning_sets.list_set_sites(session, ls=ls, include_archived=False)
+    site_ids = [s.id for s in sites] or [-1]
+    latest = latest_levels(session, site_ids)
+    by_round: dict[int, dict[int, float]] = defaultdict(dict)
+    for number, challenge, mean in session.exec(
+            select(Cycle.number, ConsensusScore.challenge, func.avg(ConsensusScore.level))
+            .join(ConsensusScore, col(ConsensusScore.cycle_id) == Cycle.id)
+            .where(col(Cycle.site_id).in_(site_ids), col(Cycle.signed_off_at).is_not(None))
+            .group_by(Cycle.number, ConsensusScore.challenge)):
+        by_round[number][challenge] = round(float(mean), 2)
+    priority_counts = dict(session.exec(
+        select(Priority.challenge, func.count()).join(Cycle, col(Cycle.id) == Priority.cycle_id)
+        .where(col(Cycle.site_id).in_(site_ids)).group_by(Priority.challenge)).all())
+    action_counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for site_id, status, count in session.exec(
+            select(Cycle.site_id, Action.status, func.count())
+            .join(Cycle, col(Cycle.id) == Action.cycle_id)
+            .where(col(Cycle.site_id).in_(site_ids)).group_by(Cycle.site_id, Action.status)):
+        action_counts[site_id][status] = count
+    meetings = list(session.exec(select(Meeting).where(Meeting.learning_set_id == ls.id)
+                                 .order_by(col(Meeting.held_on))).all())
+    return SetDashboard(learning_set=ls, sites=sites, latest=latest, by_round=dict(by_round),
+                        priority_counts=priority_counts, action_counts=dict(action_counts),
+                        meetings=meetings)
+
+
+@dataclass
+class ProgrammeComparison:
+    sites: list[Site]
+    latest: dict[int, dict[int, int]]
+    set_names: dict[int, str]
+
+
+def programme_comparison(session: Session, *, kind: str | None = None,
+                         learning_set_id: int | None = None,
+                         region: str | None = None) -> ProgrammeComparison:
+    """Every site's latest agreed levels, filtered (three queries)."""
+    query = select(Site).where(col(Site.archived_at).is_(None)).order_by(col(Site.name))
+    if kind:
+        query = query.where(Site.kind == kind)
+    if learning_set_id:
+        query = query.where(Site.learning_set_id == learning_set_id)
+    if region:
+        query = query.where(Site.region == region)
+    sites = list(session.exec(query).all())
+    latest = latest_levels(session, [s.id for s in sites])
+    set_names = dict(session.exec(select(LearningSet.id, LearningSet.name)).all())
+    return ProgrammeComparison(sites=sites, latest=latest, set_names=set_names)

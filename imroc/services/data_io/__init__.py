@@ -1,0 +1,1 @@
+"""Getting data in and out: exports, imports, the JSON exchange document."""

@@ -1,0 +1,184 @@
+"""Exports of a site's history, a learning set, or the whole programme, as six tables.
+
+Who may export what follows the screens (services/access.py): a site's history for anyone
+who sees the site, a learning set for its facilitators and the programme team, the whole
+programme for the programme team. Raters are named (email and name) only for the people
+who see the steering group's member list; everyone else gets "Rater 1", "Rater 2"... per
+site. A learning set exported with `anonymise` shows "Site A", "Site B"... as its
+dashboard does, with no organisation, region or rater names.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from imroc.models import (
+    Action,
+    Challenge,
+    ConsensusScore,
+    Cycle,
+    Framework,
+    LearningSet,
+    Priority,
+    Rating,
+    ScaleLevel,
+    Site,
+    User,
+)
+from imroc.models.cycle import PDSA_FIELDS
+from imroc.services import access, learning_sets
+from imroc.services import anonymise as anonymise_rule
+from imroc.services.access import Principal
+from imroc.services.data_io.layout import TABLES, utc_seconds
+
+Rows = dict[str, list[dict]]
+
+
+@dataclass
+class Export:
+    """The tables of one export and the name its files are given."""
+
+    name: str
+    tables: Rows
+
+
+def site_export(session: Session, *, principal: Principal, site: Site) -> Export:
+    """A site's whole history (the site must already be visible: loaded through SiteDep)."""
+    access.ensure_view_site(principal, site)
+    tables = collect(session, sites=[site],
+                     identify=lambda s: access.can_identify_raters(principal, s))
+    return Export(name=f"imroc-site-{site.id}", tables=tables)
+
+
+def learning_set_export(session: Session, *, principal: Principal, ls: LearningSet,
+                        anonymise: bool = False) -> Export:
+    """The sites of a learning set side by side, optionally anonymised as on its dashboard."""
+    access.ensure_view_learning_set(principal, ls)
+    sites = learning_sets.list_set_sites(session, ls=ls, include_archived=False)
+    names = anonymise_rule.site_names(sites, True) if anonymise else None
+    tables = collect(session, sites=sites, names=names,
+                     identify=lambda s: not anonymise and access.can_identify_raters(principal, s))
+    suffix = "-anonymised" if anonymise else ""
+    return Export(name=f"imroc-learning-set-{ls.id}{suffix}", tables=tables)
+
+
+def programme_export(session: Session, *, principal: Principal | None,
+                     progress: Callable[[str], None] | None = None) -> Export:
+    """Every site, archived ones included (principal None: the command line)."""
+    if principal is not None:
+        access.ensure_export_programme(principal)
+    sites = list(session.exec(select(Site).order_by(col(Site.name))).all())
+    tables = collect(session, sites=sites, identify=lambda s: True, every_site=True,
+                     progress=progress)
+    return Export(name="imroc-programme", tables=tables)
+
+
+def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], bool],
+            names: dict[int, str] | None = None, every_site: bool = False,
+            progress: Callable[[str], None] | None = None) -> Rows:
+    """The six tables for these sites, in a fixed number of queries whatever their size."""
+    step = progress or (lambda _table: None)
+    label = {s.id: (names or {}).get(s.id, s.name) for s in sites}
+    anonymised = names is not None
+    site_ids = [s.id for s in sites]
+    order = {sid: i for i, sid in enumerate(site_ids)}
+    set_names = dict(session.exec(select(LearningSet.id, LearningSet.name)).all())
+
+    def scoped(query):  # noqa: ANN001, ANN202
+        return query if every_site else query.where(col(Cycle.site_id).in_(site_ids or [-1]))
+
+    out: Rows = {name: [] for name in TABLES}
+    for s in sites:
+        out["sites"].append({
+            "site": label[s.id], "organisation": "" if anonymised else s.organisation,
+            "kind": s.kind, "region": "" if anonymised else s.region,
+            "learning_set": set_names.get(s.learning_set_id, "") if s.learning_set_id else "",
+            "joined_on": s.joined_on, "consultancy_days_allocated": s.consultancy_days_allocated,
+            "consultancy_days_used": s.consultancy_days_used})
+    step("sites")
+    cycles = sorted(session.exec(scoped(select(Cycle, Framework.version).join(
+        Framework, col(Framework.id) == Cycle.framework_id))).all(),
+        key=lambda r: (order[r[0].site_id], r[0].number))
+    by_id = {c.id: c for c, _ in cycles}
+    for c, version in cycles:
+        out["cycles"].append({
+            "site": label[c.site_id], "cycle": c.number, "framework_version": version,
+            "stage": c.stage, "started_on": c.started_on, "review_due_on": c.review_due_on,
+            "signed_off_at": utc_seconds(c.signed_off_at), "closed_at": utc_seconds(c.closed_at),
+            **{f: getattr(c, f) for f in PDSA_FIELDS}})
+    step("cycles")
+    key = (lambda cid: (order[by_id[cid].site_id], by_id[cid].number))
+    out["ratings"] = _ratings(session, scoped, by_id, label, key,
+                              {s.id: identify(s) for s in sites})
+    step("ratings")
+    titles = {(f, n): t for f, n, t in session.exec(
+        select(Challenge.framework_id, Challenge.number, Challenge.short_title)).all()}
+    levels = {(f, lv): n for f, lv, n in session.exec(
+        select(ScaleLevel.framework_id, ScaleLevel.level, ScaleLevel.name)).all()}
+    scores = session.exec(scoped(select(ConsensusScore).join(
+        Cycle, col(Cycle.id) == ConsensusScore.cycle_id))).all()
+    for s in sorted(scores, key=lambda s: (key(s.cycle_id), s.challenge)):
+        c = by_id[s.cycle_id]
+        out["consensus"].append({
+            "site": label[c.site_id], "cycle": c.number, "started_on": c.started_on,
+            "challenge": s.challenge, "challenge_title": titles.get((c.framework_id, s.challenge), ""),
+            "level": s.level, "level_name": levels.get((c.framework_id, s.level), ""),
+            "rationale": s.rationale, "to_reconfirm": s.to_reconfirm})
+    step("consensus")
+    found = session.exec(scoped(select(Priority).join(Cycle, col(Cycle.id) == Priority.cycle_id)))
+    for p in sorted(found.all(), key=lambda p: (key(p.cycle_id), p.rank)):
+        c = by_id[p.cycle_id]
+        out["priorities"].append({
+            "site": label[c.site_id], "cycle": c.number, "rank": p.rank, "challenge": p.challenge,
+            "current_level": p.current_level, "target_level": p.target_level,
+            "reason": p.reason})
+    step("priorities")
+    out["actions"] = _actions(session, scoped, by_id, label, key)
+    step("actions")
+    return out
+
+
+def _ratings(session: Session, scoped, by_id: dict, label: dict, key, identify: dict) -> list:  # noqa: ANN001
+    found = session.exec(scoped(
+        select(Rating.cycle_id, Rating.challenge, Rating.perspective, Rating.level,
+               Rating.comment, User.email, User.name)
+        .join(Cycle, col(Cycle.id) == Rating.cycle_id)
+        .join(User, col(User.id) == Rating.rater_id))).all()
+    # Pseudonyms are numbered per site in email order, so every installation numbers alike.
+    numbers: dict[int, dict[str, int]] = defaultdict(dict)
+    for site_id, email in sorted({(by_id[r[0]].site_id, r[5]) for r in found}):
+        numbers[site_id][email] = len(numbers[site_id]) + 1
+    rows = []
+    for cycle_id, challenge, perspective, level, comment, email, name in found:
+        cycle = by_id[cycle_id]
+        named = identify[cycle.site_id]
+        number = numbers[cycle.site_id][email]
+        rows.append(((key(cycle_id), challenge, number), {
+            "site": label[cycle.site_id], "cycle": cycle.number, "challenge": challenge,
+            "rater": email if named else f"Rater {number}", "rater_name": name if named else "",
+            "perspective": perspective, "level": level, "comment": comment}))
+    rows.sort(key=lambda pair: pair[0])
+    return [row for _, row in rows]
+
+
+def _actions(session: Session, scoped, by_id: dict, label: dict, key) -> list:  # noqa: ANN001
+    found = sorted(session.exec(scoped(select(Action).join(
+        Cycle, col(Cycle.id) == Action.cycle_id))).all(), key=lambda a: (key(a.cycle_id), a.id))
+    # An action is known by its cycle and its place in that cycle's plan (1, 2, 3...).
+    place: dict[int, tuple[int, int]] = {}
+    count: dict[int, int] = defaultdict(int)
+    for a in found:
+        count[a.cycle_id] += 1
+        place[a.id] = (by_id[a.cycle_id].number, count[a.cycle_id])
+    rows = []
+    for a in found:
+        origin = place.get(a.carried_from_id) if a.carried_from_id else None
+        rows.append({
+            "site": label[by_id[a.cycle_id].site_id], "cycle": by_id[a.cycle_id].number,
+            "number": place[a.id][1], "challenge": a.challenge, "title": a.title,
+            "owner": a.owner, "due_on": a.due_on, "status": a.status, "outcome": a.outcome or "",
+            "notes": a.notes, "carried_from_cycle": origin[0] if origin else None,
+            "carried_from_number": origin[1] if origin else None})
+    return rows

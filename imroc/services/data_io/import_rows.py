@@ -1,0 +1,303 @@
+"""Checking a spreadsheet import row by row and turning it into a Plan.
+
+The layout is the export's (services/data_layout.py): sites, cycles, ratings, consensus,
+priorities, actions, any of which may be left out. The smallest useful file is one
+consensus table: Site, Cycle, Cycle started on, Challenge, Agreed level (and Rationale);
+each cycle it names is then recorded as closed, with its consensus signed off.
+"""
+
+from typing import Any
+
+from imroc.clock import utcnow
+from imroc.models.cycle import PDSA_FIELDS
+from imroc.services.data_io.import_checks import (
+    OUTCOMES,
+    PERSPECTIVES,
+    STAGES,
+    STATUSES,
+    Bad,
+    Known,
+    challenge_problem,
+    convert,
+    email_problem,
+    level_problem,
+)
+from imroc.services.data_io.import_files import Sheet
+from imroc.services.data_io.import_plan import CyclePlan, Plan, Problem, SitePlan
+from imroc.services.data_io.layout import TABLES
+
+COLUMNS = {t: {c.key: c for c in cols} for t, cols in TABLES.items()}
+
+
+class Reader:
+    def __init__(self, known: Known) -> None:
+        self.known = known
+        self.plan = Plan()
+        self.problems: list[Problem] = []
+        self.seen: set[tuple] = set()  # (table, cycle, challenge[, rater]) already given
+
+    def problem(self, table: str, row: int | None, key: str, value: Any, message: str) -> None:
+        header = COLUMNS[table][key].header if key in COLUMNS[table] else key
+        self.problems.append(Problem(table, row, header, "" if value is None else str(value),
+                                     message))
+
+    def rows(self, sheet: Sheet | None):  # noqa: ANN201
+        """Each row converted to its types; a row with any bad cell is reported, not used."""
+        if sheet is None:
+            return
+        before = len(self.problems)
+        for text in sheet.unknown:
+            self.problem(sheet.table, 1, text, text, "This column is not part of the layout")
+        present = {k for k in sheet.columns if k}
+        for c in TABLES[sheet.table]:
+            if c.required and c.key not in present:
+                self.problem(sheet.table, 1, c.key, "", f"The column '{c.header}' is missing")
+        if len(self.problems) > before:
+            return  # the header is wrong: checking each row would only repeat it
+        for number, raw in sheet.rows:
+            values, ok = {}, True
+            for c in TABLES[sheet.table]:
+                if c.info:
+                    continue
+                try:
+                    values[c.key] = convert(c, raw.get(c.key))
+                except Bad as exc:
+                    self.problem(sheet.table, number, c.key, raw.get(c.key), str(exc))
+                    ok = False
+            if ok:
+                yield number, values
+
+    def site(self, table: str, row: int, name: str) -> SitePlan | None:
+        name = name.strip()
+        if name not in self.plan.sites:
+            if name not in self.known.sites:
+                self.problem(table, row, "site", name, "No site has this name: add it to the "
+                             "Sites table or create the site first")
+                return None
+            self.plan.sites[name] = SitePlan(name=name, existing_id=self.known.sites[name])
+        return self.plan.sites[name]
+
+    def cycle(self, table: str, row: int, values: dict) -> tuple[SitePlan, CyclePlan] | None:
+        sp = self.site(table, row, values["site"])
+        if sp is None:
+            return None
+        cp = sp.cycles.get(values["cycle"])
+        if cp is None:
+            self.problem(table, row, "cycle", values["cycle"],
+                         "This cycle is not in the Cycles table (nor, with its start date, in "
+                         "the Consensus table)")
+        return (sp, cp) if cp else None
+
+
+def read_tables(sheets: dict[str, Sheet], known: Known) -> tuple[Plan, list[Problem]]:
+    r = Reader(known)
+    for number, v in r.rows(sheets.get("sites")):
+        _site_row(r, number, v)
+    for number, v in r.rows(sheets.get("cycles")):
+        _cycle_row(r, number, v)
+    for number, v in r.rows(sheets.get("consensus")):
+        _consensus_row(r, number, v)
+    for number, v in r.rows(sheets.get("ratings")):
+        _rating_row(r, number, v)
+    for number, v in r.rows(sheets.get("priorities")):
+        _priority_row(r, number, v)
+    actions = list(r.rows(sheets.get("actions")))
+    for number, v in actions:
+        _action_row(r, number, v)
+    for number, v in actions:
+        _carried(r, number, v)
+    return r.plan, r.problems
+
+
+def _site_row(r: Reader, row: int, v: dict) -> None:
+    name = v["site"].strip()
+    if name in r.plan.sites:
+        r.problem("sites", row, "site", name, "This site is listed twice")
+        return
+    if name in r.known.sites:  # an existing site: its details stay as they are
+        r.plan.sites[name] = SitePlan(name=name, existing_id=r.known.sites[name])
+        return
+    if v["kind"] not in r.known.kinds:
+        r.problem("sites", row, "kind", v["kind"],
+                  "Must be a kind of site: " + ", ".join(sorted(r.known.kinds)))
+        return
+    days = v["consultancy_days_allocated"]
+    for key in ("consultancy_days_allocated", "consultancy_days_used"):
+        if v[key] is not None and not 0 <= v[key] <= 1000:
+            r.problem("sites", row, key, v[key], "Must be 0 to 1000")
+            return
+    learning_set = (v["learning_set"] or "").strip() or None
+    if learning_set and learning_set not in r.known.learning_sets:
+        r.plan.learning_sets.setdefault(learning_set, {"region": ""})
+    r.plan.sites[name] = SitePlan(name=name, learning_set=learning_set, details={
+        "organisation": v["organisation"] or "", "kind": v["kind"], "region": v["region"] or "",
+        "joined_on": v["joined_on"],
+        "consultancy_days_allocated": r.known.kinds[v["kind"]] if days is None else days,
+        "consultancy_days_used": v["consultancy_days_used"] or 0})
+
+
+def _new_cycle(r: Reader, table: str, row: int, sp: SitePlan, number: int) -> bool:
+    if number < 1:
+        r.problem(table, row, "cycle", number, "Must be 1 or more")
+        return False
+    if number in sp.cycles:
+        r.problem(table, row, "cycle", number, "This cycle is listed twice")
+        return False
+    if sp.existing_id is not None and (sp.existing_id, number) in r.known.cycles:
+        r.problem(table, row, "cycle", number, f"{sp.name} already has a cycle {number}: an "
+                  "import adds history and never changes what is recorded")
+        return False
+    return True
+
+
+def _cycle_row(r: Reader, row: int, v: dict) -> None:
+    sp = r.site("cycles", row, v["site"])
+    if sp is None or not _new_cycle(r, "cycles", row, sp, v["cycle"]):
+        return
+    version = v["framework_version"]
+    fid = r.known.frameworks.get(version) if version else r.known.current_framework
+    if fid is None:
+        r.problem("cycles", row, "framework_version", version,
+                  "Must be a framework version loaded here: " + ", ".join(r.known.frameworks))
+        return
+    if v["stage"] not in STAGES:
+        r.problem("cycles", row, "stage", v["stage"], "Must be one of " + ", ".join(STAGES))
+        return
+    if v["stage"] != "closed":
+        if (sp.existing_id in r.known.open_sites
+                or any(c.stage != "closed" for c in sp.cycles.values())):
+            r.problem("cycles", row, "stage", v["stage"],
+                      f"{sp.name} can have only one cycle that is not closed")
+            return
+    sp.cycles[v["cycle"]] = CyclePlan(
+        number=v["cycle"], framework_id=fid, stage=v["stage"], started_on=v["started_on"],
+        review_due_on=v["review_due_on"], signed_off_at=v["signed_off_at"],
+        closed_at=v["closed_at"],
+        pdsa={k: v[k] or "" for k in PDSA_FIELDS})
+
+
+def _consensus_row(r: Reader, row: int, v: dict) -> None:
+    sp = r.site("consensus", row, v["site"])
+    if sp is None:
+        return
+    cp = sp.cycles.get(v["cycle"])
+    if cp is None:  # an earlier assessment given only as agreed levels
+        if v["started_on"] is None:
+            r.problem("consensus", row, "started_on", None, "Enter the date the cycle started "
+                      "(or list the cycle in the Cycles table)")
+            return
+        if not _new_cycle(r, "consensus", row, sp, v["cycle"]):
+            return
+        now = utcnow()
+        cp = sp.cycles[v["cycle"]] = CyclePlan(
+            number=v["cycle"], framework_id=r.known.current_framework, stage="closed",
+            started_on=v["started_on"], signed_off_at=now, closed_at=now)
+    if not _scored(r, "consensus", row, cp, v):
+        return
+    cp.consensus.append({"challenge": v["challenge"], "level": v["level"],
+                         "rationale": v["rationale"] or "",
+                         "to_reconfirm": bool(v["to_reconfirm"])})
+
+
+def _scored(r: Reader, table: str, row: int, cp: CyclePlan, v: dict,
+            also: tuple[str, ...] = ()) -> bool:
+    """The challenge and level are the framework's, and the row is not a repeat."""
+    for key, check in (("challenge", challenge_problem), ("level", level_problem)):
+        message = check(r.known, cp.framework_id, v[key])
+        if message:
+            r.problem(table, row, key, v[key], message)
+            return False
+    key = (table, id(cp), *(v[k] for k in ("challenge", *also)))
+    if key in r.seen:
+        r.problem(table, row, "challenge", v["challenge"], "This challenge is given twice "
+                  "for the same cycle" + (" and rater" if also else ""))
+        return False
+    r.seen.add(key)
+    return True
+
+
+def _rating_row(r: Reader, row: int, v: dict) -> None:
+    found = r.cycle("ratings", row, v)
+    if found is None:
+        return
+    sp, cp = found
+    email = v["rater"].strip().lower()
+    message = email_problem(email)
+    if message:
+        r.problem("ratings", row, "rater", v["rater"], message)
+        return
+    if v["perspective"] not in PERSPECTIVES:
+        r.problem("ratings", row, "perspective", v["perspective"],
+                  "Must be one of " + ", ".join(sorted(PERSPECTIVES)))
+        return
+    v = {**v, "rater": email}
+    if not _scored(r, "ratings", row, cp, v, also=("rater",)):
+        return
+    r.plan.people.setdefault(email, (v["rater_name"] or "").strip() or email.split("@")[0])
+    sp.members.setdefault(email, ("site_member", v["perspective"]))
+    cp.ratings.append({"rater": email, "perspective": v["perspective"],
+                       "challenge": v["challenge"], "level": v["level"],
+                       "comment": v["comment"] or ""})
+
+
+def _priority_row(r: Reader, row: int, v: dict) -> None:
+    found = r.cycle("priorities", row, v)
+    if found is None:
+        return
+    cp = found[1]
+    checks = [("challenge", challenge_problem(r.known, cp.framework_id, v["challenge"]))]
+    checks += [(k, level_problem(r.known, cp.framework_id, v[k]))
+               for k in ("current_level", "target_level")]
+    for key, message in checks:
+        if message:
+            r.problem("priorities", row, key, v[key], message)
+            return
+    if not 1 <= v["rank"] <= 10 or any(p["rank"] == v["rank"] for p in cp.priorities):
+        r.problem("priorities", row, "rank", v["rank"], "Must be 1 to 10 and used once a cycle")
+        return
+    if any(p["challenge"] == v["challenge"] for p in cp.priorities):
+        r.problem("priorities", row, "challenge", v["challenge"], "Chosen twice in one cycle")
+        return
+    cp.priorities.append({k: v[k] for k in ("rank", "challenge", "current_level",
+                                            "target_level")} | {"reason": v["reason"] or ""})
+
+
+def _action_row(r: Reader, row: int, v: dict) -> None:
+    found = r.cycle("actions", row, v)
+    if found is None:
+        return
+    cp = found[1]
+    checks = (("challenge", challenge_problem(r.known, cp.framework_id, v["challenge"])),
+              ("status", None if v["status"] in STATUSES else
+               "Must be one of " + ", ".join(sorted(STATUSES))),
+              ("outcome", None if not v["outcome"] or v["outcome"] in OUTCOMES else
+               "Must be adopt, adapt, abandon or left empty"),
+              ("number", None if v["number"] >= 1 and
+               all(a["number"] != v["number"] for a in cp.actions) else
+               "Must be 1 or more and used once a cycle"))
+    for key, message in checks:
+        if message:
+            r.problem("actions", row, key, v[key], message)
+            return
+    cp.actions.append({k: v[k] for k in ("number", "challenge", "title", "status")} | {
+        "owner": v["owner"] or "", "due_on": v["due_on"], "outcome": v["outcome"] or None,
+        "notes": v["notes"] or "", "carried_from": None, "_row": row})
+
+
+def _carried(r: Reader, row: int, v: dict) -> None:
+    sp = r.plan.sites.get(v["site"].strip())
+    cp = sp.cycles.get(v["cycle"]) if sp else None
+    mine = next((a for a in cp.actions if a.get("_row") == row), None) if cp else None
+    if mine is None:
+        return
+    mine.pop("_row")
+    origin = (v["carried_from_cycle"], v["carried_from_number"])
+    if origin == (None, None):
+        return
+    source = sp.cycles.get(origin[0]) if None not in origin else None
+    if source is None or origin[0] >= v["cycle"] or \
+            not any(a["number"] == origin[1] for a in source.actions):
+        r.problem("actions", row, "carried_from_cycle", f"{origin[0]}/{origin[1]}",
+                  "Must name an action of an earlier cycle of this site in the same file")
+        return
+    mine["carried_from"] = origin

@@ -1,0 +1,1 @@
+"""Measures: definitions, values (typed or from CSV) and their SPC charts."""

@@ -1,0 +1,1 @@
+"""Reports: progress rows, and the printable site and learning-set reports."""

@@ -1,0 +1,1 @@
+"""Statistical process control: limits and rules, the summary sentence, the chart."""

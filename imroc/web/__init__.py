@@ -1,0 +1,1 @@
+"""What the HTML routes and the JSON API share: forms, downloads, kept pages."""
