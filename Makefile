@@ -6,12 +6,13 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 PG_ADMIN ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-sqlite test-postgres test-dates faketime install postgres browser pdf-libs lock fuzz bench clean help
+.PHONY: run test lint test-sqlite test-postgres test-dates faketime install postgres browser pdf-libs lock fuzz bench clean help
 
 help:
 	@echo "make run    - set up, migrate, load the framework and demo programme, serve on :8000"
 	@echo "make test   - the whole test suite on SQLite and on PostgreSQL"
 	@echo "make test-dates - the suite with the clock moved to dates where clock mistakes show"
+	@echo "make lint   - ruff over the code, the tests and the benchmarks"
 	@echo "make lock   - re-pin every dependency into requirements.lock"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -57,7 +58,11 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "Could not install chromium: browser tests need /usr/bin/chromium"; exit 1; }; }
 
-test: test-sqlite test-postgres
+test: lint test-sqlite test-postgres
+
+# Ruff (pyflakes, pycodestyle, isort, bugbear, pyupgrade and more: see pyproject.toml).
+lint: install
+	$(BIN)/ruff check imroc tests bench migrations tools
 
 test-sqlite: install browser
 	IMROC_TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not browser"

@@ -21,7 +21,7 @@ from bench.run import drop, prepare
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def timed(label: str, figures: dict, fn):  # noqa: ANN001, ANN201
+def timed(label: str, figures: dict, fn):
     """Wall time, and this process's CPU time (steadier on a shared machine)."""
     started, cpu = time.perf_counter(), time.process_time()
     result = fn()

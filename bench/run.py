@@ -134,7 +134,7 @@ def api_token(base: str, email: str) -> str:
 
 
 def scenarios(base: str, sizes: dict) -> dict:
-    sites, cycles = sizes["sites"], sizes["cycles"]
+    cycles = sizes["cycles"]
     cookie, _ = browser_session(base, "programme@bench.example")
     page = {"Cookie": cookie}
     open_cycle = lambda site: site * cycles  # noqa: E731 - ids follow the seeding order

@@ -38,13 +38,13 @@ class Visit:
         return self.html_bytes + self.asset_bytes
 
 
-def _wire(response, body: bytes) -> int:  # noqa: ANN001
+def _wire(response, body: bytes) -> int:
     head = len(f"HTTP/1.1 {response.status_code} {response.reason_phrase}\r\n")
     head += sum(len(k) + len(v) + 4 for k, v in response.headers.raw) + 2
     return head + len(body)
 
 
-def _get(client, url: str, headers: dict[str, str]) -> tuple[object, bytes, int]:  # noqa: ANN001
+def _get(client, url: str, headers: dict[str, str]) -> tuple[object, bytes, int]:
     with client.stream("GET", url, headers={"Accept-Encoding": "gzip", **headers}) as r:
         raw = b"".join(r.iter_raw())  # as it crossed the wire, still compressed
     decoded = _decode(r.headers.get("content-encoding"), raw)
@@ -73,7 +73,7 @@ def _max_age(cache_control: str) -> int:
     return int(match.group(1)) if match and "no-cache" not in cache_control else 0
 
 
-def second_visit(client, path: str, headers: dict[str, str] | None = None) -> Visit:  # noqa: ANN001
+def second_visit(client, path: str, headers: dict[str, str] | None = None) -> Visit:
     """Visit `path` twice with an HTTP cache between; the second visit's bytes."""
     headers = headers or {}
     cache: dict[str, dict[str, str]] = {}

@@ -190,7 +190,7 @@ def bars(categories: list[str], series: list[tuple[str, list[float | None]]], *,
     elif _whole_numbers(series):
         # Counts: whole-number ticks (no "2.5 sites"), every one while they are few.
         tallest = max((sum(v or 0 for v in column) if stacked else max(v or 0 for v in column)
-                       for column in zip(*(values for _, values in series))), default=0)
+                       for column in zip(*(values for _, values in series), strict=False)), default=0)
         value_axis.update({"tickformat": "d", **({"dtick": 1} if tallest <= 12 else {})})
     per_bar = 1 if stacked else max(1, len(series))
     if horizontal:

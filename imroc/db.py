@@ -19,7 +19,7 @@ def _configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, busy timeout on every connection; BEGIN IMMEDIATE for writers."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+    def _on_connect(dbapi_conn, _record):
         # Let SQLAlchemy, not pysqlite, decide when a transaction begins.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -38,7 +38,7 @@ def _configure_sqlite(engine: Engine) -> None:
             writers.release()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
+    def _on_begin(conn):
         # A writer takes the write lock up front, so a read-then-write cannot fail
         # half-way with "database is locked"; readers stay deferred and concurrent.
         options = conn.get_execution_options()
@@ -56,17 +56,17 @@ def _configure_sqlite(engine: Engine) -> None:
             raise
 
     @event.listens_for(engine, "commit")
-    def _on_commit(conn):  # noqa: ANN001
+    def _on_commit(conn):
         # Fired just before the commit itself: the next writer's BEGIN IMMEDIATE waits
         # the last moment in SQLite's busy handler (its first sleeps are 1-2 ms).
         _release(conn.info)
 
     @event.listens_for(engine, "rollback")
-    def _on_rollback(conn):  # noqa: ANN001
+    def _on_rollback(conn):
         _release(conn.info)
 
     @event.listens_for(engine.pool, "reset")
-    def _on_reset(_dbapi_conn, record, _state):  # noqa: ANN001
+    def _on_reset(_dbapi_conn, record, _state):
         _release(record.info)  # never leak the lock with a connection returned to the pool
 
 

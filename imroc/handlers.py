@@ -74,7 +74,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
 
 
 
-def allowed_methods(app, path: str) -> list[str]:  # noqa: ANN001
+def allowed_methods(app, path: str) -> list[str]:
     """Every method any route offers for this path (405 must list them all in Allow)."""
     methods: set[str] = set()
     for route in app.routes:

@@ -47,7 +47,7 @@ def static_file(url: str, root: Path = STATIC_DIR) -> Path:
     return path
 
 
-def _fetcher_class():  # noqa: ANN202 - WeasyPrint's class, imported late
+def _fetcher_class():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticOnlyFetcher(URLFetcher):
@@ -58,7 +58,7 @@ def _fetcher_class():  # noqa: ANN202 - WeasyPrint's class, imported late
             self.refused: list[str] = []
             self.served: list[str] = []
 
-        def fetch(self, url, headers=None):  # noqa: ANN001, ANN201, ARG002
+        def fetch(self, url, headers=None):
             try:
                 path = static_file(url)
             except RefusedURL:
@@ -72,7 +72,7 @@ def _fetcher_class():  # noqa: ANN202 - WeasyPrint's class, imported late
     return StaticOnlyFetcher
 
 
-def make_fetcher():  # noqa: ANN201
+def make_fetcher():
     """A URL fetcher that serves only files under static/."""
     try:
         return _fetcher_class()()
@@ -81,7 +81,7 @@ def make_fetcher():  # noqa: ANN201
                              "are missing (run 'make pdf-libs').") from exc
 
 
-def html_to_pdf(html: str, *, fetcher=None) -> bytes:  # noqa: ANN001
+def html_to_pdf(html: str, *, fetcher=None) -> bytes:
     """The PDF of a complete HTML document whose relative URLs name our static files."""
     fetcher = fetcher or make_fetcher()
     from weasyprint import HTML

@@ -17,7 +17,7 @@ def install(engine: Engine) -> None:
     _installed.add(id(engine))
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _count_statement(*_args):  # noqa: ANN002
+    def _count_statement(*_args):
         box = _count.get()
         if box is not None:
             box[0] += 1

@@ -32,7 +32,7 @@ def run_online() -> None:
         engine.dispose()
 
 
-def _run(connection) -> None:  # noqa: ANN001
+def _run(connection) -> None:
     # SQLite cannot ALTER most things: batch mode recreates tables. Foreign keys are
     # switched off around it so a recreated parent cannot cascade into its children.
     is_sqlite = connection.dialect.name == "sqlite"

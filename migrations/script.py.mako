@@ -8,7 +8,7 @@ Create Date: ${create_date}
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401
+import sqlmodel  # noqa: F401  (generated column types may name it)
 
 import imroc.models.base
 from alembic import op

@@ -15,13 +15,13 @@ def counts(tables: tuple) -> dict[str, int]:
                 for t in tables}
 
 
-def load(model, **where):  # noqa: ANN001
+def load(model, **where):
     with read_session() as s:
         query = select(model).filter_by(**where)
         return s.exec(query.order_by(model.id) if hasattr(model, "id") else query).all()
 
 
-def submit(client, page: str, action: str, data: dict):  # noqa: ANN001
+def submit(client, page: str, action: str, data: dict):
     """Post a form with the CSRF token read from the page that shows it."""
     token = csrf_from(client.get(page).text)
     return client.post(action, data={"csrf_token": token, **data}, follow_redirects=False)

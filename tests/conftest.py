@@ -30,11 +30,14 @@ os.environ.update({
     "IMROC_LOG_LEVEL": "WARNING",
 })
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402  (after the environment above)
+from sqlmodel import Session  # noqa: E402  (after the environment above)
 
-from imroc.db import get_engine, write_session  # noqa: E402
-from imroc.models.base import metadata  # noqa: E402
+from imroc.db import get_engine, write_session  # noqa: E402  (after the environment above)
+from imroc.models.base import metadata  # noqa: E402  (after the environment above)
+from tests.core_loop import make_world  # noqa: E402  (after the environment above)
+from tests.data_history import add_history  # noqa: E402  (after the environment above)
+from tests.factories import World  # noqa: E402  (after the environment above)
 
 BACKEND = _backend
 DATABASE_URL = _url
@@ -47,11 +50,11 @@ def _admin_execute(sql: str) -> None:
     engine.dispose()
 
 
-def pytest_report_header(config) -> str:  # noqa: ANN001
+def pytest_report_header(config) -> str:
     return f"imroc test database: {BACKEND} ({DATABASE_URL})"
 
 
-def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
+def pytest_collection_modifyitems(config, items) -> None:
     """Tests marked postgres_only belong to the PostgreSQL pass: the SQLite pass deselects them."""
     if BACKEND == "postgres":
         return
@@ -130,3 +133,19 @@ def client(app):
 
     with TestClient(app, base_url="https://testserver") as c:
         yield c
+
+
+@pytest.fixture
+def world(request, session) -> World:
+    """Two sites in two learning sets with a person in every role (tests/factories.World);
+    in modules marked `with_history`, with the past cycles of tests/data_history.py too."""
+    made = World(session)
+    if request.node.get_closest_marker("with_history"):
+        made.history = add_history(session, made)
+    return made
+
+
+@pytest.fixture
+def w(session, client) -> World:
+    """The same world with an API token for every role, as w.h["lead"] and so on."""
+    return make_world(session, client)

@@ -10,41 +10,37 @@ from sqlmodel import select
 
 from imroc import clock
 from imroc.models import Action, AuditEvent
-from tests.core_loop import advance_to, make_world, open_cycle
+from tests.core_loop import advance_to, open_cycle
 from tests.pages import Browser, form_fields, text
 
 
 @pytest.fixture
 def browser(app):
     with ExitStack() as stack:
-        def make(user) -> Browser:  # noqa: ANN001
+        def make(user) -> Browser:
             return Browser(stack.enter_context(TestClient(app, base_url="https://testserver")),
                            user)
         yield make
 
 
-@pytest.fixture
-def world(session, client):
-    return make_world(session, client)
-
 
 @pytest.fixture
-def plan(world, client):
+def plan(w, client):
     """Site A's cycle at the plan stage: priority challenge 3 with one action."""
-    cid = open_cycle(client, world.h["lead"], world.site_a.id)["id"]
-    advance_to(client, world.h["lead"], cid, "plan")
-    client.put(f"/api/v1/cycles/{cid}/priorities", headers=world.h["lead"], json={
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    advance_to(client, w.h["lead"], cid, "plan")
+    client.put(f"/api/v1/cycles/{cid}/priorities", headers=w.h["lead"], json={
         "priorities": [{"challenge": 3, "rank": 1, "target_level": 2, "reason": "lowest"},
                        {"challenge": 6, "rank": 2, "target_level": 2, "reason": "spread"}]})
-    action = client.post(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"], json={
+    action = client.post(f"/api/v1/cycles/{cid}/actions", headers=w.h["lead"], json={
         "challenge": 3, "title": "Co-produce care plans", "owner": "Sam",
         "due_on": "2030-01-31"}).json()
     return cid, action["id"]
 
 
-def test_actions_grouped_under_their_priority(browser, world, plan):
+def test_actions_grouped_under_their_priority(browser, w, plan):
     cid, _ = plan
-    page = browser(world.member).get(f"/cycles/{cid}/actions")
+    page = browser(w.member).get(f"/cycles/{cid}/actions")
     words = text(page)
     first, second = words.index("Priority 1: challenge 3"), words.index("Priority 2: challenge 6")
     assert first < words.index("Co-produce care plans") < second
@@ -53,9 +49,9 @@ def test_actions_grouped_under_their_priority(browser, world, plan):
     assert 'name="outcome"' not in page  # outcomes only from the study stage on
 
 
-def test_add_action_through_the_form(browser, world, plan, session):
+def test_add_action_through_the_form(browser, w, plan, session):
     cid, _ = plan
-    member = browser(world.member)
+    member = browser(w.member)
     url = f"/cycles/{cid}/actions"
     r = member.submit(url, url, {"challenge": "6", "title": "Peer worker <script>x</script>",
                                  "owner": "", "due_on": "", "notes": "Line one\nLine two"})
@@ -75,10 +71,10 @@ def test_add_action_through_the_form(browser, world, plan, session):
     assert "Choose one of this cycle's priorities" in text(r.text)
 
 
-def _two_people_edit(browser, world, cid, action_id, *, htmx: bool):
+def _two_people_edit(browser, w, cid, action_id, *, htmx: bool):
     """The member opens the plan; the lead saves a change; the member saves theirs."""
     url = f"/cycles/{cid}/actions"
-    lead, member = browser(world.lead), browser(world.member)
+    lead, member = browser(w.lead), browser(w.member)
     stale = member.get(url)
     lead.submit(url, f"/actions/{action_id}", {"title": "Lead's title", "owner": "Lee"})
     return member, member.submit(url, f"/actions/{action_id}", {
@@ -86,9 +82,9 @@ def _two_people_edit(browser, world, cid, action_id, *, htmx: bool):
         htmx=htmx, status=409)
 
 
-def test_stale_edit_full_page_keeps_my_text(browser, world, plan, session):
+def test_stale_edit_full_page_keeps_my_text(browser, w, plan, session):
     cid, action_id = plan
-    member, r = _two_people_edit(browser, world, cid, action_id, htmx=False)
+    member, r = _two_people_edit(browser, w, cid, action_id, htmx=False)
     assert "<html" in r.text
     words = text(r.text)
     assert "Someone else changed this action" in words
@@ -107,9 +103,9 @@ def test_stale_edit_full_page_keeps_my_text(browser, world, plan, session):
         "Member's <i>title</i>", "Lee", "My careful notes", 3)
 
 
-def test_stale_edit_htmx_returns_the_row_with_my_text(browser, world, plan, session):
+def test_stale_edit_htmx_returns_the_row_with_my_text(browser, w, plan, session):
     cid, action_id = plan
-    member, r = _two_people_edit(browser, world, cid, action_id, htmx=True)
+    member, r = _two_people_edit(browser, w, cid, action_id, htmx=True)
     assert "<html" not in r.text and r.text.lstrip().startswith(
         f'<article class="nhsuk-card app-action" id="action-{action_id}"')
     assert "HX-Request" in r.headers["vary"]
@@ -123,9 +119,9 @@ def test_stale_edit_htmx_returns_the_row_with_my_text(browser, world, plan, sess
     assert session.get(Action, action_id).title == "Member's <i>title</i>"
 
 
-def test_invalid_edit_htmx_shows_the_error_in_the_row(browser, world, plan):
+def test_invalid_edit_htmx_shows_the_error_in_the_row(browser, w, plan):
     cid, action_id = plan
-    member = browser(world.member)
+    member = browser(w.member)
     url = f"/cycles/{cid}/actions"
     r = member.submit(url, f"/actions/{action_id}", {"title": "", "due_on": "31/01/2030"},
                       htmx=True, status=422)
@@ -137,15 +133,15 @@ def test_invalid_edit_htmx_shows_the_error_in_the_row(browser, world, plan):
     assert f'href="#action-{action_id}-title"' in r.text  # the summary links to the row's field
 
 
-def test_overdue_actions_stand_out(browser, world, plan, client):
+def test_overdue_actions_stand_out(browser, w, plan, client):
     cid, _ = plan
     yesterday = (clock.today() - timedelta(days=1)).isoformat()
-    late = client.post(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"], json={
+    late = client.post(f"/api/v1/cycles/{cid}/actions", headers=w.h["lead"], json={
         "challenge": 6, "title": "Train peer workers", "due_on": yesterday}).json()
-    done = client.post(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"], json={
+    done = client.post(f"/api/v1/cycles/{cid}/actions", headers=w.h["lead"], json={
         "challenge": 6, "title": "Already finished", "due_on": yesterday,
         "status": "done"}).json()
-    words = text(browser(world.member).get(f"/cycles/{cid}/actions"))
+    words = text(browser(w.member).get(f"/cycles/{cid}/actions"))
     assert "1 overdue action" in words
     row = words[words.index("Train peer workers Not started"):]
     assert row.startswith("Train peer workers Not started Overdue Overdue: this action was due")
@@ -155,25 +151,25 @@ def test_overdue_actions_stand_out(browser, world, plan, client):
     assert late["overdue"] is True and done["overdue"] is False
 
 
-def test_outcome_offered_at_study_and_act(browser, world, plan, client):
+def test_outcome_offered_at_study_and_act(browser, w, plan, client):
     cid, action_id = plan
-    member = browser(world.member)
+    member = browser(w.member)
     url = f"/cycles/{cid}/actions"
     # a crafted outcome before the study stage is refused with the reason
     r = member.submit(url, f"/actions/{action_id}", {"outcome": "adopt"}, status=409)
     assert "recorded at the study or act stage" in text(r.text)
-    advance_to(client, world.h["lead"], cid, "study")
+    advance_to(client, w.h["lead"], cid, "study")
     page = member.get(url)
     assert 'name="outcome"' in page and "Outcome Not decided yet" in text(page)
     member.submit(url, f"/actions/{action_id}", {"outcome": "abandon"})
     assert "Outcome Abandon" in text(member.get(url))
 
 
-def test_delete_action(browser, world, plan, client, session):
+def test_delete_action(browser, w, plan, client, session):
     cid, action_id = plan
-    extra = client.post(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"], json={
+    extra = client.post(f"/api/v1/cycles/{cid}/actions", headers=w.h["lead"], json={
         "challenge": 3, "title": "Added by mistake"}).json()["id"]
-    member = browser(world.member)
+    member = browser(w.member)
     url = f"/cycles/{cid}/actions"
     r = member.submit(url, f"/actions/{extra}/delete", htmx=True, status=200)
     assert "was deleted" in text(r.text) and "<html" not in r.text
@@ -184,10 +180,10 @@ def test_delete_action(browser, world, plan, client, session):
     assert {e.before["title"] for e in deletes} == {"Added by mistake", "Co-produce care plans"}
 
 
-def test_only_the_steering_group_edits_actions(browser, world, plan, session):
+def test_only_the_steering_group_edits_actions(browser, w, plan, session):
     cid, action_id = plan
     url = f"/cycles/{cid}/actions"
-    for person in (world.facilitator, world.programme):
+    for person in (w.facilitator, w.programme):
         someone = browser(person)
         page = someone.get(url)
         assert "Co-produce care plans" in page and f'action="/actions/{action_id}"' not in page
@@ -198,18 +194,18 @@ def test_only_the_steering_group_edits_actions(browser, world, plan, session):
     assert session.get(Action, action_id).title == "Co-produce care plans"
 
 
-def test_closed_cycle_actions_are_read_only(browser, world, client):
-    cid = open_cycle(client, world.h["lead"], world.site_a.id)["id"]
-    advance_to(client, world.h["lead"], cid, "closed")
-    member = browser(world.member)
+def test_closed_cycle_actions_are_read_only(browser, w, client):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    advance_to(client, w.h["lead"], cid, "closed")
+    member = browser(w.member)
     page = member.get(f"/cycles/{cid}/actions")
     assert "This cycle is closed" in text(page) and "Change this action" not in page
-    [action] = client.get(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"]).json()
+    [action] = client.get(f"/api/v1/cycles/{cid}/actions", headers=w.h["lead"]).json()
     r = member.post(f"/actions/{action['id']}", {"title": "Late", "version": "2"}, status=409)
     assert "This cycle is closed" in text(r.text)
     # carried into the next cycle, so it stays in the history: it cannot be deleted
-    nxt = client.get(f"/api/v1/sites/{world.site_a.id}/cycles", headers=world.h["lead"]).json()[-1]
-    [copy] = client.get(f"/api/v1/cycles/{nxt['id']}/actions", headers=world.h["lead"]).json()
+    nxt = client.get(f"/api/v1/sites/{w.site_a.id}/cycles", headers=w.h["lead"]).json()[-1]
+    [copy] = client.get(f"/api/v1/cycles/{nxt['id']}/actions", headers=w.h["lead"]).json()
     assert copy["carried_from_id"] == action["id"]
     page = member.get(f"/cycles/{nxt['id']}/actions")
     assert "Carried over from cycle 1" in text(page)

@@ -14,18 +14,12 @@ from tests.core_loop import (
     API,
     advance_to,
     audited,
-    make_world,
     ok,
     open_cycle,
     refused,
     rows,
     run_together,
 )
-
-
-@pytest.fixture
-def w(session, client):
-    return make_world(session, client)
 
 
 @pytest.fixture
@@ -47,9 +41,9 @@ def _planned(client, w, cid) -> dict:
 
 
 def test_priorities_and_actions_wait_for_the_plan_stage(client, session, w, cid):
-    put = lambda: client.put(f"{API}/cycles/{cid}/priorities", json=_priorities(7),  # noqa: E731
+    put = lambda: client.put(f"{API}/cycles/{cid}/priorities", json=_priorities(7),  # noqa: E731  (one request, sent many times)
                              headers=w.h["lead"])
-    post = lambda: client.post(f"{API}/cycles/{cid}/actions", json={  # noqa: E731
+    post = lambda: client.post(f"{API}/cycles/{cid}/actions", json={  # noqa: E731  (one request, sent many times)
         "challenge": 7, "title": "Too early"}, headers=w.h["member"])
     assert "plan stage" in refused(session, put, 409)["detail"]
     assert "plan stage" in refused(session, post, 409)["detail"]

@@ -2,21 +2,16 @@
 
 import re
 
-import pytest
 from sqlmodel import select
 
 from imroc.models import AuditEvent, ConsensusScore, Cycle, FacilitatorRating, Feedback, Rating
 from imroc.models.assessment import RatingsIn, ScoresIn
 from imroc.models.cycle import CycleCreate
 from imroc.services import access, assessments, cycles
-from tests.factories import World, make_member, sign_in
+from tests.factories import make_member, sign_in
 
 SCALE = "must be one of 0, 1, 2, 3"
 
-
-@pytest.fixture
-def world(session):
-    return World(session)
 
 
 def _principal(session, user):
@@ -206,7 +201,7 @@ def test_consensus_view_flags_and_voices(client, session, world):
     assert "No one with lived experience has rated yet" not in html
     assert "(3 in total)" in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
-    assert 'action="/cycles/%d/consensus"' % cycle.id in html
+    assert f'action="/cycles/{cycle.id}/consensus"' in html
     assert 'name="rationale_1"' in html and "Sign off the consensus" in html
     flags = html.split('id="challenge-1-title"')[1].split('id="challenge-2-title"')[0]
     assert "People disagree" in flags and "Lived experience" in flags and "Staff" in flags
@@ -300,7 +295,7 @@ def test_facilitator_rates_and_everyone_sees_self_vs_facilitator(client, session
     _agree_all(session, world, cycle, level=1)
     csrf = sign_in(client, world.facilitator)
     page = client.get(f"/cycles/{cycle.id}/facilitator").text
-    assert 'action="/cycles/%d/facilitator"' % cycle.id in page and 'name="level_10"' in page
+    assert f'action="/cycles/{cycle.id}/facilitator"' in page and 'name="level_10"' in page
     assert f'href="/cycles/{cycle.id}/rate"' not in page  # a facilitator has no own ratings
     r = client.post(f"/cycles/{cycle.id}/facilitator", follow_redirects=False, data={
         "csrf_token": csrf, "level_1": "3", "comment_1": "Seen on the ward", "level_2": "0"})

@@ -16,7 +16,6 @@ from tests.core_loop import (
     advance_to,
     audited,
     db_state,
-    make_world,
     ok,
     open_cycle,
     ratings,
@@ -32,10 +31,6 @@ PERSPECTIVES = ["staff", "lived_experience", "carer", "partner"]
 SCORE_KINDS = [("ratings", "member", "ratings"), ("consensus", "lead", "scores"),
                ("facilitator-ratings", "facilitator", "ratings")]
 
-
-@pytest.fixture
-def w(session, client):
-    return make_world(session, client)
 
 
 @pytest.fixture

@@ -9,18 +9,13 @@ from typer.testing import CliRunner
 from imroc.cli.app import app
 from imroc.models import ConsensusScore, Cycle, Site, User
 from tests.checks import counts
-from tests.data_history import add_history, empty_database
-from tests.factories import World
+from tests.data_history import empty_database
+
+pytestmark = pytest.mark.with_history  # the `world` fixture brings past cycles
 
 runner = CliRunner()
 TABLES = (Site, User, Cycle, ConsensusScore)
 
-
-@pytest.fixture
-def world(session):
-    w = World(session)
-    w.history = add_history(session, w)
-    return w
 
 
 def invoke(*args: str):

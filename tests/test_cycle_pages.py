@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from imroc.models import Action, AuditEvent, Cycle
-from tests.core_loop import advance_to, make_world, open_cycle, run_together
+from tests.core_loop import advance_to, open_cycle, run_together
 from tests.factories import World, make_member
 from tests.pages import Browser, form_fields, text
 
@@ -20,7 +20,7 @@ PERSPECTIVES = ["staff", "lived_experience", "carer", "partner"]
 def browser(app):
     """browser(user) -> a signed-in Browser with its own cookies."""
     with ExitStack() as stack:
-        def make(user) -> Browser:  # noqa: ANN001
+        def make(user) -> Browser:
             return Browser(stack.enter_context(TestClient(app, base_url="https://testserver")),
                            user)
         yield make
@@ -134,11 +134,11 @@ def run_cycle(lead: Browser, raters: list[Browser], site_id: int, number: int,
 
 
 def test_three_cycles_through_the_pages(browser, session):
-    world = World(session)
-    lead = browser(world.lead)
-    raters = [lead] + [browser(make_member(session, site=world.site_a, perspective=p))
+    w = World(session)
+    lead = browser(w.lead)
+    raters = [lead] + [browser(make_member(session, site=w.site_a, perspective=p))
                        for p in PERSPECTIVES]
-    site_id = world.site_a.id
+    site_id = w.site_a.id
     carried: list[str] = []
     for number in (1, 2, 3):
         carried = run_cycle(lead, raters, site_id, number, carried)
@@ -167,32 +167,28 @@ def test_three_cycles_through_the_pages(browser, session):
 
 # --- refusals and conflicts ---------------------------------------------------------------
 
-@pytest.fixture
-def world(session, client):
-    return make_world(session, client)
 
-
-def test_site_page_lists_cycles_and_opens_one(browser, world):
-    lead = browser(world.lead)
-    site = f"/sites/{world.site_a.id}"
+def test_site_page_lists_cycles_and_opens_one(browser, w):
+    lead = browser(w.lead)
+    site = f"/sites/{w.site_a.id}"
     assert "This site has no cycles yet." in text(lead.get(site))
     r = lead.submit(site, f"{site}/cycles", {"started_on": "2024-02-01", "review_due_on": ""})
     cid = int(r.headers["location"].rsplit("/", 1)[1])
     page = text(lead.get(site))
     assert "Cycle 1 Stage Assess Started 1 February 2024 Review due 2 May 2024" in page
     assert "Cycle 1 is open" in page
-    member = text(browser(world.member).get(site))
+    member = text(browser(w.member).get(site))
     assert "Cycle 1" in member and "Open cycle" not in member
     # a second lead's stale page: the open is refused with the reason
     refused = lead.post(f"{site}/cycles", {"started_on": "2024-03-01"}, status=409)
     assert "already has an open cycle" in text(refused.text)
     assert f'href="/cycles/{cid}"' in refused.text
-    assert browser(world.member).post(f"{site}/cycles", {}, status=403)
+    assert browser(w.member).post(f"{site}/cycles", {}, status=403)
 
 
-def test_open_cycle_with_bad_dates_keeps_what_was_typed(browser, world):
-    lead = browser(world.lead)
-    site = f"/sites/{world.site_a.id}"
+def test_open_cycle_with_bad_dates_keeps_what_was_typed(browser, w):
+    lead = browser(w.lead)
+    site = f"/sites/{w.site_a.id}"
     r = lead.submit(site, f"{site}/cycles", {"started_on": "2024-05-01",
                                              "review_due_on": "2024-04-01"}, status=422)
     assert "The review date must be on or after the start date" in text(r.text)
@@ -201,9 +197,9 @@ def test_open_cycle_with_bad_dates_keeps_what_was_typed(browser, world):
     assert 'value="31/02/2024"' in r.text and 'id="started-on-error"' in r.text
 
 
-def test_stale_record_shows_my_text_beside_the_saved_text(browser, world, client):
-    cid = open_cycle(client, world.h["lead"], world.site_a.id)["id"]
-    lead, member = browser(world.lead), browser(world.member)
+def test_stale_record_shows_my_text_beside_the_saved_text(browser, w, client):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    lead, member = browser(w.lead), browser(w.member)
     url = f"/cycles/{cid}"
     mine = member.get(url)  # the member opens the page ...
     write_record(lead, cid, aim="Lead's aim", prediction="Lead's prediction")  # ... lead saves
@@ -217,17 +213,17 @@ def test_stale_record_shows_my_text_beside_the_saved_text(browser, world, client
     assert 'id="aim-saved"' in r.text and 'id="prediction-saved"' not in r.text
     # the form keeps the member's text with the current version: saving again keeps it
     member.submit("", f"{url}/record", page_html=r.text)
-    assert session_aim(client, world, cid) == "Member's <b>aim</b>"
+    assert session_aim(client, w, cid) == "Member's <b>aim</b>"
 
 
-def session_aim(client, world, cid: int) -> str:
-    return client.get(f"/api/v1/cycles/{cid}", headers=world.h["lead"]).json()["aim"]
+def session_aim(client, w, cid: int) -> str:
+    return client.get(f"/api/v1/cycles/{cid}", headers=w.h["lead"]).json()["aim"]
 
 
-def test_wrong_stage_advance_is_refused_with_the_reason(browser, world, client):
-    cid = open_cycle(client, world.h["lead"], world.site_a.id)["id"]
-    advance_to(client, world.h["lead"], cid, "plan")
-    lead = browser(world.lead)
+def test_wrong_stage_advance_is_refused_with_the_reason(browser, w, client):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    advance_to(client, w.h["lead"], cid, "plan")
+    lead = browser(w.lead)
     page = text(lead.get(f"/cycles/{cid}"))
     assert "Before this cycle can move to the Do stage: Choose at least one priority." in page
     assert "Move to the Do stage" not in page  # no button while something is missing
@@ -240,34 +236,34 @@ def test_wrong_stage_advance_is_refused_with_the_reason(browser, world, client):
     assert "already moved on to the Plan stage" in text(r.text)
 
 
-def test_member_cannot_advance(browser, world, client, session):
-    cid = open_cycle(client, world.h["lead"], world.site_a.id)["id"]
-    advance_to(client, world.h["lead"], cid, "do")
-    member = browser(world.member)
+def test_member_cannot_advance(browser, w, client, session):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    advance_to(client, w.h["lead"], cid, "do")
+    member = browser(w.member)
     assert "Move to the" not in member.get(f"/cycles/{cid}")
     member.post(f"/cycles/{cid}/advance", {"stage": "do"}, status=403)
     assert session.get(Cycle, cid).stage == "do"
-    assert browser(world.facilitator).post(f"/cycles/{cid}/advance", {}, status=403)
+    assert browser(w.facilitator).post(f"/cycles/{cid}/advance", {}, status=403)
 
 
-def test_another_sites_cycle_is_not_found(browser, world, client):
-    cid = open_cycle(client, world.h["lead"], world.site_a.id)["id"]
-    advance_to(client, world.h["lead"], cid, "do")
-    [action] = client.get(f"/api/v1/cycles/{cid}/actions", headers=world.h["lead"]).json()
-    outsider = browser(world.member_b)
+def test_another_sites_cycle_is_not_found(browser, w, client):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    advance_to(client, w.h["lead"], cid, "do")
+    [action] = client.get(f"/api/v1/cycles/{cid}/actions", headers=w.h["lead"]).json()
+    outsider = browser(w.member_b)
     for url in (f"/cycles/{cid}", f"/cycles/{cid}/priorities", f"/cycles/{cid}/actions",
-                f"/sites/{world.site_a.id}/history", "/cycles/999999"):
+                f"/sites/{w.site_a.id}/history", "/cycles/999999"):
         outsider.get(url, status=404)
     for url in (f"/cycles/{cid}/advance", f"/cycles/{cid}/record", f"/actions/{action['id']}",
                 f"/actions/{action['id']}/delete", f"/cycles/{cid}/actions",
-                f"/cycles/{cid}/priorities", f"/sites/{world.site_a.id}/cycles"):
+                f"/cycles/{cid}/priorities", f"/sites/{w.site_a.id}/cycles"):
         outsider.post(url, {"title": "x", "version": "1"}, status=404)
 
 
-def test_more_priorities_than_allowed(browser, world, client, session):
-    cid = open_cycle(client, world.h["lead"], world.site_a.id)["id"]
-    advance_to(client, world.h["lead"], cid, "plan")
-    lead = browser(world.lead)
+def test_more_priorities_than_allowed(browser, w, client, session):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    advance_to(client, w.h["lead"], cid, "plan")
+    lead = browser(w.lead)
     url = f"/cycles/{cid}/priorities"
     page = lead.get(url)
     assert 'name="challenge_3"' in page and 'name="challenge_4"' not in page  # three by default
@@ -281,35 +277,35 @@ def test_more_priorities_than_allowed(browser, world, client, session):
     fields = form_fields(r.text, url)
     assert fields["challenge_4"] == "8" and fields["reason_4"] == "reason 4"  # nothing lost
     assert client.get(f"/api/v1/cycles/{cid}/priorities",
-                      headers=world.h["lead"]).json()["priorities"] == []
+                      headers=w.h["lead"]).json()["priorities"] == []
     # a target below the agreed level is named on its own row
     r = lead.submit(url, url, {"challenge_1": "2", "rank_1": "1", "target_level_1": "0"},
                     status=422)
     assert 'href="#target-level-1"' in r.text and "cannot be below" in text(r.text)
     before = session.exec(select(AuditEvent)).all()
-    browser(world.member).post(url, {"challenge_1": "2", "rank_1": "1", "target_level_1": "2"},
+    browser(w.member).post(url, {"challenge_1": "2", "rank_1": "1", "target_level_1": "2"},
                                status=403)
     assert len(session.exec(select(AuditEvent)).all()) == len(before)
 
 
-def test_suggestions_say_why(browser, world, client):
-    cid = open_cycle(client, world.h["lead"], world.site_a.id)["id"]
+def test_suggestions_say_why(browser, w, client):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
     for person, level in (("lead", 0), ("member", 3)):
-        client.put(f"/api/v1/cycles/{cid}/ratings", headers=world.h[person], json={
+        client.put(f"/api/v1/cycles/{cid}/ratings", headers=w.h[person], json={
             "ratings": [{"challenge": 4, "level": level, "comment": ""}]})
-    advance_to(client, world.h["lead"], cid, "plan")
-    words = text(browser(world.lead).get(f"/cycles/{cid}/priorities"))
+    advance_to(client, w.h["lead"], cid, "plan")
+    words = text(browser(w.lead).get(f"/cycles/{cid}/priorities"))
     assert "Challenge 4:" in words and "People disagree: ratings range from 0 to 3" in words
 
 
-def test_eight_saves_of_one_record_version_let_exactly_one_win(browser, world, client, session):
-    cid = open_cycle(client, world.h["lead"], world.site_a.id)["id"]
-    lead = browser(world.lead)
+def test_eight_saves_of_one_record_version_let_exactly_one_win(browser, w, client, session):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    lead = browser(w.lead)
     url = f"/cycles/{cid}"
     form = form_fields(lead.get(url), f"{url}/record")
     assert form["version"] == "1"
 
-    def save(i: int, barrier) -> int:  # noqa: ANN001
+    def save(i: int, barrier) -> int:
         barrier.wait()
         return lead.client.post(f"{url}/record", data=form | {"aim": f"aim {i}"},
                                 follow_redirects=False).status_code

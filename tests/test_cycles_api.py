@@ -9,7 +9,6 @@ from tests.core_loop import (
     audited,
     audits_since,
     last_audit_id,
-    make_world,
     ok,
     open_cycle,
     refused,
@@ -17,11 +16,6 @@ from tests.core_loop import (
     scores,
 )
 from tests.factories import api_token, make_member, make_site
-
-
-@pytest.fixture
-def w(session, client):
-    return make_world(session, client)
 
 
 def test_the_lead_opens_cycle_one_and_it_is_audited(client, session, w):
@@ -74,7 +68,7 @@ def test_the_plan_stage_names_what_is_missing(client, session, w):
     lead = w.h["lead"]
     cid = open_cycle(client, lead, w.site_a.id)["id"]
     advance_to(client, lead, cid, "plan")
-    advance = lambda: client.post(f"{API}/cycles/{cid}/advance", headers=lead)  # noqa: E731
+    advance = lambda: client.post(f"{API}/cycles/{cid}/advance", headers=lead)  # noqa: E731  (one request, sent many times)
     detail = refused(session, advance, 409)["detail"]
     for reason in ("Choose at least one priority.", "Write the aim of this cycle.",
                    "Write what you predict will happen."):

@@ -164,7 +164,7 @@ def test_csv_cells_cannot_run_as_formulas(client, session):
 def _count_queries(client, url: str) -> int:
     statements: list[str] = []
 
-    def listener(conn, cursor, statement, *args):  # noqa: ANN001
+    def listener(conn, cursor, statement, *args):
         statements.append(statement)
 
     engine = get_engine()
@@ -200,7 +200,7 @@ def test_second_visit_uses_the_cached_figures(client, session):
     statements: list[str] = []
     engine = get_engine()
 
-    def listener(conn, cursor, statement, *args):  # noqa: ANN001
+    def listener(conn, cursor, statement, *args):
         statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", listener)

@@ -15,18 +15,14 @@ from imroc.services.data_io.exchange_doc import schema
 from imroc.services.data_io.import_plan import NO_PASSWORD
 from imroc.services.data_io.imports import run_import
 from tests.checks import counts
-from tests.data_history import add_history, empty_database
-from tests.factories import PASSWORD, World, api_token, make_user, sign_in
+from tests.data_history import empty_database
+from tests.factories import PASSWORD, api_token, make_user, sign_in
+
+pytestmark = pytest.mark.with_history  # the `world` fixture brings past cycles
 
 SCHEMA_FILE = ROOT / "schemas" / "imroc-exchange-1.schema.json"
 TABLES = (Site, User, Membership)
 
-
-@pytest.fixture
-def world(session):
-    w = World(session)
-    w.history = add_history(session, w)
-    return w
 
 
 def exported(client, world, role: str = "lead") -> dict:

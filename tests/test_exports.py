@@ -9,15 +9,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from tests.data_history import add_history
-from tests.factories import World, api_token, make_site, sign_in
+from tests.factories import api_token, make_site, sign_in
 
+pytestmark = pytest.mark.with_history  # the `world` fixture brings past cycles
 
-@pytest.fixture
-def world(session):
-    w = World(session)
-    w.history = add_history(session, w)
-    return w
 
 
 def csv_rows(response) -> list[list[str]]:

@@ -33,12 +33,12 @@ def programme_zip() -> bytes:
     return buffer.getvalue()
 
 
-def counts(engine) -> dict[str, int]:  # noqa: ANN001
+def counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in TABLES}
 
 
-def writing(engine, url: str) -> bool:  # noqa: ANN001
+def writing(engine, url: str) -> bool:
     """Whether another connection holds an open write transaction right now."""
     if BACKEND == "postgres":
         with engine.connect() as conn:

@@ -10,19 +10,15 @@ from sqlmodel import select
 from imroc.models import Action, ConsensusScore, Cycle, Membership, Priority, Rating, Site, User
 from imroc.services.dashboards import aggregates as dashboards
 from tests.checks import counts
-from tests.data_history import add_history, empty_database
-from tests.factories import World, api_token, sign_in
+from tests.data_history import empty_database
+from tests.factories import api_token, sign_in
 from tests.pages import form_fields, text
+
+pytestmark = pytest.mark.with_history  # the `world` fixture brings past cycles
 
 TABLES = (Site, User, Membership, Cycle, Rating, ConsensusScore, Priority, Action)
 CONSENSUS = "Site,Cycle,Cycle started on,Challenge,Agreed level,Rationale\r\n"
 
-
-@pytest.fixture
-def world(session):
-    w = World(session)
-    w.history = add_history(session, w)
-    return w
 
 
 def upload(client, headers, data: bytes, dry_run: bool = False, name: str = "file.xlsx"):

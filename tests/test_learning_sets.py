@@ -5,7 +5,7 @@ import pytest
 
 from imroc.models import AuditEvent, LearningSet, LearningSetFacilitator, Meeting
 from tests.checks import counts, error_beside, load, submit
-from tests.factories import World, api_token, sign_in
+from tests.factories import api_token, sign_in
 
 TABLES = (LearningSet, LearningSetFacilitator, Meeting, AuditEvent)
 
@@ -17,10 +17,6 @@ TABLES = (LearningSet, LearningSetFacilitator, Meeting, AuditEvent)
 
 
 
-
-@pytest.fixture
-def world(session):
-    return World(session)
 
 
 def test_create_and_update_over_api(client, world):

@@ -5,14 +5,12 @@ import json
 import re
 from datetime import UTC, date, datetime
 
-import pytest
-
 from imroc.models import DataPoint
 from imroc.models.measure import MeasureIn, PointIn
 from imroc.services.access import load_principal
 from imroc.services.measures import definitions as measures
 from imroc.services.measures import values as measure_data
-from tests.core_loop import advance_to, make_world, ok, open_cycle, rows
+from tests.core_loop import advance_to, ok, open_cycle, rows
 from tests.factories import sign_in
 
 EVIL = '</script><script>alert(1)</script><img src=x onerror=alert(2)>'
@@ -21,10 +19,6 @@ TWO_YEARS = [10, 11, 9, 10, 10, 11, 9, 10, 11, 9, 10, 10,
              14, 13, 15, 14, 14, 13, 15, 14, 14, 15, 13, 14]
 MONTHS = [date(2024 + m // 12, m % 12 + 1, 1).isoformat() for m in range(24)]
 
-
-@pytest.fixture
-def w(session, client):
-    return make_world(session, client)
 
 
 def make_measure(session, w, **extra):
@@ -40,7 +34,7 @@ def rows_in(session, table: str) -> int:
 
 
 def grid(values, **extra) -> dict:
-    body = {f"value_{m}": str(v) for m, v in zip(MONTHS, values)}
+    body = {f"value_{m}": str(v) for m, v in zip(MONTHS, values, strict=False)}
     return body | extra
 
 
@@ -87,7 +81,7 @@ def test_two_years_in_the_grid_give_a_chart_whose_table_agrees(client, session, 
     assert "7 or more points in a row all above or all below the mean" in page
     fig = figure(page)
     plotted = {x: y for trace in fig["data"] if trace["mode"] == "markers"
-               for x, y in zip(trace["x"], trace["y"])}
+               for x, y in zip(trace["x"], trace["y"], strict=False)}
     improving = next(t for t in fig["data"] if t["name"] == "Special cause: improving")
     table = re.search(r"<tbody class=\"nhsuk-table__body\">(.*?)</tbody>", page, re.S).group(1)
     cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
@@ -148,7 +142,7 @@ def test_csv_import_checks_every_line_then_saves_all_or_nothing(client, session,
         data = {"csrf_token": csrf} | ({"check_only": "yes"} if check_only else {})
         return client.post(url, data=data, files={"file": ("values.csv", content, "text/csv")})
 
-    good = "period,value,note\n" + "".join(f"{m_},{v},\n" for m_, v in zip(MONTHS, TWO_YEARS))
+    good = "period,value,note\n" + "".join(f"{m_},{v},\n" for m_, v in zip(MONTHS, TWO_YEARS, strict=False))
     checked = send(good.encode(), check_only=True)
     assert checked.status_code == 200 and "The file is ready: 24 new values" in checked.text
     assert rows_in(session, "data_point") == 0
@@ -245,7 +239,7 @@ def _statements(client, url: str) -> int:
 
     seen: list[str] = []
 
-    def listener(conn, cursor, statement, *args):  # noqa: ANN001
+    def listener(conn, cursor, statement, *args):
         seen.append(statement)
 
     event.listen(get_engine(), "before_cursor_execute", listener)

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from imroc import clock
-from tests.core_loop import API, make_world, ok, rows
+from tests.core_loop import API, ok, rows
 
 MONTHS = [date(2024 + (m // 12), m % 12 + 1, 1) for m in range(24)]  # Jan 2024 .. Dec 2025
 
@@ -32,11 +32,6 @@ def points(values, start: int = 0) -> dict:
 def count(session, table: str = "data_point") -> int:
     return rows(session, f'SELECT count(*) FROM "{table}"')[0][0]
 
-
-@pytest.fixture
-def w(session, client):
-    world = make_world(session, client)
-    return world
 
 
 def test_who_may_define_measures(client, session, w):
@@ -219,7 +214,8 @@ def test_a_run_chart_reads_the_median_and_quarters_and_weeks_are_periods(client,
     url = f"{API}/sites/{w.site_a.id}/measures/{made['id']}"
     quarters = ["2023-01-01", "2023-04-01", "2023-07-01", "2023-10-01", "2024-01-01",
                 "2024-04-01", "2024-07-01", "2024-10-01"]
-    body = {"points": [{"period": q, "value": v} for q, v in zip(quarters, [1, 2, 3, 4, 5, 6, 7, 8])]}
+    body = {"points": [{"period": q, "value": v}
+                       for q, v in zip(quarters, [1, 2, 3, 4, 5, 6, 7, 8], strict=True)]}
     ok(client.put(f"{url}/data", json=body, headers=w.h["member"]))
     spc = ok(client.get(f"{url}/spc", headers=w.h["member"]))
     assert spc["chart"] == "run" and spc["assurance"] is None

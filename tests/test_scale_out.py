@@ -99,14 +99,14 @@ def _client(server: Server, **kwargs) -> httpx.Client:
     return httpx.Client(base_url=server.base, timeout=30, **kwargs)
 
 
-def _token(server: Server, user) -> dict[str, str]:  # noqa: ANN001
+def _token(server: Server, user) -> dict[str, str]:
     with _client(server) as c:
         body = ok(c.post(f"{API}/auth/token", data={"username": user.email,
                                                     "password": PASSWORD}))
     return {"Authorization": f"Bearer {body['access_token']}"}
 
 
-def _browser_session(server: Server, user) -> str:  # noqa: ANN001
+def _browser_session(server: Server, user) -> str:
     """Sign in through the form on `server`; returns the session cookie's value."""
     with _client(server) as c:
         page = c.get("/sign-in")
@@ -241,7 +241,7 @@ def test_medians_come_from_each_sites_latest_signed_off_levels(session):
     session.commit()
     fw = frameworks.current(session)
 
-    def cycle(site, number: int, level: int, signed: bool = True) -> None:  # noqa: ANN001
+    def cycle(site, number: int, level: int, signed: bool = True) -> None:
         c = Cycle(site_id=site.id, number=number, framework_id=fw.id, stage="closed",
                   started_on=date(2023, number, 1), signed_off_at=utcnow() if signed else None)
         session.add(c)

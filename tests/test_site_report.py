@@ -225,7 +225,7 @@ def test_pdf_filename_is_plain_ascii():
 def test_pdf_engine_fetches_only_our_static_files(monkeypatch):
     connections: list = []
 
-    def no_network(self, address):  # noqa: ANN001
+    def no_network(self, address):
         connections.append(address)
         raise OSError("the PDF engine must not use the network")
 
@@ -282,7 +282,7 @@ def test_other_sites_reports_are_not_found(client, session):
 
 
 def test_without_the_pdf_libraries_the_pdf_route_says_so_plainly(client, session, monkeypatch):
-    def missing():  # noqa: ANN202
+    def missing():
         raise OSError("cannot load library 'libpango-1.0-0'")
 
     monkeypatch.setattr(pdf, "_fetcher_class", missing)

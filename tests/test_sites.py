@@ -8,7 +8,7 @@ from imroc import clock
 from imroc.models import AuditEvent, LearningSet, Membership, Site, SiteLearningSet
 from imroc.services import audit
 from tests.checks import counts, error_beside, load, submit
-from tests.factories import World, api_token, csrf_from, sign_in
+from tests.factories import api_token, csrf_from, sign_in
 
 TABLES = (Site, SiteLearningSet, AuditEvent, LearningSet, Membership)
 
@@ -33,10 +33,6 @@ def assert_field_error(page: str, field: str, words: str) -> None:
     assert f'id="{fid}"' in page
     assert words in error_beside(page, field)
 
-
-@pytest.fixture
-def world(session):
-    return World(session)
 
 
 @pytest.mark.parametrize("kind, given, days", [

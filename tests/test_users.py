@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from imroc.cli.app import app as cli
 from imroc.models import AuditEvent, LearningSetFacilitator, Membership, User
 from tests.checks import counts, error_beside, load, submit
-from tests.factories import World, api_token, make_user, sign_in
+from tests.factories import api_token, make_user, sign_in
 
 TABLES = (User, Membership, LearningSetFacilitator, AuditEvent)
 NEW_PASSWORD = "a-long-enough-secret-42"
@@ -20,10 +20,6 @@ NEW_PASSWORD = "a-long-enough-secret-42"
 
 
 
-
-@pytest.fixture
-def world(session):
-    return World(session)
 
 
 # --- administrators manage people --------------------------------------------------------

@@ -14,7 +14,8 @@ from imroc.api import (
     sites,
 )
 
-ERRORS = {400: {"description": "The request body could not be read"}, 401: {"description": "Not signed in"}, 403: {"description": "Not allowed"},
+ERRORS = {400: {"description": "The request body could not be read"},
+          401: {"description": "Not signed in"}, 403: {"description": "Not allowed"},
           404: {"description": "Not found, or not yours to see"},
           409: {"description": "Conflict or wrong stage"}, 422: {"description": "Invalid input"},
           429: {"description": "Too many attempts"}}

@@ -16,7 +16,7 @@ class PrioritiesOut(BaseModel):
     priorities: list[PriorityOut]
 
 
-def _priorities(cycle_id: int, rows) -> PrioritiesOut:  # noqa: ANN001
+def _priorities(cycle_id: int, rows) -> PrioritiesOut:
     return PrioritiesOut(cycle_id=cycle_id, priorities=[
         PriorityOut.model_validate(p, from_attributes=True) for p in rows])
 

@@ -24,14 +24,14 @@ class RatingsOut(BaseModel):
     ratings: list[RatingOut]
 
 
-def _ratings(cycle_id: int, rows) -> RatingsOut:  # noqa: ANN001
+def _ratings(cycle_id: int, rows) -> RatingsOut:
     return RatingsOut(cycle_id=cycle_id, ratings=[RatingOut(
         challenge=r.challenge, level=r.level, comment=r.comment, rater_id=r.rater_id,
         perspective=getattr(r, "perspective", "facilitator"), updated_at=r.updated_at)
         for r in rows])
 
 
-def _consensus(session: SessionDep, cycle) -> ConsensusOut:  # noqa: ANN001
+def _consensus(session: SessionDep, cycle) -> ConsensusOut:
     return ConsensusOut(cycle_id=cycle.id, signed_off=cycle.signed_off_at is not None, scores=[
         ScoreOut(challenge=s.challenge, level=s.level, rationale=s.rationale,
                  to_reconfirm=s.to_reconfirm)

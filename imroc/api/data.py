@@ -44,7 +44,7 @@ def _report(report: Report) -> ImportReport:
 
 @router.get("/sites/{site_id}/export", response_class=Response, responses=FILES)
 def site_export(session: SessionDep, principal: CurrentPrincipal, site: SiteDep,
-                format: Format = "xlsx", table: Table | None = None) -> Response:  # noqa: A002
+                format: Format = "xlsx", table: Table | None = None) -> Response:  # noqa: A002  (the query parameter is `format`)
     """A site's history as XLSX, a zip of CSVs, or one table as CSV (`format=csv&table=`)."""
     return export_download(exports.site_export(session, principal=principal, site=site), format, table)
 
@@ -52,7 +52,7 @@ def site_export(session: SessionDep, principal: CurrentPrincipal, site: SiteDep,
 @router.get("/learning-sets/{learning_set_id}/export", response_class=Response,
             responses=FILES)
 def set_export(session: SessionDep, principal: CurrentPrincipal, ls: LearningSetDep,
-               format: Format = "xlsx", table: Table | None = None,  # noqa: A002
+               format: Format = "xlsx", table: Table | None = None,  # noqa: A002  (the query parameter is `format`)
                anonymise: bool = False) -> Response:
     """A learning set's sites; `anonymise=true` names them Site A, B... as its dashboard can."""
     return export_download(exports.learning_set_export(session, principal=principal, ls=ls,
@@ -61,7 +61,7 @@ def set_export(session: SessionDep, principal: CurrentPrincipal, ls: LearningSet
 
 @router.get("/programme/export", response_class=Response, responses=FILES)
 def programme_export(session: SessionDep, principal: CurrentPrincipal,
-                     format: Format = "xlsx", table: Table | None = None) -> Response:  # noqa: A002
+                     format: Format = "xlsx", table: Table | None = None) -> Response:  # noqa: A002  (the query parameter is `format`)
     """Every site of the programme (programme team)."""
     return export_download(exports.programme_export(session, principal=principal), format, table)
 

@@ -6,6 +6,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from imroc.cli import backup as cli_backup
+from imroc.cli.data import export_command, import_command
 from imroc.errors import DomainError
 
 app = typer.Typer(help="The ImROC self-audit and PDSA tracker.", no_args_is_help=True,
@@ -130,12 +132,8 @@ def users_create(
     console.print(f"Created {user.email} (id {user.id}) as {role}.")
 
 
-from imroc.cli.data import export_command, import_command
-
 app.command("export")(export_command)
 app.command("import")(import_command)
 
 
-from imroc.cli import backup as cli_backup
-
-cli_backup.register(app)
+cli_backup.register(app)  # `imroc backup` and `imroc restore`

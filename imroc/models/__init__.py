@@ -1,9 +1,11 @@
 """All tables, imported in an order that puts the naming convention first."""
 
+# isort: off
+from imroc.models.base import metadata  # must come first: the naming convention
+# isort: on
 from imroc.models.action import Action, Priority
 from imroc.models.assessment import ConsensusScore, FacilitatorRating, Rating
 from imroc.models.audit import AuditEvent
-from imroc.models.base import metadata  # noqa: F401  (must come first)
 from imroc.models.cycle import Cycle, Feedback
 from imroc.models.framework import Challenge, ChallengeDescriptor, Framework, ScaleLevel
 from imroc.models.measure import DataPoint, Measure, MeasureChallenge

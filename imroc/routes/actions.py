@@ -104,7 +104,7 @@ def priorities_set(request: Request, session: SessionDep, principal: CurrentPrin
 
 # --- the action plan -----------------------------------------------------------------------
 
-def _show(name: str, value) -> str:  # noqa: ANN001
+def _show(name: str, value) -> str:
     """A field's value as the page shows it (labels for codes, UK dates)."""
     if not value:
         return "(empty)" if name not in ("outcome", "due_on") else "None"
@@ -120,7 +120,7 @@ def _show(name: str, value) -> str:  # noqa: ANN001
     return value
 
 
-def _differences(values: dict, current) -> list[tuple[str, str, str]]:  # noqa: ANN001
+def _differences(values: dict, current) -> list[tuple[str, str, str]]:
     """(field, the person's unsaved value, the value saved now) where the two differ."""
     saved = current.model_dump(mode="json")
     return [(label, _show(name, values.get(name) or ""), _show(name, saved.get(name) or ""))
@@ -128,17 +128,17 @@ def _differences(values: dict, current) -> list[tuple[str, str, str]]:  # noqa: 
             if name in values and (values.get(name) or "") != (saved.get(name) or "")]
 
 
-def _item(action, origins) -> dict:  # noqa: ANN001
+def _item(action, origins) -> dict:
     return {"action": action, "overdue": actions.is_overdue(action),
             "origin": origins.get(action.id)}
 
 
-def _counts(session, cycle) -> dict:  # noqa: ANN001
+def _counts(session, cycle) -> dict:
     """The plan's count of actions by status, sent with an htmx answer about one action."""
     return actions.status_counts(actions.list_actions(session, cycle=cycle))
 
 
-def _labels(cycle) -> dict:  # noqa: ANN001
+def _labels(cycle) -> dict:
     return {"status_labels": STATUS_LABELS, "outcome_labels": OUTCOME_LABELS,
             "offer_outcome": Stage(cycle.stage) in actions.OUTCOME_STAGES}
 

@@ -22,7 +22,8 @@ def safe_next(target: str | None) -> str:
 
 
 @router.get("/sign-in")
-def sign_in_page(request: Request, principal: OptionalPrincipal, next: str = "/") -> Response:
+def sign_in_page(request: Request, principal: OptionalPrincipal,
+                 next: str = "/") -> Response:  # noqa: A002  (the query parameter is `next`)
     if principal is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "auth/sign_in.html", {"next": safe_next(next), "values": {}})

@@ -51,7 +51,7 @@ def cycle_open(request: Request, session: SessionDep, principal: CurrentPrincipa
     return RedirectResponse(f"/cycles/{cycle.id}", status_code=303)
 
 
-def _stages(cycle) -> list[dict]:  # noqa: ANN001
+def _stages(cycle) -> list[dict]:
     here = STAGE_ORDER.index(Stage(cycle.stage))
     return [{"stage": s.value, "label": STAGE_LABELS[s],
              "state": "done" if i < here else "current" if i == here else "to come"}

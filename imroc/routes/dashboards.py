@@ -46,7 +46,7 @@ def site_dashboard(request: Request, session: SessionDep, principal: CurrentPrin
                                                      "has_charts": has_charts})
 
 
-def _set_builder(session: Session, ls, anonymise: bool) -> Callable[[], dict]:  # noqa: ANN001
+def _set_builder(session: Session, ls, anonymise: bool) -> Callable[[], dict]:
     def build() -> dict:
         data = dashboards.learning_set_dashboard(session, ls=ls)
         names = anonymise_rule.site_names(data.sites, anonymise)

@@ -38,7 +38,7 @@ def export_choice(principal: CurrentPrincipal, scope: Literal["site", "learning_
                                                               "programme", "exchange"] = "site",
                   site_id: int | None = Query(default=None, ge=1, le=MAX_INT),
                   learning_set_id: int | None = Query(default=None, ge=1, le=MAX_INT),
-                  format: Format = "xlsx", table: Table | None = None,  # noqa: A002
+                  format: Format = "xlsx", table: Table | None = None,  # noqa: A002  (the query parameter is `format`)
                   anonymise: bool = False) -> RedirectResponse:
     """The export form's choices, sent on to the download's own address."""
     export_files.check_choice(format, table)
@@ -60,7 +60,7 @@ def export_choice(principal: CurrentPrincipal, scope: Literal["site", "learning_
 
 @router.get("/sites/{site_id}/export")
 def site_export(session: SessionDep, principal: CurrentPrincipal, site: SiteDep,
-                format: Format = "xlsx", table: Table | None = None):  # noqa: A002
+                format: Format = "xlsx", table: Table | None = None):  # noqa: A002  (the query parameter is `format`)
     return export_download(exports.site_export(session, principal=principal, site=site), format, table)
 
 
@@ -72,7 +72,7 @@ def site_exchange(session: SessionDep, principal: CurrentPrincipal, site: SiteDe
 
 @router.get("/learning-sets/{learning_set_id}/export")
 def set_export(session: SessionDep, principal: CurrentPrincipal, ls: LearningSetDep,
-               format: Format = "xlsx", table: Table | None = None,  # noqa: A002
+               format: Format = "xlsx", table: Table | None = None,  # noqa: A002  (the query parameter is `format`)
                anonymise: bool = False):
     return export_download(exports.learning_set_export(session, principal=principal, ls=ls,
                                             anonymise=anonymise), format, table)
@@ -80,7 +80,7 @@ def set_export(session: SessionDep, principal: CurrentPrincipal, ls: LearningSet
 
 @router.get("/programme/export")
 def programme_export(session: SessionDep, principal: CurrentPrincipal,
-                     format: Format = "xlsx", table: Table | None = None):  # noqa: A002
+                     format: Format = "xlsx", table: Table | None = None):  # noqa: A002  (the query parameter is `format`)
     return export_download(exports.programme_export(session, principal=principal), format, table)
 
 

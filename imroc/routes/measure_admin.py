@@ -31,7 +31,7 @@ TEXT = ("definition", "unit", "numerator_label", "denominator_label")
 
 
 def _form(request, session, *, site, measure=None, values=None, errors=None, conflict=None,
-          status=200) -> Response:  # noqa: ANN001
+          status=200) -> Response:
     errors = errors or {}
     return render(request, "measures/form.html", {
         "site": site, "measure": measure, "values": values or {"scale": "1", "chart": "xmr",
@@ -42,11 +42,11 @@ def _form(request, session, *, site, measure=None, values=None, errors=None, con
         "chart_labels": CHART_LABELS}, status_code=status)
 
 
-def _challenges(form) -> list[str]:  # noqa: ANN001
+def _challenges(form) -> list[str]:
     return [v for v in form.getlist("challenges") if isinstance(v, str)]
 
 
-def _create(request, session, principal, form, site: Site | None) -> Response:  # noqa: ANN001
+def _create(request, session, principal, form, site: Site | None) -> Response:
     values = fields(form, *NEW_INPUTS) | {"challenges": _challenges(form)}
     data = {k: ("" if v is None and k in TEXT else v) for k, v in values.items()}
     try:
@@ -85,7 +85,7 @@ def core_create(request: Request, session: SessionDep, principal: CurrentPrincip
     return _create(request, session, principal, form, None)
 
 
-def _owner(session, measure: Measure) -> Site | None:  # noqa: ANN001
+def _owner(session, measure: Measure) -> Site | None:
     return session.get(Site, measure.site_id) if measure.site_id is not None else None
 
 
@@ -124,7 +124,7 @@ def update(request: Request, session: SessionDep, principal: CurrentPrincipal,
 
 # --- summaries -----------------------------------------------------------------------------
 
-def _summary(session, site_list: list[Site]) -> dict:  # noqa: ANN001
+def _summary(session, site_list: list[Site]) -> dict:
     core = measures.core_measures(session)
     return {"core": core, "cells": measure_charts.summary(session, sites=site_list, measures=core)}
 

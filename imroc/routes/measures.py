@@ -69,7 +69,7 @@ def _grid_periods(measure: Measure, saved: dict[date, DataPoint]) -> list[date]:
     return periods.between(first, clock.today(), measure.frequency)
 
 
-def _typed(form, iso: str) -> dict[str, str]:  # noqa: ANN001
+def _typed(form, iso: str) -> dict[str, str]:
     return {name: (form.get(f"{name}_{iso}") or "").strip() for name in INPUTS}
 
 
@@ -77,7 +77,10 @@ def _shown(point: DataPoint | None) -> dict[str, str]:
     """A saved value as the grid shows it in its boxes."""
     if point is None:
         return {name: "" for name in INPUTS}
-    number = lambda v: "" if v is None else (f"{v:g}" if abs(v) < 1e15 else repr(v))  # noqa: E731
+
+    def number(v: float | None) -> str:
+        return "" if v is None else (f"{v:g}" if abs(v) < 1e15 else repr(v))
+
     return {"value": number(point.value), "numerator": number(point.numerator),
             "denominator": number(point.denominator), "annotation": point.annotation,
             "rebase": "on" if point.rebase else "", "version": str(point.version)}
@@ -145,7 +148,7 @@ def data_grid(request: Request, session: SessionDep, principal: CurrentPrincipal
     return _grid(request, session, principal, site, measure)
 
 
-def _collect(measure, form, saved, isos) -> tuple[dict, list[str], list[PointIn], dict]:  # noqa: ANN001
+def _collect(measure, form, saved, isos) -> tuple[dict, list[str], list[PointIn], dict]:
     typed, order, points, errors = {}, [], [], {}
     for iso in isos:
         row = _typed(form, iso)
@@ -163,7 +166,7 @@ def _collect(measure, form, saved, isos) -> tuple[dict, list[str], list[PointIn]
     return typed, order, points, errors
 
 
-def _save(session, principal, site, measure, order, points) -> dict[str, str]:  # noqa: ANN001
+def _save(session, principal, site, measure, order, points) -> dict[str, str]:
     """Save the rows; the errors by box name when any row is wrong (nothing saved then)."""
     try:
         measure_data.save_points(session, site=site, measure=measure, points=points,
@@ -198,7 +201,7 @@ def data_save(request: Request, session: SessionDep, principal: CurrentPrincipal
                             status_code=303)
 
 
-def _conflict_grid(request, session, principal, site, measure, typed, exc) -> Response:  # noqa: ANN001
+def _conflict_grid(request, session, principal, site, measure, typed, exc) -> Response:
     """Keep what the person typed; show beside each row what is saved now, and take its
     current version, so that saving again is a choice made knowing both."""
     saved = {p.period_start.isoformat(): p for p in measure_data.list_points(

@@ -21,7 +21,7 @@ from imroc.web.downloads import download
 router = APIRouter()
 
 
-def _site_context(session, principal, site) -> dict:  # noqa: ANN001
+def _site_context(session, principal, site) -> dict:
     report = site_report.site_report(session, site=site, principal=principal)
     return {"r": report, "site": site, "svg": site_report.charts(report),
             "stage_names": {k.value: v for k, v in STAGE_LABELS.items()},
@@ -30,7 +30,7 @@ def _site_context(session, principal, site) -> dict:  # noqa: ANN001
             "partial": "reports/_site_report.html"}
 
 
-def _set_context(session, principal, ls, anonymise: bool) -> dict:  # noqa: ANN001
+def _set_context(session, principal, ls, anonymise: bool) -> dict:
     report = set_report.set_report(session, ls=ls, principal=principal, anonymise=anonymise)
     return {"r": report, "ls": ls, "svg": set_report.charts(report),
             "status_names": STATUS_LABELS, "anonymise": anonymise,

@@ -68,9 +68,9 @@ def load_measures(session: Session, *, sites: list[Site], actor: Principal,
         asked = [rng.randint(18, 30) for _ in months]
         share = _series(rng, months, steps, rng.uniform(0.45, 0.6), 0.08, 0.06, 0, 1)
         for measure, points in (
-                (core[0], [PointIn(period=m, value=v) for m, v in zip(months, inspire)]),
+                (core[0], [PointIn(period=m, value=v) for m, v in zip(months, inspire, strict=True)]),
                 (core[1], [PointIn(period=m, numerator=round(a * s), denominator=a)
-                           for m, a, s in zip(months, asked, share)])):
+                           for m, a, s in zip(months, asked, share, strict=True)])):
             measure_data.save_points(session, site=site, measure=measure, points=points,
                                      principal=lead, today=today)
             entered += len(points)
@@ -80,7 +80,7 @@ def load_measures(session: Session, *, sites: list[Site], actor: Principal,
             hours = _series(rng, months, months[24:25], 80, -30, 9, 0, 500)
             points = [PointIn(period=m, value=v, rebase=i == 24,
                               annotation="New safety-planning practice on every ward"
-                              if i == 24 else "") for i, (m, v) in enumerate(zip(months, hours))]
+                              if i == 24 else "") for i, (m, v) in enumerate(zip(months, hours, strict=True))]
             measure_data.save_points(session, site=site, measure=local, points=points,
                                      principal=lead, today=today)
             entered += len(points)

@@ -192,7 +192,7 @@ def run_chart(
     _mark(sig, SHIFT, _side_runs(sides, shift_length, zero_breaks=False))
     _mark(sig, TREND, _trend_runs(xs, trend_length, tol))
     points = tuple(
-        RunPoint(i, x, median, *_row(s, direction)) for i, (x, s) in enumerate(zip(xs, sig))
+        RunPoint(i, x, median, *_row(s, direction)) for i, (x, s) in enumerate(zip(xs, sig, strict=True))
     )
     rules = _run_rules(shift_length, trend_length, "median", "points on the median are ignored")
     return RunChartResult(points, median, direction, shift_length, trend_length, rules,
@@ -256,7 +256,7 @@ def _xmr_signals(
     sig: list[set[tuple[str, str]]] = [set() for _ in xs]
     sides = [_sign(x - seg.mean, tol) for x in xs]
     if seg.upper is not None and seg.lower is not None:
-        _mark(sig, OUTSIDE, [([i], s) for i, (x, s) in enumerate(zip(xs, sides))
+        _mark(sig, OUTSIDE, [([i], s) for i, (x, s) in enumerate(zip(xs, sides, strict=True))
                              if _sign(x - seg.upper, tol) > 0 or _sign(x - seg.lower, tol) < 0])
     _mark(sig, SHIFT, _side_runs(sides, shift_length, zero_breaks=True))
     _mark(sig, TREND, _trend_runs(xs, trend_length, tol))

@@ -8,7 +8,7 @@ Create Date: 2026-11-26 13:09:49.258217
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401
+import sqlmodel  # noqa: F401  (generated column types may name it)
 from alembic import op
 
 import imroc.models.base

@@ -8,7 +8,7 @@ Create Date: 2026-11-26 10:27:16.361712
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401
+import sqlmodel  # noqa: F401  (generated column types may name it)
 from alembic import op
 
 import imroc.models.base

@@ -73,7 +73,7 @@ def server() -> Iterator[str]:
         done = subprocess.run([imroc, *args], cwd=tmp, env=env, capture_output=True, text=True,
                               timeout=120)
         assert done.returncode == 0, f"imroc {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
-    log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
+    log = open(tmp / "server.log", "w")
     proc = subprocess.Popen([imroc, "serve", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -102,7 +102,7 @@ def server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def crawls(request):  # noqa: ANN001, ANN201
+def crawls(request):
     """The crawl of test_pages.py, started with the first browser test so that it runs
     alongside the others (None when no crawl test was collected)."""
     if not any(item.name.startswith("test_every_reachable_page")
@@ -114,7 +114,7 @@ def crawls(request):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-def browser(server: str):  # noqa: ANN201
+def browser(server: str):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -129,8 +129,8 @@ class Problems:
 
     items: list[str] = field(default_factory=list)
 
-    def watch(self, page) -> None:  # noqa: ANN001
-        def on_console(msg) -> None:  # noqa: ANN001
+    def watch(self, page) -> None:
+        def on_console(msg) -> None:
             text = msg.text
             if text.startswith("Failed to load resource") and (
                     msg.location.get("url") == page.url or EXPECTED_STATUS.search(text)):
@@ -163,11 +163,11 @@ def context_options(server: str) -> dict:
 
 
 @pytest.fixture
-def new_page(browser, server):  # noqa: ANN001, ANN201
+def new_page(browser, server):
     """A factory of pages in fresh contexts; each page's problems are watched."""
     contexts = []
 
-    def make():  # noqa: ANN202
+    def make():
         ctx = browser.new_context(**context_options(server))
         ctx.set_default_timeout(15_000)
         # The CSP forbids inline scripts, so page.add_script_tag(path=...) (which inlines the
@@ -186,7 +186,7 @@ def new_page(browser, server):  # noqa: ANN001, ANN201
         ctx.close()
 
 
-def sign_in(page, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
@@ -194,7 +194,7 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
     page.wait_for_url(lambda url: "/sign-in" not in url)
 
 
-def run_axe(page) -> list[dict]:  # noqa: ANN001
+def run_axe(page) -> list[dict]:
     """axe-core's WCAG 2.2 AA violations for the page (axe is injected into every page)."""
     assert page.evaluate(AXE_PRESENT_JS), "axe-core was not injected"
     return page.evaluate(AXE_RUN_JS, AXE_TAGS)["violations"]
@@ -215,5 +215,5 @@ def screenshot_path(name: str) -> str:
     return str(SCREENSHOTS / f"{name}.png")
 
 
-def screenshot(page, name: str) -> None:  # noqa: ANN001
+def screenshot(page, name: str) -> None:
     page.screenshot(path=screenshot_path(name), full_page=True)

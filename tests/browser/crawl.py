@@ -53,7 +53,7 @@ def failures_for(url: str, name: str, violations: list[dict], problems: Problems
     return failures
 
 
-async def _visit(page, problems, role: str,  # noqa: ANN001
+async def _visit(page, problems, role: str,
                  path: str) -> tuple[list[str], list[str]]:
     """Load one page and check it; returns (failures, hrefs on the page)."""
     name = f"{role}-{slug(kind_of(path))}"
@@ -67,7 +67,7 @@ async def _visit(page, problems, role: str,  # noqa: ANN001
     return failures, await page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
 
 
-async def _crawl(browser, server: str, role: str) -> tuple[set[str], list[str]]:  # noqa: ANN001
+async def _crawl(browser, server: str, role: str) -> tuple[set[str], list[str]]:
     ctx = await browser.new_context(**context_options(server))
     ctx.set_default_timeout(30_000)
     await ctx.add_init_script(path=str(AXE_JS))
@@ -89,7 +89,7 @@ async def _crawl(browser, server: str, role: str) -> tuple[set[str], list[str]]:
         queue.put_nowait("/")
         seen, failures = {"/"}, []
 
-        async def worker(page, problems) -> None:  # noqa: ANN001
+        async def worker(page, problems) -> None:
             while True:
                 path = await queue.get()
                 try:

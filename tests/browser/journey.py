@@ -45,7 +45,7 @@ class Person:
         self.page.on("console", self._console)
         sign_in(self.page, email)
 
-    def _console(self, msg) -> None:  # noqa: ANN001
+    def _console(self, msg) -> None:
         if FAILED_LOAD.match(msg.text):
             self.loads.append(msg.text)
 
@@ -64,7 +64,7 @@ class Person:
             j.failures.append(f"{label} ({page.url}) logged:\n  " + "\n  ".join(found))
         screenshot(page, label)
 
-    def focused(self, js: str):  # noqa: ANN201
+    def focused(self, js: str):
         return self.page.evaluate(FOCUSED % js)
 
     def tab_to(self, js: str, limit: int = 60) -> None:
@@ -75,17 +75,17 @@ class Person:
                 return
         raise AssertionError(f"{limit} presses of Tab never reached an element where {js}")
 
-    def button(self, name: str, scope=None) -> None:  # noqa: ANN001
+    def button(self, name: str, scope=None) -> None:
         (scope or self.page).get_by_role("button", name=name, exact=True).click()
         self.page.wait_for_load_state("load")
 
 
-def challenge(page, n: int):  # noqa: ANN001, ANN201
+def challenge(page, n: int):
     """The fieldset of challenge n on a member's rating form (its legend is the title)."""
     return page.get_by_role("group", name=re.compile(rf"^{n}\. "))
 
 
-def rate_with_mouse(page, levels: list[int], words: str) -> None:  # noqa: ANN001
+def rate_with_mouse(page, levels: list[int], words: str) -> None:
     for n, level in enumerate(levels, start=1):
         group = challenge(page, n)
         group.get_by_label(LEVELS[level], exact=True).check()
@@ -118,7 +118,7 @@ def rate_with_keyboard(person: Person, levels: list[int], words: str) -> None:
         kb.press("Enter")
 
 
-def agree(page, agreed: list[int | None], words: str) -> None:  # noqa: ANN001
+def agree(page, agreed: list[int | None], words: str) -> None:
     """Choose the agreed level (None: none) and write the rationale of each challenge."""
     for n, level in enumerate(agreed, start=1):
         group = page.get_by_role("group", name=f"The agreed level for challenge {n}", exact=True)
@@ -128,11 +128,11 @@ def agree(page, agreed: list[int | None], words: str) -> None:  # noqa: ANN001
             .fill(f"{words}, challenge {n}.")
 
 
-def action_card(page, title: str):  # noqa: ANN001, ANN201
+def action_card(page, title: str):
     return page.get_by_role("article", name=title)
 
 
-def open_edit(page, title: str):  # noqa: ANN001, ANN201
+def open_edit(page, title: str):
     """Open an action's "Change this action" disclosure; returns the card. Browsers expose a
     <summary> as a disclosure button, but Playwright gives it no role: found by its text."""
     card = action_card(page, title)
@@ -141,7 +141,7 @@ def open_edit(page, title: str):  # noqa: ANN001, ANN201
     return card
 
 
-def save_action(person: Person, title: str, status: int = 200):  # noqa: ANN201
+def save_action(person: Person, title: str, status: int = 200):
     """Press "Save action" on the card (htmx swaps the card in place); returns the card."""
     page = person.page
     card = action_card(page, title)

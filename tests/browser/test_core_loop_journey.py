@@ -53,7 +53,7 @@ ACTIONS = [
 CARRIED = {"In progress", "Not started"}
 
 
-def open_or_find_cycle(lead) -> int:  # noqa: ANN001
+def open_or_find_cycle(lead) -> int:
     """From the site page: open the next cycle, or go to the open one. Returns its number."""
     page = lead.page
     page.get_by_role("link", name="Sites", exact=True).click()
@@ -74,7 +74,7 @@ def open_or_find_cycle(lead) -> int:  # noqa: ANN001
     return number
 
 
-def test_core_loop_from_assessment_to_the_next_cycle(new_page) -> None:  # noqa: PLR0915
+def test_core_loop_from_assessment_to_the_next_cycle(new_page) -> None:
     j = Journey(new_page)
     lead = j.person(EMAIL.format("lead"), "lead")
     page = lead.page

@@ -25,11 +25,11 @@ CHARTS_STATE = (f"() => {VISIBLE_CHARTS}.map(el => [el.id, !!el.querySelector('s
 PHONE = {"width": 360, "height": 740}
 
 
-def figure(page, name: str) -> dict:  # noqa: ANN001
+def figure(page, name: str) -> dict:
     return json.loads(page.locator(f"#chart-{name}-data").text_content())
 
 
-def charts_drawn(page, *, all_visible: bool = True) -> list:  # noqa: ANN001
+def charts_drawn(page, *, all_visible: bool = True) -> list:
     """Waits for the visible charts; each has Plotly's SVG. Returns [id, drawn, height]."""
     page.wait_for_function(CHARTS_READY)
     state = page.evaluate(CHARTS_STATE)
@@ -41,7 +41,7 @@ def charts_drawn(page, *, all_visible: bool = True) -> list:  # noqa: ANN001
     return state
 
 
-def check(page, problems, name: str) -> None:  # noqa: ANN001
+def check(page, problems, name: str) -> None:
     """Charts drawn, plotly's styles from the stylesheet (no <style> added, which the CSP
     would refuse), no sideways scrolling of the page, no axe violation, nothing logged."""
     screenshot(page, f"dashboard-{name}")
@@ -55,7 +55,7 @@ def check(page, problems, name: str) -> None:  # noqa: ANN001
     assert not found, f"{name} logged problems:\n  " + "\n  ".join(found)
 
 
-def hover_heatmap(page, name: str) -> str:  # noqa: ANN001
+def hover_heatmap(page, name: str) -> str:
     """Hovers the first cell of a heat map that has a level; returns the hover label."""
     z = figure(page, name)["data"][0]["z"]
     row, col = next((r, c) for r, values in enumerate(z)
@@ -70,26 +70,26 @@ def hover_heatmap(page, name: str) -> str:  # noqa: ANN001
     return label.text_content()
 
 
-def tick_labels(page, selector: str) -> list[str]:  # noqa: ANN001
+def tick_labels(page, selector: str) -> list[str]:
     """Axis labels as read, the lines of a wrapped label joined by spaces."""
     return page.locator(selector).evaluate_all(
         "ts => ts.map(t => { const lines = [...t.querySelectorAll('tspan.line')];"
         " return lines.length ? lines.map(l => l.textContent).join(' ') : t.textContent; })")
 
 
-def set_site_names(page, base: str) -> list[str]:  # noqa: ANN001
+def set_site_names(page, base: str) -> list[str]:
     html = page.request.get(f"{base}/dashboard").text()
     match = re.search(r'id="chart-sites-data">(.*?)</script>', html, re.S)
     return json.loads(match.group(1))["data"][0]["y"]
 
 
-def signed_in(new_page, role: str):  # noqa: ANN001, ANN201
+def signed_in(new_page, role: str):
     page, problems = new_page()
     sign_in(page, ROLES[role])
     return page, problems
 
 
-def site_with_history(page) -> str:  # noqa: ANN001
+def site_with_history(page) -> str:
     """The facilitator's site with the most signed-off cycles (up to three on the radar)."""
     page.goto("/sites")
     hrefs = page.locator("main a[href^='/sites/']").evaluate_all(
@@ -107,7 +107,7 @@ def site_with_history(page) -> str:  # noqa: ANN001
     return f"{best}/dashboard"
 
 
-def first_learning_set(page) -> str:  # noqa: ANN001
+def first_learning_set(page) -> str:
     page.goto("/learning-sets")
     href = page.locator("main a[href^='/learning-sets/']").first.get_attribute("href")
     return re.match(r"/learning-sets/\d+", href).group(0)

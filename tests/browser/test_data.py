@@ -15,7 +15,7 @@ from tests.browser.conftest import ROLES, describe, run_axe, screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 
-def check(page, problems, name: str) -> None:  # noqa: ANN001
+def check(page, problems, name: str) -> None:
     screenshot(page, f"data-{name}")
     violations = run_axe(page)
     assert not violations, f"{name} ({page.url}):\n{describe(violations)}"
@@ -39,7 +39,7 @@ def workbook(level: int) -> bytes:
     return buffer.getvalue()
 
 
-def upload(page, data: bytes, *, check_only: bool) -> None:  # noqa: ANN001
+def upload(page, data: bytes, *, check_only: bool) -> None:
     page.get_by_label("File to import").set_input_files(
         {"name": "history.xlsx", "buffer": data,
          "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
@@ -49,7 +49,7 @@ def upload(page, data: bytes, *, check_only: bool) -> None:  # noqa: ANN001
     page.get_by_role("button", name=re.compile("^(Upload|Import the file)$")).click()
 
 
-def test_export_then_check_and_import_a_workbook(new_page) -> None:  # noqa: ANN001
+def test_export_then_check_and_import_a_workbook(new_page) -> None:
     page, problems = new_page()
     sign_in(page, ROLES["programme"])
     page.get_by_role("link", name="Export and import").first.click()

@@ -12,11 +12,11 @@ pytestmark = pytest.mark.browser
 FOCUSED = "document.activeElement"
 
 
-def focused(page, js: str):  # noqa: ANN001, ANN201
+def focused(page, js: str):
     return page.evaluate(f"(() => {{ const el = {FOCUSED}; return {js}; }})()")
 
 
-def has_focus_style(page) -> bool:  # noqa: ANN001
+def has_focus_style(page) -> bool:
     """The NHS.UK focus style: a yellow background, outline or box shadow."""
     return focused(page, "(() => { const s = getComputedStyle(el);"
                          " return s.outlineStyle !== 'none' || s.boxShadow !== 'none'"

@@ -48,7 +48,7 @@ def label(month: date) -> str:
     return f"{month:%b %Y}"  # as the pages name a month: "Nov 2024"
 
 
-def field_group(page, label_text: str):  # noqa: ANN001, ANN201
+def field_group(page, label_text: str):
     """The NHS.UK form group around the control with this label (its error shows there)."""
     return page.locator(".nhsuk-form-group").filter(
         has=page.get_by_label(label_text, exact=True))
@@ -137,7 +137,7 @@ def type_values(lead: Person, months: list[date]) -> None:
         kb.press("Tab")
 
 
-def grid_row(page, month: date):  # noqa: ANN001, ANN201
+def grid_row(page, month: date):
     return page.get_by_role("row").filter(
         has=page.get_by_role("rowheader", name=label(month), exact=True))
 
@@ -187,7 +187,7 @@ def open_cycle(lead: Person, start: date) -> tuple[int, date]:
     first = cycles.get_by_role("row").filter(
         has=page.get_by_role("link", name="Cycle 1", exact=True))
     started = first.get_by_role("cell").nth(2).inner_text().removeprefix("Started").strip()
-    return 1, datetime.strptime(started, "%d %B %Y").date()  # noqa: DTZ007 - a date
+    return 1, datetime.strptime(started, "%d %B %Y").date()
 
 
 def check_chart(lead: Person, months: list[date], cycle: tuple[int, date]) -> None:

@@ -30,7 +30,7 @@ EXPECTED = {
              "/framework"},
     "lived": {"/", "/sites", "/sites/{id}", "/framework"},
 }
-def check_page(page, problems, name: str) -> list[str]:  # noqa: ANN001
+def check_page(page, problems, name: str) -> list[str]:
     """Axe, console problems and a screenshot for the page now loaded; returns failures."""
     page.wait_for_load_state("load")
     failures = failures_for(page.url, name, run_axe(page), problems)
@@ -39,7 +39,7 @@ def check_page(page, problems, name: str) -> list[str]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_reachable_page_is_accessible(crawls, role: str) -> None:  # noqa: ANN001
+def test_every_reachable_page_is_accessible(crawls, role: str) -> None:
     result = crawls.result()[role]
     if isinstance(result, BaseException):
         raise result
@@ -75,7 +75,7 @@ EMPTY_FORMS = [
 ]
 
 
-def first_id(page, prefix: str) -> str:  # noqa: ANN001
+def first_id(page, prefix: str) -> str:
     page.goto(prefix)
     href = page.locator(f"main a[href^='{prefix}/']").first.get_attribute("href")
     return re.search(r"/(\d+)", href).group(1)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
 
 
-def check(page, problems, name: str) -> None:  # noqa: ANN001
+def check(page, problems, name: str) -> None:
     screenshot(page, f"report-{name}")
     violations = run_axe(page)
     assert not violations, f"{name} ({page.url}):\n{describe(violations)}"
@@ -24,7 +24,7 @@ def check(page, problems, name: str) -> None:  # noqa: ANN001
     assert not found, f"{name} logged problems:\n  " + "\n  ".join(found)
 
 
-def printed_only_the_report(page) -> None:  # noqa: ANN001
+def printed_only_the_report(page) -> None:
     page.emulate_media(media="print")
     try:
         for hidden in (".nhsuk-header", ".nhsuk-footer", ".nhsuk-back-link",
@@ -35,7 +35,7 @@ def printed_only_the_report(page) -> None:  # noqa: ANN001
         page.emulate_media(media="screen")
 
 
-def test_site_report_from_the_dashboard(new_page) -> None:  # noqa: ANN001
+def test_site_report_from_the_dashboard(new_page) -> None:
     page, problems = new_page()
     sign_in(page, ROLES["facilitator"])
     page.goto("/sites")
@@ -58,7 +58,7 @@ def test_site_report_from_the_dashboard(new_page) -> None:  # noqa: ANN001
     check(page, problems, "site-phone")
 
 
-def test_learning_set_report_from_the_dashboard(new_page) -> None:  # noqa: ANN001
+def test_learning_set_report_from_the_dashboard(new_page) -> None:
     page, problems = new_page()
     sign_in(page, ROLES["facilitator"])
     page.goto("/learning-sets")

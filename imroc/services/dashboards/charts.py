@@ -65,7 +65,8 @@ def site_charts(d: SiteDashboard, labels: list[str]) -> list[Chart]:
         out.append(Chart("benchmark", "This site against the medians of its learning set and the programme",
                          charts.bars(labels, bench, title="Compared with others (medians, no site named)",
                                      y_title="Agreed level", value_range=(0, 3)),
-                         charts.table("Latest agreed level and medians", ["Challenge"] + [b[0] for b in bench],
+                         charts.table("Latest agreed level and medians",
+                                      ["Challenge"] + [b[0] for b in bench],
                                       [[labels[n - 1]] + [_fmt(b[1][n - 1]) for b in bench]
                                        for n in CHALLENGE_NUMBERS])))
         if d.facilitator:
@@ -135,7 +136,8 @@ def set_charts(d: SetDashboard, labels: list[str], names: dict[int, str]) -> lis
     out.append(Chart("actions", "Action completion by site",
                      charts.bars(site_names, series, title="Action completion by site",
                                  y_title="Actions", stacked=True),
-                     charts.table("Actions by site and status", ["Site"] + [STATUS_LABELS[s] for s in statuses],
+                     charts.table("Actions by site and status",
+                                  ["Site"] + [STATUS_LABELS[s] for s in statuses],
                                   [[site_names[i]] + [s[1][i] for s in series]
                                    for i in range(len(d.sites))])))
     return out

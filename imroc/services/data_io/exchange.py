@@ -41,7 +41,7 @@ def export_site(session: Session, *, principal: Principal | None, site: Site) ->
 
         framework = frameworks.current(session)
 
-    def of(model):  # noqa: ANN001, ANN202
+    def of(model):
         rows = session.exec(select(model).where(col(model.cycle_id).in_(ids))
                             .order_by(col(model.id))).all()
         grouped = defaultdict(list)

@@ -107,7 +107,7 @@ def _check(doc: ExchangeDoc, known: Known) -> tuple[Plan, list[Problem]]:
     return plan, problems
 
 
-def _scores(c, cp: CyclePlan, at: str, known: Known, bad, person) -> None:  # noqa: ANN001
+def _scores(c, cp: CyclePlan, at: str, known: Known, bad, person) -> None:
     def valid(where: str, challenge: int, *levels: int) -> bool:
         message = challenge_problem(known, cp.framework_id, challenge) or next(
             (m for m in (level_problem(known, cp.framework_id, lv) for lv in levels) if m), None)
@@ -153,7 +153,7 @@ def _scores(c, cp: CyclePlan, at: str, known: Known, bad, person) -> None:  # no
                             "created_at": f.created_at})
 
 
-def _carried(doc: ExchangeDoc, sp: SitePlan, bad) -> None:  # noqa: ANN001
+def _carried(doc: ExchangeDoc, sp: SitePlan, bad) -> None:
     for i, c in enumerate(doc.cycles):
         cp = sp.cycles.get(c.number)
         for j, a in enumerate(cp.actions if cp else []):

@@ -86,7 +86,7 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
     order = {sid: i for i, sid in enumerate(site_ids)}
     set_names = dict(session.exec(select(LearningSet.id, LearningSet.name)).all())
 
-    def scoped(query):  # noqa: ANN001, ANN202
+    def scoped(query):
         return query if every_site else query.where(col(Cycle.site_id).in_(site_ids or [-1]))
 
     out: Rows = {name: [] for name in TABLES}
@@ -109,7 +109,10 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
             "signed_off_at": utc_seconds(c.signed_off_at), "closed_at": utc_seconds(c.closed_at),
             **{f: getattr(c, f) for f in PDSA_FIELDS}})
     step("cycles")
-    key = (lambda cid: (order[by_id[cid].site_id], by_id[cid].number))
+
+    def key(cid: int) -> tuple[int, int]:
+        return order[by_id[cid].site_id], by_id[cid].number
+
     out["ratings"] = _ratings(session, scoped, by_id, label, key,
                               {s.id: identify(s) for s in sites})
     step("ratings")
@@ -140,7 +143,7 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
     return out
 
 
-def _ratings(session: Session, scoped, by_id: dict, label: dict, key, identify: dict) -> list:  # noqa: ANN001
+def _ratings(session: Session, scoped, by_id: dict, label: dict, key, identify: dict) -> list:
     found = session.exec(scoped(
         select(Rating.cycle_id, Rating.challenge, Rating.perspective, Rating.level,
                Rating.comment, User.email, User.name)
@@ -163,7 +166,7 @@ def _ratings(session: Session, scoped, by_id: dict, label: dict, key, identify: 
     return [row for _, row in rows]
 
 
-def _actions(session: Session, scoped, by_id: dict, label: dict, key) -> list:  # noqa: ANN001
+def _actions(session: Session, scoped, by_id: dict, label: dict, key) -> list:
     found = sorted(session.exec(scoped(select(Action).join(
         Cycle, col(Cycle.id) == Action.cycle_id))).all(), key=lambda a: (key(a.cycle_id), a.id))
     # An action is known by its cycle and its place in that cycle's plan (1, 2, 3...).

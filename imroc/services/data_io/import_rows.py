@@ -41,7 +41,7 @@ class Reader:
         self.problems.append(Problem(table, row, header, "" if value is None else str(value),
                                      message))
 
-    def rows(self, sheet: Sheet | None):  # noqa: ANN201
+    def rows(self, sheet: Sheet | None):
         """Each row converted to its types; a row with any bad cell is reported, not used."""
         if sheet is None:
             return

@@ -23,7 +23,7 @@ class Column:
     max_length: int | None = None
 
 
-def _c(key: str, header: str, kind: str = TEXT, **kw) -> Column:  # noqa: ANN003
+def _c(key: str, header: str, kind: str = TEXT, **kw) -> Column:
     return Column(key, header, kind, **kw)
 
 

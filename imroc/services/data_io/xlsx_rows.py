@@ -31,7 +31,7 @@ def _column(letters: str) -> int:
     return index - 1
 
 
-def _texts(element) -> str:  # noqa: ANN001
+def _texts(element) -> str:
     """The text of a string item: plain, or in formatted runs (phonetic guides left out)."""
     parts = []
     for child in element:
@@ -63,7 +63,7 @@ class Workbook:
             f"{MAIN}si")] if "xl/sharedStrings.xml" in names else []
         self.dates = self._date_styles() if "xl/styles.xml" in names else set()
 
-    def _tree(self, name: str):  # noqa: ANN202
+    def _tree(self, name: str):
         from xml.etree.ElementTree import fromstring
 
         return fromstring(self.zf.read(name))
@@ -99,7 +99,7 @@ class Workbook:
                 el.clear()
                 yield number, values
 
-    def _value(self, c) -> Any:  # noqa: ANN001, ANN401
+    def _value(self, c) -> Any:
         kind = c.get("t", "n")
         if kind == "inlineStr":
             found = c.find(f"{MAIN}is")
