@@ -55,5 +55,5 @@ def add_feedback(data: FeedbackCreate, loaded: CycleDep, session: SessionDep,
                  principal: CurrentPrincipal) -> FeedbackPublic:
     """Facilitators and the programme team comment on a cycle."""
     cycle, site = loaded
-    row = assessments.add_feedback(session, cycle=cycle, site=site, data=data, principal=principal)
+    row = assessments.give_feedback(session, cycle=cycle, site=site, data=data, principal=principal)
     return FeedbackPublic.model_validate(row, from_attributes=True)

@@ -50,5 +50,5 @@ def update_set(data: LearningSetUpdate, ls: LearningSetDep, session: SessionDep,
              status_code=201)
 def add_meeting(data: MeetingCreate, ls: LearningSetDep, session: SessionDep,
                 principal: CurrentPrincipal) -> MeetingPublic:
-    meeting = learning_sets.add_meeting(session, ls=ls, data=data, principal=principal)
+    meeting = learning_sets.create_meeting(session, ls=ls, data=data, principal=principal)
     return MeetingPublic.model_validate(meeting, from_attributes=True)

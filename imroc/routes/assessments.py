@@ -149,7 +149,7 @@ def feedback_add(request: Request, session: SessionDep, principal: CurrentPrinci
     access.ensure_feedback(principal, site)
     values = fields(form, "body")
     try:
-        assessments.add_feedback(session, cycle=cycle, site=site, principal=principal,
+        assessments.give_feedback(session, cycle=cycle, site=site, principal=principal,
                                  data=parse(FeedbackCreate, values))
     except Invalid:
         errors = {"body": f"Feedback must be {TEXT} characters or fewer" if values.get("body")

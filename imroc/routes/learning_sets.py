@@ -108,7 +108,7 @@ def meeting_add(request: Request, session: SessionDep, principal: CurrentPrincip
     access.ensure_add_meeting(principal, ls)
     values = fields(form, "held_on", "title")
     try:
-        learning_sets.add_meeting(session, ls=ls, principal=principal,
+        learning_sets.create_meeting(session, ls=ls, principal=principal,
                                   data=parse(MeetingCreate, values))
     except Invalid as exc:
         return _show_page(request, session, principal, ls, values=values, errors=exc.errors,

@@ -1,5 +1,7 @@
 """The action plan: actions under the cycle's priorities, edited safely by several people."""
 
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -58,6 +60,17 @@ def get_action(session: Session, *, action_id: int,
     return action, cycle, site
 
 
+def places(found: Iterable[Action], cycle_numbers: Mapping[int, int]) -> dict[int, tuple[int, int]]:
+    """Each action as people know it: (its cycle's number, its place in that cycle's plan),
+    the place counting 1, 2, 3... in the order the actions were added."""
+    count: dict[int, int] = defaultdict(int)
+    out: dict[int, tuple[int, int]] = {}
+    for a in sorted(found, key=lambda a: a.id):
+        count[a.cycle_id] += 1
+        out[a.id] = (cycle_numbers[a.cycle_id], count[a.cycle_id])
+    return out
+
+
 def _ensure_editable(cycle: Cycle) -> None:
     if cycle.stage == Stage.closed:
         raise Conflict("This cycle is closed; its actions can no longer change")
@@ -74,14 +87,25 @@ def create_action(session: Session, *, cycle: Cycle, site: Site, data: ActionCre
         Priority.cycle_id == cycle.id)).all())
     if data.challenge not in priorities:
         raise Invalid({"challenge": "Choose one of this cycle's priorities"})
-    action = Action(cycle_id=cycle.id, challenge=data.challenge, title=data.title.strip(),
-                    owner=data.owner.strip(), due_on=data.due_on, status=data.status.value,
-                    notes=data.notes.strip())
-    session.add(action)
+    action = add_action(session, cycle_id=cycle.id, challenge=data.challenge, title=data.title,
+                        owner=data.owner, due_on=data.due_on, status=data.status.value,
+                        notes=data.notes)
     session.flush()
     audit.record(session, actor=principal.user, action="create", entity="action",
                  entity_id=action.id, site_id=site.id, after=audit.snapshot(action, FIELDS))
     session.commit()
+    return action
+
+
+def add_action(session: Session, *, cycle_id: int, challenge: int, title: str, owner: str,
+               due_on: date | None, status: str, notes: str, outcome: str | None = None,
+               carried_from_id: int | None = None) -> Action:
+    """The one way an action row comes to be, in the caller's transaction (the caller has
+    checked who may and the stage, flushes, audits and commits)."""
+    action = Action(cycle_id=cycle_id, challenge=challenge, title=title.strip(),
+                    owner=owner.strip(), due_on=due_on, status=status, notes=notes.strip(),
+                    outcome=outcome or None, carried_from_id=carried_from_id)
+    session.add(action)
     return action
 
 

@@ -10,14 +10,13 @@ from imroc.models import (
     FacilitatorRating,
     Feedback,
     Rating,
-    ScaleLevel,
     Site,
     User,
 )
 from imroc.models.assessment import RatingsIn, ReopenIn, ScoresIn
 from imroc.models.cycle import FeedbackCreate, Stage
 from imroc.models.framework import CHALLENGE_NUMBERS
-from imroc.services import audit
+from imroc.services import audit, bulk, frameworks
 from imroc.services.access import (
     Principal,
     ensure_facilitator,
@@ -29,8 +28,7 @@ from imroc.services.access import (
 
 def scale_levels(session: Session, cycle: Cycle) -> list[int]:
     """The levels of the scale of the framework version this cycle uses."""
-    return list(session.exec(select(ScaleLevel.level).where(
-        ScaleLevel.framework_id == cycle.framework_id).order_by(col(ScaleLevel.level))).all())
+    return frameworks.scale_levels(session, cycle.framework_id)
 
 
 def _check_items(session: Session, cycle: Cycle, items: list, name: str) -> None:
@@ -41,7 +39,7 @@ def _check_items(session: Session, cycle: Cycle, items: list, name: str) -> None
         if item.challenge in seen:
             errors[f"{name}.{i}.challenge"] = f"Challenge {item.challenge} is given twice"
         seen.add(item.challenge)
-        if item.level not in levels:
+        if frameworks.level_problem(levels, item.level):
             errors[f"{name}.{i}.level"] = (f"Level for challenge {item.challenge} must be one of "
                                            f"{', '.join(str(v) for v in sorted(levels))}")
     if errors:
@@ -217,8 +215,8 @@ def list_feedback_with_authors(session: Session, *, cycle: Cycle) -> list[tuple[
     return [(f, name) for f, name in rows]
 
 
-def add_feedback(session: Session, *, cycle: Cycle, site: Site, data: FeedbackCreate,
-                 principal: Principal) -> Feedback:
+def give_feedback(session: Session, *, cycle: Cycle, site: Site, data: FeedbackCreate,
+                  principal: Principal) -> Feedback:
     ensure_feedback(principal, site)
     row = Feedback(cycle_id=cycle.id, author_id=principal.user.id, body=data.body.strip())
     session.add(row)
@@ -227,3 +225,28 @@ def add_feedback(session: Session, *, cycle: Cycle, site: Site, data: FeedbackCr
                  entity_id=cycle.id, site_id=site.id, after={"feedback_id": row.id})
     session.commit()
     return row
+
+
+# --- many at once (imports) -------------------------------------------------------------------
+# Rows of cycles written in the same transaction, already checked against the cycle's scale.
+
+def add_ratings(session: Session, rows: list[dict]) -> int:
+    """Members' ratings: cycle_id, rater_id, perspective, challenge, level, comment."""
+    return bulk.insert_rows(session, Rating, [{**r, "comment": r["comment"].strip()} for r in rows])
+
+
+def add_scores(session: Session, rows: list[dict]) -> int:
+    """Agreed levels: cycle_id, challenge, level, rationale (and who agreed, when known)."""
+    return bulk.insert_rows(session, ConsensusScore,
+                            [{**r, "rationale": r["rationale"].strip()} for r in rows])
+
+
+def add_facilitator_ratings(session: Session, rows: list[dict]) -> int:
+    """Facilitators' own ratings: cycle_id, rater_id, challenge, level, comment."""
+    return bulk.insert_rows(session, FacilitatorRating,
+                            [{**r, "comment": r["comment"].strip()} for r in rows])
+
+
+def add_feedback(session: Session, rows: list[dict]) -> int:
+    """Feedback on cycles: cycle_id, author_id, body (and when it was written)."""
+    return bulk.insert_rows(session, Feedback, [{**r, "body": r["body"].strip()} for r in rows])

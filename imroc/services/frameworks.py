@@ -1,6 +1,7 @@
 """The framework as data: loading a version from seed/ and reading it back."""
 
 import tomllib
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +126,19 @@ def short_titles(session: Session) -> list[str]:
     fw = current(session)
     return list(session.exec(select(Challenge.short_title).where(Challenge.framework_id == fw.id)
                              .order_by(col(Challenge.number))).all())
+
+
+def scale_levels(session: Session, framework_id: int) -> list[int]:
+    """The levels of a framework version's rating scale, lowest first."""
+    return list(session.exec(select(ScaleLevel.level).where(
+        ScaleLevel.framework_id == framework_id).order_by(col(ScaleLevel.level))).all())
+
+
+def level_problem(levels: Collection[int], level: int) -> str | None:
+    """Why a level is not one of the scale's (None when it is): the one check of a level,
+    for the forms, the API and imports alike."""
+    if level in levels:
+        return None
+    if not levels:
+        return "The framework has no scale"
+    return f"Must be a level of the scale, {min(levels)} to {max(levels)}"

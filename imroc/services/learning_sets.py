@@ -1,5 +1,7 @@
 """Learning sets: their sites, facilitators and meetings."""
 
+from datetime import date
+
 from sqlmodel import Session, col, delete, select
 
 from imroc.clock import utcnow
@@ -149,16 +151,24 @@ def update_learning_set(session: Session, *, ls: LearningSet, data: LearningSetU
     return ls
 
 
-def add_meeting(session: Session, *, ls: LearningSet, data: MeetingCreate,
-                principal: Principal) -> Meeting:
+def create_meeting(session: Session, *, ls: LearningSet, data: MeetingCreate,
+                   principal: Principal) -> Meeting:
     """Record a dated meeting of the learning set."""
     ensure_add_meeting(principal, ls)
-    meeting = Meeting(learning_set_id=ls.id, held_on=data.held_on, title=data.title.strip())
+    meeting = add_meeting(session, learning_set_id=ls.id, held_on=data.held_on,
+                          title=data.title, actor=principal.user)
+    session.commit()
+    return meeting
+
+
+def add_meeting(session: Session, *, learning_set_id: int, held_on: date, title: str,
+                actor: User | None, action: str = "create") -> Meeting:
+    """The one way a meeting comes to be: the row and its audit row, in the caller's
+    transaction (the caller has checked who may, and commits)."""
+    meeting = Meeting(learning_set_id=learning_set_id, held_on=held_on, title=title.strip())
     session.add(meeting)
     session.flush()
-    audit.record(session, actor=principal.user, action="create", entity="meeting",
-                 entity_id=meeting.id, after={"learning_set_id": ls.id,
-                                              "held_on": data.held_on.isoformat(),
-                                              "title": meeting.title})
-    session.commit()
+    audit.record(session, actor=actor, action=action, entity="meeting", entity_id=meeting.id,
+                 after={"learning_set_id": learning_set_id, "held_on": held_on.isoformat(),
+                        "title": meeting.title})
     return meeting

@@ -7,7 +7,7 @@ from imroc.errors import Conflict, Invalid
 from imroc.models import ConsensusScore, Cycle, Priority, Site
 from imroc.models.action import PrioritiesIn
 from imroc.models.cycle import Stage
-from imroc.services import audit
+from imroc.services import audit, bulk
 from imroc.services.access import Principal, ensure_lead
 from imroc.services.assessments import scale_levels
 
@@ -61,3 +61,9 @@ def set_priorities(session: Session, *, cycle: Cycle, site: Site, data: Prioriti
                  after={"priorities": [(p.challenge, p.rank, p.target_level) for p in rows]})
     session.commit()
     return rows
+
+
+def add_priorities(session: Session, rows: list[dict]) -> int:
+    """Priorities of cycles written in the same transaction (imports): cycle_id, rank,
+    challenge, current_level, target_level, reason."""
+    return bulk.insert_rows(session, Priority, [{**r, "reason": r["reason"].strip()} for r in rows])

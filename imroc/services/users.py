@@ -107,18 +107,26 @@ def add_membership(
         Membership.user_id == user.id, Membership.site_id == site.id)).first()
     if existing is not None:
         raise Invalid({"email": f"{user.name} is already a member of this site"})
-    membership = Membership(user_id=user.id, site_id=site.id, role=data.role.value,
-                            perspective=data.perspective.value)
-    session.add(membership)
     try:
-        session.flush()
+        membership = add_member(session, site_id=site.id, user_id=user.id, role=data.role.value,
+                                perspective=data.perspective.value, actor=actor)
     except IntegrityError:
         session.rollback()
         raise Conflict("This person was added to the site at the same moment") from None
-    audit.record(session, actor=actor, action="add_member", entity="membership",
-                 entity_id=membership.id, site_id=site.id,
-                 after=audit.snapshot(membership, MEMBERSHIP_FIELDS))
     session.commit()
+    return membership
+
+
+def add_member(session: Session, *, site_id: int, user_id: int, role: str, perspective: str,
+               actor: User | None, action: str = "add_member") -> Membership:
+    """The one way a person joins a site's steering group: the row and its audit row, in the
+    caller's transaction (the caller has checked who may, and commits)."""
+    membership = Membership(user_id=user_id, site_id=site_id, role=role, perspective=perspective)
+    session.add(membership)
+    session.flush()
+    audit.record(session, actor=actor, action=action, entity="membership",
+                 entity_id=membership.id, site_id=site_id,
+                 after=audit.snapshot(membership, MEMBERSHIP_FIELDS))
     return membership
 
 

@@ -22,7 +22,7 @@ from imroc.models import (
     User,
 )
 from imroc.models.cycle import PDSA_FIELDS
-from imroc.services import access
+from imroc.services import access, actions
 from imroc.services.access import Principal
 from imroc.services.data_io.exchange_doc import ExchangeDoc
 
@@ -64,10 +64,8 @@ def export_site(session: Session, *, principal: Principal | None, site: Site) ->
     mentioned |= {c.signed_off_by for c in cycles if c.signed_off_by}
     users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(
         sorted(mentioned) or [-1])))}
-    place: dict[int, dict] = {}
-    for c in cycles:
-        for n, a in enumerate(acts[c.id], start=1):
-            place[a.id] = {"cycle": c.number, "number": n}
+    place = {aid: {"cycle": cycle, "number": n} for aid, (cycle, n) in actions.places(
+        [a for c in cycles for a in acts[c.id]], {c.id: c.number for c in cycles}).items()}
     doc = {
         "exported_at": utcnow(),
         "framework": {"id": framework.key, "version": framework.version},

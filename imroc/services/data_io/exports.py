@@ -28,7 +28,7 @@ from imroc.models import (
     User,
 )
 from imroc.models.cycle import PDSA_FIELDS
-from imroc.services import access, learning_sets
+from imroc.services import access, actions, learning_sets
 from imroc.services import anonymise as anonymise_rule
 from imroc.services.access import Principal
 from imroc.services.data_io.layout import TABLES, utc_seconds
@@ -169,12 +169,7 @@ def _ratings(session: Session, scoped, by_id: dict, label: dict, key, identify: 
 def _actions(session: Session, scoped, by_id: dict, label: dict, key) -> list:
     found = sorted(session.exec(scoped(select(Action).join(
         Cycle, col(Cycle.id) == Action.cycle_id))).all(), key=lambda a: (key(a.cycle_id), a.id))
-    # An action is known by its cycle and its place in that cycle's plan (1, 2, 3...).
-    place: dict[int, tuple[int, int]] = {}
-    count: dict[int, int] = defaultdict(int)
-    for a in found:
-        count[a.cycle_id] += 1
-        place[a.id] = (by_id[a.cycle_id].number, count[a.cycle_id])
+    place = actions.places(found, {cid: c.number for cid, c in by_id.items()})
     rows = []
     for a in found:
         origin = place.get(a.carried_from_id) if a.carried_from_id else None

@@ -11,6 +11,7 @@ from imroc.models import Challenge, Cycle, Framework, LearningSet, ScaleLevel, S
 from imroc.models.action import ActionStatus, Outcome
 from imroc.models.cycle import Stage
 from imroc.models.user import EMAIL_PATTERN, Perspective, SiteRole
+from imroc.services import frameworks
 from imroc.services.data_io.layout import BOOL, DATE, DATETIME, INT, Column, restore
 
 STAGES = {s.value for s in Stage}
@@ -112,8 +113,6 @@ class Known:
 
 
 def load_known(session: Session) -> Known:
-    from imroc.services import frameworks
-
     current = frameworks.current(session)
     levels: dict[int, set[int]] = {}
     for fid, level in session.exec(select(ScaleLevel.framework_id, ScaleLevel.level)):
@@ -137,11 +136,7 @@ def load_known(session: Session) -> Known:
 def level_problem(known: Known, framework_id: int, level: int | None) -> str | None:
     if level is None:
         return None
-    allowed = known.levels.get(framework_id, set())
-    if level not in allowed:
-        return f"Must be a level of the scale, {min(allowed)} to {max(allowed)}" if allowed \
-            else "The framework has no scale"
-    return None
+    return frameworks.level_problem(known.levels.get(framework_id, set()), level)
 
 
 def challenge_problem(known: Known, framework_id: int, number: int | None) -> str | None:

@@ -16,27 +16,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from imroc.errors import Conflict
 from imroc.models import (
     Action,
-    ConsensusScore,
     Cycle,
-    FacilitatorRating,
-    Feedback,
     LearningSet,
     Meeting,
     Membership,
-    Priority,
-    Rating,
     Site,
     User,
 )
 from imroc.models.site import LearningSetCreate, SiteCreate
-from imroc.services import audit, learning_sets, sites
+from imroc.services import actions, assessments, audit, learning_sets, priorities, sites
 from imroc.services import users as users_service
 
 # No argon2 hash looks like this, so no password can ever match it.
@@ -169,31 +163,30 @@ def _site(session: Session, sp: SitePlan, set_ids: dict[str, int], users: dict[s
     added = 0
     for email, (role, perspective) in sp.members.items():
         if users[email].id not in members:
-            session.add(Membership(user_id=users[email].id, site_id=site.id, role=role,
-                                   perspective=perspective))
+            users_service.add_member(session, site_id=site.id, user_id=users[email].id,
+                                     role=role, perspective=perspective, actor=actor,
+                                     action="import")
             added += 1
     meetings = {}
     if site.learning_set_id:
         meetings = {(m.held_on, m.title): m.id for m in session.exec(
             select(Meeting).where(Meeting.learning_set_id == site.learning_set_id))}
-    counts = _cycles(session, site, sp, users, meetings)
+    counts = _cycles(session, site, sp, users, meetings, actor)
     audit.record(session, actor=actor, action="import", entity="site", entity_id=site.id,
                  site_id=site.id, after={**counts, "members_added": added})
 
 
 def _cycles(session: Session, site: Site, sp: SitePlan, users: dict[str, User],
-            meetings: dict) -> dict[str, int]:
+            meetings: dict, actor: User | None) -> dict[str, int]:
     made: dict[int, Cycle] = {}
     for number, cp in sorted(sp.cycles.items()):
         meeting_id = None
         if cp.meeting and site.learning_set_id:
             meeting_id = meetings.get(cp.meeting)
             if meeting_id is None:
-                m = Meeting(learning_set_id=site.learning_set_id, held_on=cp.meeting[0],
-                            title=cp.meeting[1])
-                session.add(m)
-                session.flush()
-                meeting_id = meetings[cp.meeting] = m.id
+                meeting_id = meetings[cp.meeting] = learning_sets.add_meeting(
+                    session, learning_set_id=site.learning_set_id, held_on=cp.meeting[0],
+                    title=cp.meeting[1], actor=actor, action="import").id
         made[number] = Cycle(
             site_id=site.id, number=number, framework_id=cp.framework_id, stage=cp.stage,
             started_on=cp.started_on, review_due_on=cp.review_due_on, meeting_id=meeting_id,
@@ -201,39 +194,34 @@ def _cycles(session: Session, site: Site, sp: SitePlan, users: dict[str, User],
             signed_off_by=users[cp.signed_off_by].id if cp.signed_off_by else None, **cp.pdsa)
     session.add_all(made.values())
     session.flush()
-    rows: dict[type, list[dict]] = {Rating: [], ConsensusScore: [], FacilitatorRating: [],
-                                    Priority: [], Feedback: []}
+    ratings, scores, facilitator, chosen, feedback = [], [], [], [], []
     for number, cp in sp.cycles.items():
         cid = made[number].id
-        rows[Rating] += [{**r, "cycle_id": cid, "rater_id": users[r["rater"]].id}
-                         for r in cp.ratings]
-        rows[ConsensusScore] += [{**s, "cycle_id": cid} for s in cp.consensus]
-        rows[FacilitatorRating] += [{**r, "cycle_id": cid, "rater_id": users[r["rater"]].id}
-                                    for r in cp.facilitator_ratings]
-        rows[Priority] += [{**p, "cycle_id": cid} for p in cp.priorities]
-        rows[Feedback] += [{**f, "cycle_id": cid, "author_id": users[f["author"]].id}
-                           for f in cp.feedback]
-    for model, data in rows.items():
-        columns = set(model.__table__.columns.keys())
-        clean = [{k: v for k, v in d.items() if k in columns} for d in data]
-        for i in range(0, len(clean), 5000):
-            session.execute(insert(model.__table__), clean[i:i + 5000])
-    actions = _actions(session, sp, made)
-    return {"cycles": len(made), "ratings": len(rows[Rating]),
-            "consensus": len(rows[ConsensusScore]), "priorities": len(rows[Priority]),
-            "actions": actions}
+        ratings += [{**r, "cycle_id": cid, "rater_id": users[r["rater"]].id} for r in cp.ratings]
+        scores += [{**s, "cycle_id": cid} for s in cp.consensus]
+        facilitator += [{**r, "cycle_id": cid, "rater_id": users[r["rater"]].id}
+                        for r in cp.facilitator_ratings]
+        chosen += [{**p, "cycle_id": cid} for p in cp.priorities]
+        feedback += [{**f, "cycle_id": cid, "author_id": users[f["author"]].id}
+                     for f in cp.feedback]
+    counts = {"ratings": assessments.add_ratings(session, ratings),
+              "consensus": assessments.add_scores(session, scores),
+              "priorities": priorities.add_priorities(session, chosen)}
+    assessments.add_facilitator_ratings(session, facilitator)
+    assessments.add_feedback(session, feedback)
+    added_actions = _actions(session, sp, made)
+    return {"cycles": len(made), **counts, "actions": added_actions}
 
 
 def _actions(session: Session, sp: SitePlan, made: dict[int, Cycle]) -> int:
     placed: dict[tuple[int, int], Action] = {}
     for number, cp in sorted(sp.cycles.items()):
         for a in sorted(cp.actions, key=lambda a: a["number"]):
-            placed[(number, a["number"])] = Action(
-                cycle_id=made[number].id, challenge=a["challenge"], title=a["title"],
+            # Added in order (cycle, number), so ids, and with them the plan's order, follow it.
+            placed[(number, a["number"])] = actions.add_action(
+                session, cycle_id=made[number].id, challenge=a["challenge"], title=a["title"],
                 owner=a["owner"], due_on=a["due_on"], status=a["status"],
-                outcome=a["outcome"] or None, notes=a["notes"])
-    # Insert in order (cycle, number) so ids, and with them the order of the plan, follow it.
-    session.add_all(list(placed.values()))
+                outcome=a["outcome"], notes=a["notes"])
     session.flush()
     for number, cp in sp.cycles.items():
         for a in cp.actions:
