@@ -63,6 +63,9 @@ class SecurityHeaders:
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
                 headers.setdefault("Content-Security-Policy", csp(nonce))
+                if is_api(scope["path"]):
+                    # The API answers for the person behind the token: no cache keeps it.
+                    headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         try:
