@@ -149,6 +149,22 @@ def test_lead_adds_and_removes_members(client, world, session):
     assert load(AuditEvent, entity="membership")[-1].action == "remove_member"
 
 
+def test_the_only_lead_cannot_take_themselves_off_but_the_programme_team_can(client, world):
+    page = f"/sites/{world.site_a.id}/members"
+    [mine] = load(Membership, user_id=world.lead.id, site_id=world.site_a.id)
+    assert mine.role == "site_lead"
+    sign_in(client, world.lead)
+    before = counts(TABLES)
+    r = submit(client, page, f"{page}/{mine.id}/remove", {})
+    assert r.status_code == 409
+    assert "only steering group lead" in r.text and 'href="#members"' in r.text
+    assert counts(TABLES) == before
+    sign_in(client, world.programme)
+    r = submit(client, page, f"{page}/{mine.id}/remove", {})
+    assert r.status_code == 303
+    assert load(Membership, user_id=world.lead.id, site_id=world.site_a.id) == []
+
+
 def test_members_page_refused_to_members_and_other_sites(client, world):
     a, b = world.site_a.id, world.site_b.id
     [b_membership] = load(Membership, user_id=world.member_b.id)

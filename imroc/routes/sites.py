@@ -142,8 +142,12 @@ def member_add(request: Request, session: SessionDep, principal: CurrentPrincipa
 def member_remove(request: Request, session: SessionDep, principal: CurrentPrincipal,
                   site: SiteDep, membership_id: PathId) -> Response:
     access.ensure_manage_members(principal, site)
-    users.remove_membership(session, site=site, membership_id=membership_id,
-                            actor=principal.user)
+    try:
+        users.remove_membership(session, site=site, membership_id=membership_id,
+                                principal=principal)
+    except Conflict as exc:
+        return _members_page(request, session, site, errors={"members": exc.message},
+                             status=409)
     return RedirectResponse(f"/sites/{site.id}/members", status_code=303)
 
 

@@ -1,7 +1,7 @@
 """People: accounts and their memberships of site steering groups."""
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from imroc.clock import utcnow
 from imroc.errors import Conflict, Invalid, NotFound
@@ -130,14 +130,24 @@ def add_member(session: Session, *, site_id: int, user_id: int, role: str, persp
     return membership
 
 
-def remove_membership(session: Session, *, site: Site, membership_id: int, actor: User) -> None:
-    """Take a person off a site's steering group (their past ratings stay in the history)."""
+def remove_membership(session: Session, *, site: Site, membership_id: int,
+                      principal: Principal) -> None:
+    """Take a person off a site's steering group (their past ratings stay in the history).
+
+    A site is never left without a lead by its own lead: only the programme team or an
+    administrator may take off the last one (and then give the site a new lead)."""
     membership = session.get(Membership, membership_id)
     if membership is None or membership.site_id != site.id:
         raise NotFound("Member not found")
+    if membership.role == SiteRole.site_lead and not principal.is_programme:
+        leads = session.exec(select(func.count()).select_from(Membership).where(
+            Membership.site_id == site.id, Membership.role == SiteRole.site_lead)).one()
+        if leads <= 1:
+            raise Conflict("This is the site's only steering group lead. Add another lead "
+                           "first, or ask the programme team to make the change")
     before = audit.snapshot(membership, MEMBERSHIP_FIELDS)
     session.delete(membership)
-    audit.record(session, actor=actor, action="remove_member", entity="membership",
+    audit.record(session, actor=principal.user, action="remove_member", entity="membership",
                  entity_id=membership_id, site_id=site.id, before=before)
     session.commit()
 
