@@ -225,6 +225,7 @@ BODIES = {
     ("POST", "/cycles/{cycle_id}/actions"): {"challenge": "3", "title": "Another step"},
     ("POST", "/actions/{action_id}"): {"title": "Renamed", "status": "in_progress",
                                        "version": "1"},
+    ("POST", "/actions/{action_id}/delete"): {"version": "1"},
     ("POST", "/api/v1/sites/{site_id}/cycles"): {"started_on": "2024-01-08"},
     ("PATCH", "/api/v1/cycles/{cycle_id}"): {"aim": "An aim"},
     ("PUT", "/api/v1/cycles/{cycle_id}/priorities"): {
@@ -259,7 +260,8 @@ BODIES |= {
 FILES = {("POST", "/sites/{site_id}/measures/{measure_id}/import"): {
     "file": ("values.csv", b"period,value\n2024-02,3\n", "text/csv")}}
 # Query strings some routes need besides their path.
-QUERIES = {("DELETE", "/api/v1/sites/{site_id}/measures/{measure_id}/data/{period}"): "?version=1"}
+QUERIES = {("DELETE", "/api/v1/sites/{site_id}/measures/{measure_id}/data/{period}"): "?version=1",
+           ("DELETE", "/api/v1/actions/{action_id}"): "?version=1"}
 
 
 def test_every_route_has_a_rule(app):

@@ -180,6 +180,23 @@ def test_delete_action(browser, w, plan, client, session):
     assert {e.before["title"] for e in deletes} == {"Added by mistake", "Co-produce care plans"}
 
 
+def test_a_delete_from_a_stale_page_deletes_nothing(browser, w, plan, client, session):
+    cid, action_id = plan
+    member = browser(w.member)
+    url = f"/cycles/{cid}/actions"
+    old_page = member.get(url)
+    version = session.get(Action, action_id).version
+    r = client.patch(f"/api/v1/actions/{action_id}", headers=w.h["lead"],
+                     json={"notes": "Changed a moment ago", "version": version})
+    assert r.status_code == 200
+    r = member.submit(url, f"/actions/{action_id}/delete", page_html=old_page, status=409)
+    assert "Someone else changed this action" in text(r.text)
+    session.expire_all()
+    assert session.get(Action, action_id).notes == "Changed a moment ago"
+    member.post(f"/actions/{action_id}/delete", {}, status=422)  # no version at all
+    assert session.get(Action, action_id) is not None
+
+
 def test_only_the_steering_group_edits_actions(browser, w, plan, session):
     cid, action_id = plan
     url = f"/cycles/{cid}/actions"

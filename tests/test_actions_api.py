@@ -169,10 +169,27 @@ def test_eight_saves_of_the_same_version_at_once_let_exactly_one_win(client, ses
 
 def test_deleting_an_action_is_audited(client, session, w, cid):
     action = _planned(client, w, cid)
-    audited(session, lambda: client.delete(f"{API}/actions/{action['id']}", headers=w.h["member"]),
+    url = f"{API}/actions/{action['id']}"
+    audited(session, lambda: client.delete(f"{url}?version={action['version']}",
+                                           headers=w.h["member"]),
             status=204, entity="action", action="delete", site_id=w.site_a.id,
             actor_id=w.member.id, entity_id=action["id"])
     assert client.get(f"{API}/actions/{action['id']}", headers=w.h["member"]).status_code == 404
+
+
+def test_a_delete_needs_the_version_read_and_a_stale_one_deletes_nothing(client, session, w,
+                                                                        cid):
+    action = _planned(client, w, cid)
+    url = f"{API}/actions/{action['id']}"
+    r = client.delete(url, headers=w.h["member"])
+    assert r.status_code == 422 and "version" in r.text
+    changed = ok(client.patch(url, json={"notes": "Changed a moment ago",
+                                         "version": action["version"]}, headers=w.h["lead"]))
+    stale = refused(session, lambda: client.delete(f"{url}?version={action['version']}",
+                                                   headers=w.h["member"]), 409)
+    assert stale["current"]["notes"] == "Changed a moment ago"
+    assert stale["current"]["version"] == changed["version"]
+    ok(client.delete(f"{url}?version={changed['version']}", headers=w.h["member"]), 204)
 
 
 def test_an_action_carried_into_the_next_cycle_stays_in_the_history(client, session, w, cid):
@@ -184,7 +201,8 @@ def test_an_action_carried_into_the_next_cycle_stays_in_the_history(client, sess
     assert (carried["carried_from_id"], carried["title"], carried["version"]) == (
         origin["id"], origin["title"], 1)
     url = f"{API}/actions/{origin['id']}"
-    refused(session, lambda: client.delete(url, headers=lead), 409)
+    refused(session, lambda: client.delete(f"{url}?version={origin['version']}", headers=lead),
+            409)
     detail = refused(session, lambda: client.patch(url, headers=lead, json={
         "status": "done", "version": origin["version"]}), 409)["detail"]
     assert "closed" in detail

@@ -1,12 +1,13 @@
 """Priorities and the action plan, over JSON."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from imroc.db import SessionDep
 from imroc.deps import ActionDep, CurrentPrincipal, CycleDep
 from imroc.models.action import ActionCreate, ActionPublic, ActionUpdate, PrioritiesIn, PriorityOut
 from imroc.services import actions, priorities
+from imroc.validation import Version
 
 router = APIRouter(tags=["priorities and actions"])
 
@@ -64,8 +65,13 @@ def update_action(data: ActionUpdate, loaded: ActionDep, session: SessionDep,
                                                 data=data, principal=principal))
 
 
-@router.delete("/actions/{action_id}", status_code=204)
-def delete_action(loaded: ActionDep, session: SessionDep, principal: CurrentPrincipal) -> Response:
+@router.delete("/actions/{action_id}", status_code=204,
+               responses={409: {"description": "Changed since that version (the current "
+                                "record is in `current`), or carried into a later cycle"}})
+def delete_action(loaded: ActionDep, session: SessionDep, principal: CurrentPrincipal,
+                  version: Version = Query()) -> Response:
+    """Delete an action added by mistake; `version` is the one read (a stale one gets 409)."""
     action, cycle, site = loaded
-    actions.delete_action(session, action=action, cycle=cycle, site=site, principal=principal)
+    actions.delete_action(session, action=action, cycle=cycle, site=site, version=version,
+                          principal=principal)
     return Response(status_code=204)

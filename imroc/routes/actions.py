@@ -243,14 +243,17 @@ def action_update(request: Request, session: SessionDep, principal: CurrentPrinc
 
 @router.post("/actions/{action_id}/delete")
 def action_delete(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                  loaded: ActionDep) -> Response:
+                  loaded: ActionDep, form: Form) -> Response:
     action, cycle, site = loaded
     title = action.title
+    sent = form.get("version")
+    version = int(sent) if isinstance(sent, str) and sent.isdigit() and len(sent) < 10 else None
     try:
-        actions.delete_action(session, action=action, cycle=cycle, site=site,
+        actions.delete_action(session, action=action, cycle=cycle, site=site, version=version,
                               principal=principal)
-    except Conflict as exc:
-        return _row_response(request, session, principal, action, cycle, site, status=409,
+    except (Conflict, Invalid) as exc:
+        status = 409 if isinstance(exc, Conflict) else 422
+        return _row_response(request, session, principal, action, cycle, site, status=status,
                              state={"errors": {"delete": exc.message}})
     if is_htmx(request):
         return render(request, "actions/_deleted.html", {

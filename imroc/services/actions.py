@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from sqlalchemy import delete as sql_delete
 from sqlmodel import Session, col, select
 
 from imroc import clock
@@ -141,16 +142,27 @@ def update_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
 
 
 def delete_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
-                  principal: Principal) -> None:
-    """Remove an action added by mistake (the audit trail keeps what it was)."""
+                  version: int | None, principal: Principal) -> None:
+    """Remove an action added by mistake, if nobody has changed it since the version the
+    person read (else 409 with the current record); the audit trail keeps what it was."""
     ensure_group_member(principal, site)
     _ensure_editable(cycle)
+    if version is None:
+        raise Invalid({"version": "The page is out of date: reload it and try again"})
     carried = session.exec(select(Action.id).where(Action.carried_from_id == action.id)).first()
     if carried is not None:
         raise Conflict("This action was carried into a later cycle, so it stays in the history. "
                        "Mark it dropped instead.")
     before = audit.snapshot(action, FIELDS)
-    session.delete(action)
+    # Compare and delete in one statement, so a change saved a moment ago is never lost.
+    gone = session.execute(sql_delete(Action).where(
+        col(Action.id) == action.id, col(Action.version) == version)).rowcount
+    if gone != 1:
+        session.rollback()
+        if session.get(Action, action.id, populate_existing=True) is None:
+            raise NotFound("Action not found")
+        raise Conflict("Someone else changed this action after you opened it, so it was not "
+                       "deleted. Check the current version first.", current=public(action))
     audit.record(session, actor=principal.user, action="delete", entity="action",
                  entity_id=action.id, site_id=site.id, before=before)
     session.commit()
