@@ -37,8 +37,38 @@ class Table:
     rows: list[list[Any]]
 
 
+# Where Plotly shows text it reads a little HTML of its own (links, bold, line breaks), so
+# everything it is handed to show is escaped first: a site named <a href=...> stays text.
+TEXT_KEYS = frozenset({"x", "y", "x0", "x1", "theta", "name", "text", "hovertext",
+                       "ticktext", "tickvals", "customdata", "labels", "title"})
+
+
+def plotly_text(value: str) -> str:
+    """Text as Plotly must be handed it to show it as typed (a line break as its `<br>`)."""
+    escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("\n", "<br>")
+
+
+def _escaped(node: Any, text: bool) -> Any:
+    if isinstance(node, dict):
+        # `meta` is ours (the heading above the chart), never drawn by Plotly.
+        return {k: v if k == "meta" else _escaped(v, k in TEXT_KEYS) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_escaped(v, text) for v in node]
+    if text and isinstance(node, str):
+        return plotly_text(node)
+    return node
+
+
+def plotly_safe(figure: dict[str, Any]) -> dict[str, Any]:
+    """The figure with every label, tick, hover text, title and annotation escaped; the one
+    step every figure builder ends with (templates in `hovertemplate` escape their own text)."""
+    return _escaped(figure, False)
+
+
 def wrap(label: Any, width: int) -> str:
-    """A label broken onto lines of about `width` characters (Plotly's `<br>`), at spaces."""
+    """A label broken onto lines of about `width` characters, at spaces (plotly_safe turns
+    each line break into Plotly's `<br>`)."""
     lines: list[str] = []
     line = ""
     for word in str(label).split():
@@ -48,11 +78,11 @@ def wrap(label: Any, width: int) -> str:
         else:
             line = f"{line} {word}" if line else word
     lines.append(line)
-    return "<br>".join(lines)
+    return "\n".join(lines)
 
 
 def _lines(labels: list[str], width: int) -> int:
-    return max((wrap(label, width).count("<br>") + 1 for label in labels), default=1)
+    return max((wrap(label, width).count("\n") + 1 for label in labels), default=1)
 
 
 def _category_axis(labels: list[str], width: int, **extra: Any) -> dict[str, Any]:
@@ -119,7 +149,7 @@ def radar(labels: list[str], series: list[tuple[str, list[float | None]]],
     layout["margin"] = {"l": 120, "r": 120, "t": 100, "b": 70}
     layout["legend"].update({"yref": "container", "y": 1, "yanchor": "top",
                              "xref": "container", "x": 0})
-    return {"data": data, "layout": layout}
+    return plotly_safe({"data": data, "layout": layout})
 
 
 def heatmap(row_labels: list[str], column_labels: list[str], z: list[list[float | None]],
@@ -132,7 +162,7 @@ def heatmap(row_labels: list[str], column_labels: list[str], z: list[list[float 
     width = 11 if dense else 14
     row_height = max(44 if len(row_labels) <= 12 else 36, 8 + 17 * _lines(row_labels, 24))
     top = 24 + 18 * _lines(column_labels, width)
-    return {"data": [{
+    return plotly_safe({"data": [{
         "type": "heatmap", "x": column_labels, "y": row_labels, "z": z,
         "zmin": 0, "zmax": max_level, "colorscale": level_scale(max_level),
         "showscale": False, "hoverongaps": False,
@@ -143,7 +173,7 @@ def heatmap(row_labels: list[str], column_labels: list[str], z: list[list[float 
         title, legend=False, height=max(200, top + row_height * len(row_labels) + 30),
         yaxis=_category_axis(row_labels, 24, autorange="reversed", ticks=""),
         xaxis=_category_axis(column_labels, width, side="top", tickangle=0, ticks="",
-                             tickfont={"size": 13 if dense else TICK_FONT["size"]}))}
+                             tickfont={"size": 13 if dense else TICK_FONT["size"]}))})
 
 
 def bars(categories: list[str], series: list[tuple[str, list[float | None]]], *, title: str,
@@ -208,7 +238,7 @@ def bars(categories: list[str], series: list[tuple[str, list[float | None]]], *,
     else:
         layout["yaxis"] = value_axis
         layout["xaxis"] = _category_axis(categories, 14, tickangle=0)
-    return {"data": data, "layout": layout}
+    return plotly_safe({"data": data, "layout": layout})
 
 
 def _whole_numbers(series: list[tuple[str, list[float | None]]]) -> bool:
@@ -227,9 +257,9 @@ def lines(x: list[Any], series: list[tuple[str, list[float | None]]], *, title: 
                              "gridcolor": GRID, "automargin": True}
     if y_max is not None:
         yaxis["range"] = [0, y_max]
-    return {"data": data, "layout": _layout(title, legend=len(series) > 1, height=440,
-                                            yaxis=yaxis,
-                                            xaxis={"type": "category", "automargin": True})}
+    return plotly_safe({"data": data, "layout": _layout(
+        title, legend=len(series) > 1, height=440, yaxis=yaxis,
+        xaxis={"type": "category", "automargin": True})})
 
 
 def table(caption: str, columns: list[str], rows: list[list[Any]]) -> Table:

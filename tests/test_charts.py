@@ -71,7 +71,7 @@ def test_heatmap_steps_between_levels_and_has_no_colour_bar():
 
 def test_long_labels_wrap_in_the_ticks_only():
     assert charts.wrap("Co-produced education and training", 12) == \
-        "Co-produced<br>education<br>and training"
+        "Co-produced\neducation\nand training"  # Plotly's <br> once the figure is made safe
     assert charts.wrap("Site A", 12) == "Site A"
     names = ["Hollinsmere Community Mental Health", "Site B"]
     fig = charts.heatmap(names, LABELS, [[1] * 10, [2] * 10], title="t")
@@ -130,3 +130,70 @@ def test_no_level_charts_before_any_sign_off():
     d = _dashboard({})
     d.cycles = []
     assert {c.name for c in site_charts(d, LABELS)} == {"voices"}
+
+
+# --- text handed to Plotly stays text -----------------------------------------------------
+# Plotly reads a little HTML in labels (links, bold, line breaks): a site named like this
+# must show as typed, never as a live link, in every figure.
+MARKUP = '<a href="//e.co">L</a> & <b>bold</b>'
+
+
+def _texts(node, key=None):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k != "meta":  # the page's own heading for the chart, never drawn by Plotly
+                yield from _texts(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _texts(v, key)
+    elif isinstance(node, str):
+        yield key, node
+
+
+def assert_inert(figure) -> None:
+    """No tag reaches Plotly but its own line breaks and the hover box's <extra>."""
+    found = False
+    for key, value in _texts(figure):
+        plain = value.replace("<br>", "").replace("<extra>", "").replace("</extra>", "")
+        assert "<" not in plain and ">" not in plain, (key, value)
+        found = found or "&lt;" in value
+    assert found, "the label was dropped instead of escaped"
+
+
+def test_radar_labels_and_names_are_escaped():
+    assert_inert(charts.radar([MARKUP, "Two"], [(MARKUP, [1, 2])], title=MARKUP))
+
+
+def test_heatmap_rows_columns_and_title_are_escaped():
+    fig = charts.heatmap([MARKUP, "Site B"], [MARKUP], [[1], [2]], title=MARKUP)
+    assert_inert(fig)
+    assert fig["data"][0]["y"][0] == "&lt;a href=\"//e.co\"&gt;L&lt;/a&gt; &amp; " \
+                                     "&lt;b&gt;bold&lt;/b&gt;"
+
+
+def test_bar_categories_series_and_axis_titles_are_escaped():
+    assert_inert(charts.bars([MARKUP, "B"], [(MARKUP, [1, 2])], title=MARKUP, y_title=MARKUP))
+    assert_inert(charts.bars(["A", MARKUP], [(MARKUP, [1, 2])], title="t", y_title="y",
+                             stacked=True, horizontal=True))
+
+
+def test_line_series_and_axis_titles_are_escaped():
+    assert_inert(charts.lines([MARKUP, "Q2"], [(MARKUP, [1, 2])], title=MARKUP, y_title=MARKUP))
+
+
+def test_spc_labels_notes_and_unit_are_escaped():
+    from imroc.spc.chart import Event, figure
+    from imroc.spc.rules import run_chart, xmr
+
+    values = [5, 6, 5, 7, 6, 5, 9, 6, 5, 6, 7, 6, 5]
+    labels = [f"{MARKUP} {i}" for i in range(len(values))]
+    events = [Event(2, MARKUP), Event(5, "Change adopted: " + MARKUP)]
+    assert_inert(figure(labels, xmr(values, target=6), events, title=MARKUP, unit=MARKUP))
+    assert_inert(figure(labels, run_chart(values), events, title=MARKUP, unit=MARKUP))
+
+
+def test_a_long_label_still_wraps_after_escaping():
+    fig = charts.heatmap(["Hollinsmere Community Mental Health & <Crisis> Team"], ["C1"],
+                         [[1]], title="t")
+    tick = fig["layout"]["yaxis"]["ticktext"][0]
+    assert "<br>" in tick and "&amp; &lt;Crisis&gt;" in tick

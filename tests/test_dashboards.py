@@ -9,12 +9,14 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
+from imroc.charts import plotly_text
 from imroc.clock import utcnow
 from imroc.db import get_engine
 from imroc.models import ConsensusScore, Cycle, LearningSet, Site
 from imroc.services import frameworks
 from imroc.web.page_cache import BODIES
 from tests.factories import World, make_learning_set, sign_in
+from tests.test_charts import _texts, assert_inert
 
 EVIL = '</script><script>alert(1)</script>"><img src=x onerror=alert(2)>'
 
@@ -131,7 +133,19 @@ def test_markup_in_names_stays_text_in_pages_charts_and_csv(client, session):
     sign_in(client, world.facilitator)
     page = client.get(f"/learning-sets/{world.set_a.id}/dashboard").text
     assert "<script>alert(1)" not in page and "<img src=x" not in page
-    assert _figure(page, "sites")["data"][0]["y"][0] == EVIL  # intact as data, escaped in HTML
+    sites = _figure(page, "sites")
+    assert sites["data"][0]["y"][0] == plotly_text(EVIL)  # text to Plotly, escaped in HTML
+    assert_inert(sites)
+    for url in (f"/learning-sets/{world.set_a.id}/present", "/programme"):
+        sign_in(client, world.programme)
+        html = client.get(url).text
+        figures = re.findall(r'<script type="application/json" id="chart-[\w-]+-data">(.*?)'
+                             r'</script>', html, re.S)
+        assert figures, url
+        for raw in figures:
+            for key, value in _texts(json.loads(raw)):
+                if key != "hovertemplate":
+                    assert "<script" not in value and "<img" not in value, (url, key, value)
     csv_text = client.get(f"/learning-sets/{world.set_a.id}/dashboard?chart=sites").text
     rows = list(csv.reader(io.StringIO(csv_text)))
     assert rows[1][0] == EVIL  # CSV is data, exact; the download is text/csv, never HTML

@@ -3,15 +3,14 @@
 Colours follow the "Making Data Count" convention (blue improving, orange concerning, purple
 for a change with no preferred direction, grey otherwise), darkened to at least 3:1 against
 white; every kind of point also has its own marker shape, and each line its own dash, so
-nothing rests on colour alone. Text people typed (notes, PDSA changes) is HTML-escaped
-before Plotly sees it, because Plotly reads a little HTML in labels.
+nothing rests on colour alone. Text people typed (notes, PDSA changes, units) is escaped
+before Plotly sees it (charts.plotly_safe), because Plotly reads a little HTML in labels.
 """
 
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
-from imroc.charts import FONT, GRID, TICK_FONT, Table, table
+from imroc.charts import FONT, GRID, TICK_FONT, Table, plotly_safe, plotly_text, table
 from imroc.spc.rules import RULE_ORDER, RunChartResult, Variation, XmRResult
 
 GREY, DARK = "#5e6b75", "#425563"
@@ -49,7 +48,7 @@ def figure(labels: list[str], result: XmRResult | RunChartResult, events: list[E
                          "x": [xs[i] for i in picked], "y": [ys[i] for i in picked],
                          "marker": {"color": colour, "symbol": symbol, "size": 11,
                                     "line": {"color": "#ffffff", "width": 1}},
-                         "hovertemplate": f"%{{x}}: %{{y}}{escape(unit)}<extra>{name}</extra>"})
+                         "hovertemplate": f"%{{x}}: %{{y}}{plotly_text(unit)}<extra>{name}</extra>"})
     if isinstance(result, XmRResult):
         lines = [("Mean", "mean", "solid", DARK, 2), ("Upper process limit", "upper", "dash", DARK, 2),
                  ("Lower process limit", "lower", "dash", DARK, 2),
@@ -74,7 +73,7 @@ def figure(labels: list[str], result: XmRResult | RunChartResult, events: list[E
                        "line": {"color": "#330072", "width": 1, "dash": "dot"}})
         notes.append({"x": xs[event.index], "xref": "x", "yref": "paper", "y": 1 - 0.07 * (n % 4),
                       "yanchor": "top", "xanchor": "left", "showarrow": False,
-                      "text": escape(_short(event.text)), "hovertext": escape(event.text),
+                      "text": _short(event.text), "hovertext": event.text,
                       "font": {"size": 12, "color": "#330072"}, "bgcolor": "#ffffff"})
     layout = {
         "meta": {"title": title}, "font": FONT, "paper_bgcolor": "#ffffff",
@@ -84,10 +83,10 @@ def figure(labels: list[str], result: XmRResult | RunChartResult, events: list[E
                    "yanchor": "bottom", "traceorder": "normal"},
         "hoverlabel": {"font": {"size": 16}},
         "xaxis": {"type": "category", "automargin": True, "tickfont": TICK_FONT},
-        "yaxis": {"title": {"text": escape(unit)}, "gridcolor": GRID, "automargin": True},
+        "yaxis": {"title": {"text": unit}, "gridcolor": GRID, "automargin": True},
         "shapes": shapes, "annotations": notes,
     }
-    return {"data": data, "layout": layout}
+    return plotly_safe({"data": data, "layout": layout})
 
 
 def _line(name: str, xs: list[str], ys: list[float | None], dash: str, colour: str, width: int,
