@@ -1,10 +1,22 @@
 """Turning input into validated models, with reasons in plain English per field."""
 
+import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from imroc import clock
 from imroc.errors import Invalid
 
 M = TypeVar("M", bound=BaseModel)
@@ -26,8 +38,80 @@ Id = Annotated[Whole, Field(ge=1, le=MAX_INT)]
 Version = Annotated[Whole, Field(ge=1, le=MAX_INT,
                                  description="The version you read; a stale one gets 409")]
 
+# Every date a person gives: from 2000 (before ImROC) to two years ahead, so that nothing
+# built on it (a review date, a period) can run off the calendar.
+EARLIEST_DAY = date(2000, 1, 1)
+YEARS_AHEAD = 2
+
+
+def latest_day() -> date:
+    """The last date the product takes: two years from today (28 February for a 29th)."""
+    today = clock.today()
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def _uk(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _sensible_day(value: date) -> date:
+    latest = latest_day()
+    if not EARLIEST_DAY <= value <= latest:
+        raise PydanticCustomError("date_out_of_range", "must be between {earliest} and {latest}",
+                                  {"earliest": _uk(EARLIEST_DAY), "latest": _uk(latest)})
+    return value
+
+
+Day = Annotated[date, AfterValidator(_sensible_day)]
+
+# Characters no one types: control characters (tab and line breaks aside) and the halves of
+# a character that JSON can send alone. Stored, they break exports and other systems.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_LINE_BREAKS = re.compile("[\t\n\r]")
+ONE_LINE = 300  # text of at most this many characters is a single line (a name, a title)
+KEEP_AS_TYPED = frozenset({"password"})
+
+
+def _max_length(model: type[BaseModel], name: str) -> int | None:
+    field = model.model_fields.get(name)
+    for item in field.metadata if field else ():
+        if getattr(item, "max_length", None) is not None:
+            return item.max_length
+    return None
+
+
+class InputModel(BaseModel):
+    """What people send: text is trimmed before it is checked (so "   " counts as empty, in
+    the forms and the API alike), and characters that no one types are refused."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _trim(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and info.field_name not in KEEP_AS_TYPED:
+            return value.strip()
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _typed_text(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str):
+            if _CONTROL.search(value):
+                raise PydanticCustomError("control_character", "has a character that cannot "
+                                          "be stored (a control character)")
+            limit = _max_length(cls, info.field_name)
+            if limit is not None and limit <= ONE_LINE and _LINE_BREAKS.search(value):
+                raise PydanticCustomError("line_break", "must be on one line")
+        return value
+
+
 _MESSAGES = {
     "missing": "Enter {label}",
+    "date_out_of_range": "{Label} must be between {earliest} and {latest}",
+    "control_character": "{Label} has a character that cannot be stored (a control character)",
+    "line_break": "{Label} must be on one line, without tabs or line breaks",
     "string_too_short": "{Label} must be at least {min_length} characters",
     "string_pattern_mismatch": "Enter {label} in the correct format",
     "string_too_long": "{Label} must be {max_length} characters or fewer",

@@ -2,12 +2,13 @@
 
 import itertools
 import re
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from imroc import clock
 from imroc.models import LearningSet, LearningSetFacilitator, Membership, Site, User
 from imroc.security import hash_password
 
@@ -107,3 +108,8 @@ def api_token(client: TestClient, user: User) -> dict[str, str]:
                                                        "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def a_year_ahead() -> date:
+    """A due date far enough ahead that nothing falls overdue during a test, on any day."""
+    return clock.today() + timedelta(days=365)

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from imroc.models import Action, AuditEvent, Cycle
 from tests.core_loop import advance_to, open_cycle, run_together
-from tests.factories import World, make_member
+from tests.factories import World, a_year_ahead, make_member
 from tests.pages import Browser, form_fields, text
 
 PERSPECTIVES = ["staff", "lived_experience", "carer", "partner"]
@@ -102,7 +102,7 @@ def run_cycle(lead: Browser, raters: list[Browser], site_id: int, number: int,
     for challenge in ("7", "3", "5"):
         for step in ("first step", "second step"):
             raters[2].submit(url, url, {"challenge": challenge, "title": f"{step} on {challenge}",
-                                        "owner": "Sam", "due_on": "2030-03-01"})
+                                        "owner": "Sam", "due_on": a_year_ahead().isoformat()})
     write_record(raters[1], cid, aim="More co-produced care plans",
                  prediction="Half of plans co-produced", measures="Audit of 20 plans")
     advance(lead, cid)

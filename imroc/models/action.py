@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from imroc.clock import utcnow
 from imroc.models.base import UTCDateTime
 from imroc.models.framework import CHALLENGE_COUNT
-from imroc.validation import Version, Whole
+from imroc.validation import Day, InputModel, Version, Whole
 
 
 class ActionStatus(StrEnum):
@@ -76,14 +76,14 @@ class Action(SQLModel, table=True):
 
 # --- input and output shapes ------------------------------------------------------------
 
-class PriorityIn(BaseModel):
+class PriorityIn(InputModel):
     challenge: Whole = PField(ge=1, le=CHALLENGE_COUNT)
     rank: Whole = PField(ge=1, le=10)
     target_level: Whole = PField(ge=0, le=20)
     reason: str = PField(default="", max_length=2000)
 
 
-class PrioritiesIn(BaseModel):
+class PrioritiesIn(InputModel):
     priorities: list[PriorityIn] = PField(max_length=10)
 
 
@@ -95,20 +95,20 @@ class PriorityOut(BaseModel):
     reason: str
 
 
-class ActionCreate(BaseModel):
+class ActionCreate(InputModel):
     challenge: Whole = PField(ge=1, le=CHALLENGE_COUNT)
     title: str = PField(min_length=1, max_length=200)
     owner: str = PField(default="", max_length=200)
-    due_on: date | None = None
+    due_on: Day | None = None
     status: ActionStatus = ActionStatus.not_started
     notes: str = PField(default="", max_length=5000)
 
 
-class ActionUpdate(BaseModel):
+class ActionUpdate(InputModel):
     challenge: Whole | None = PField(default=None, ge=1, le=CHALLENGE_COUNT)
     title: str | None = PField(default=None, min_length=1, max_length=200)
     owner: str | None = PField(default=None, max_length=200)
-    due_on: date | None = None
+    due_on: Day | None = None
     status: ActionStatus | None = None
     notes: str | None = PField(default=None, max_length=5000)
     outcome: Outcome | None = None

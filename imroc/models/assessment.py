@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from imroc.clock import utcnow
 from imroc.models.base import UTCDateTime
 from imroc.models.framework import CHALLENGE_COUNT
-from imroc.validation import Whole
+from imroc.validation import InputModel, Whole
 
 COMMENT = 2000
 
@@ -69,13 +69,13 @@ class FacilitatorRating(SQLModel, table=True):
 
 # --- input and output shapes ------------------------------------------------------------
 
-class RatingIn(BaseModel):
+class RatingIn(InputModel):
     challenge: Whole = PField(ge=1, le=CHALLENGE_COUNT)
     level: Whole = PField(ge=0, le=20)
     comment: str = PField(default="", max_length=COMMENT)
 
 
-class RatingsIn(BaseModel):
+class RatingsIn(InputModel):
     ratings: list[RatingIn] = PField(max_length=10)
 
 
@@ -88,13 +88,13 @@ class RatingOut(BaseModel):
     updated_at: datetime
 
 
-class ScoreIn(BaseModel):
+class ScoreIn(InputModel):
     challenge: Whole = PField(ge=1, le=CHALLENGE_COUNT)
     level: Whole = PField(ge=0, le=20)
     rationale: str = PField(default="", max_length=COMMENT)
 
 
-class ScoresIn(BaseModel):
+class ScoresIn(InputModel):
     scores: list[ScoreIn] = PField(max_length=10)
 
 
@@ -111,5 +111,5 @@ class ConsensusOut(BaseModel):
     scores: list[ScoreOut]
 
 
-class ReopenIn(BaseModel):
+class ReopenIn(InputModel):
     reason: str = PField(min_length=1, max_length=COMMENT)

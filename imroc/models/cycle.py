@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from imroc.clock import utcnow
 from imroc.models.base import UTCDateTime
-from imroc.validation import Id, Version
+from imroc.validation import Day, Id, InputModel, Version
 
 
 class Stage(StrEnum):
@@ -86,13 +86,13 @@ class Feedback(SQLModel, table=True):
 TEXT = 5000
 
 
-class CycleCreate(BaseModel):
-    started_on: date | None = None
-    review_due_on: date | None = None
+class CycleCreate(InputModel):
+    started_on: Day | None = None
+    review_due_on: Day | None = None
     meeting_id: Id | None = None
 
 
-class CycleUpdate(BaseModel):
+class CycleUpdate(InputModel):
     aim: str | None = PField(default=None, max_length=TEXT)
     prediction: str | None = PField(default=None, max_length=TEXT)
     measures: str | None = PField(default=None, max_length=TEXT)
@@ -100,7 +100,7 @@ class CycleUpdate(BaseModel):
     do_notes: str | None = PField(default=None, max_length=TEXT)
     study_notes: str | None = PField(default=None, max_length=TEXT)
     act_notes: str | None = PField(default=None, max_length=TEXT)
-    review_due_on: date | None = None
+    review_due_on: Day | None = None
     version: Version | None = None
 
 
@@ -124,7 +124,7 @@ class CyclePublic(BaseModel):
     version: int
 
 
-class FeedbackCreate(BaseModel):
+class FeedbackCreate(InputModel):
     body: str = PField(min_length=1, max_length=TEXT)
 
 

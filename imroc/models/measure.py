@@ -26,7 +26,7 @@ from sqlmodel import Field, SQLModel
 from imroc.clock import utcnow
 from imroc.models.base import UTCDateTime
 from imroc.models.framework import CHALLENGE_COUNT
-from imroc.validation import Id, Version, Whole
+from imroc.validation import Day, Id, InputModel, Version, Whole
 
 # Values are kept well inside what a float holds exactly enough to chart and sum safely.
 MAX_VALUE = 1e12
@@ -145,7 +145,7 @@ ASK_MEASURE = {"kind": "Select the kind of measure", "direction": "Select which 
                "starts_on": "Enter the first period", "scale": "Select how to show the ratio"}
 
 
-class MeasureIn(BaseModel):
+class MeasureIn(InputModel):
     """A new measure; `site_id` empty makes a core measure (programme team only)."""
 
     ASK: ClassVar[dict[str, str]] = ASK_MEASURE
@@ -163,11 +163,11 @@ class MeasureIn(BaseModel):
     frequency: Frequency = Frequency.monthly
     chart: ChartType = ChartType.xmr
     baseline_points: Whole | None = PField(default=None, ge=2, le=500)
-    starts_on: date = PField(ge=EARLIEST)
+    starts_on: Day
     challenges: Challenges = PField(default_factory=list)
 
 
-class MeasureUpdate(BaseModel):
+class MeasureUpdate(InputModel):
     ASK: ClassVar[dict[str, str]] = ASK_MEASURE
 
     name: str | None = PField(default=None, min_length=1, max_length=120)
@@ -207,11 +207,11 @@ class MeasurePublic(BaseModel):
     version: int
 
 
-class PointIn(BaseModel):
+class PointIn(InputModel):
     """One period's value: `value` for counts and averages, numerator and denominator for
     ratios. `version` is required when changing a value that is already saved."""
 
-    period: date = PField(ge=EARLIEST)
+    period: Day
     value: Number | None = None
     numerator: Number | None = None
     denominator: Number | None = None
@@ -220,7 +220,7 @@ class PointIn(BaseModel):
     version: Version | None = None
 
 
-class PointsIn(BaseModel):
+class PointsIn(InputModel):
     points: list[PointIn] = PField(min_length=1, max_length=1000)
 
 

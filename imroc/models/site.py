@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from imroc.clock import utcnow
 from imroc.models.base import UTCDateTime
-from imroc.validation import Id, Version, Whole
+from imroc.validation import Day, Id, InputModel, Version, Whole
 
 
 class SiteKind(SQLModel, table=True):
@@ -106,24 +106,24 @@ class SiteLearningSet(SQLModel, table=True):
 
 # --- input and output shapes ------------------------------------------------------------
 
-class SiteCreate(BaseModel):
+class SiteCreate(InputModel):
     name: str = PField(min_length=1, max_length=200)
     organisation: str = PField(default="", max_length=200)
     kind: str = PField(min_length=1, max_length=40)
     learning_set_id: Id | None = None
     region: str = PField(default="", max_length=100)
-    joined_on: date | None = None
+    joined_on: Day | None = None
     consultancy_days_allocated: Whole | None = PField(default=None, ge=0, le=1000)
     consultancy_days_used: Whole = PField(default=0, ge=0, le=1000)
 
 
-class SiteUpdate(BaseModel):
+class SiteUpdate(InputModel):
     name: str | None = PField(default=None, min_length=1, max_length=200)
     organisation: str | None = PField(default=None, max_length=200)
     kind: str | None = PField(default=None, min_length=1, max_length=40)
     learning_set_id: Id | None = None
     region: str | None = PField(default=None, max_length=100)
-    joined_on: date | None = None
+    joined_on: Day | None = None
     consultancy_days_allocated: Whole | None = PField(default=None, ge=0, le=1000)
     consultancy_days_used: Whole | None = PField(default=None, ge=0, le=1000)
     archived: bool | None = None
@@ -144,13 +144,13 @@ class SitePublic(BaseModel):
     version: int
 
 
-class LearningSetCreate(BaseModel):
+class LearningSetCreate(InputModel):
     name: str = PField(min_length=1, max_length=200)
     region: str = PField(default="", max_length=100)
     facilitator_ids: list[Id] = PField(default_factory=list, max_length=50)
 
 
-class LearningSetUpdate(BaseModel):
+class LearningSetUpdate(InputModel):
     name: str | None = PField(default=None, min_length=1, max_length=200)
     region: str | None = PField(default=None, max_length=100)
     facilitator_ids: list[Id] | None = PField(default=None, max_length=50)
@@ -158,8 +158,8 @@ class LearningSetUpdate(BaseModel):
     version: Version | None = None
 
 
-class MeetingCreate(BaseModel):
-    held_on: date
+class MeetingCreate(InputModel):
+    held_on: Day
     title: str = PField(min_length=1, max_length=200)
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from imroc.clock import utcnow
 from imroc.models.base import UTCDateTime
+from imroc.validation import InputModel
 
 
 class GlobalRole(StrEnum):
@@ -108,20 +109,20 @@ class LoginThrottle(SQLModel, table=True):
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class UserCreate(BaseModel):
+class UserCreate(InputModel):
     email: str = PField(max_length=254, pattern=EMAIL_PATTERN)
     name: str = PField(min_length=1, max_length=200)
     password: str = PField(min_length=12, max_length=200)
     global_role: GlobalRole | None = None
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(InputModel):
     name: str | None = PField(default=None, min_length=1, max_length=200)
     global_role: GlobalRole | None = None
     is_active: bool | None = None
 
 
-class MembershipCreate(BaseModel):
+class MembershipCreate(InputModel):
     email: str = PField(max_length=254, pattern=EMAIL_PATTERN)
     role: SiteRole
     perspective: Perspective

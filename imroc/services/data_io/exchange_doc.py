@@ -6,15 +6,15 @@ document mentions, with their role and perspective at the site when they are a m
 its steering group (null otherwise: facilitators, authors of feedback, former members).
 """
 
-from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from imroc.models.action import ActionStatus, Outcome
 from imroc.models.cycle import Stage
 from imroc.models.framework import CHALLENGE_COUNT
 from imroc.models.user import EMAIL_PATTERN, Perspective, SiteRole
+from imroc.validation import Day, InputModel
 
 FORMAT = "imroc-exchange"
 FORMAT_VERSION = 1
@@ -28,7 +28,7 @@ Comment = Annotated[str, Field(max_length=2000)]
 MANY = 100_000
 
 
-class Strict(BaseModel):
+class Strict(InputModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -48,7 +48,7 @@ class SiteDoc(Strict):
     organisation: str = Field(default="", max_length=200)
     kind: str = Field(min_length=1, max_length=40)
     region: str = Field(default="", max_length=100)
-    joined_on: date | None = None
+    joined_on: Day | None = None
     consultancy_days_allocated: int = Field(ge=0, le=1000)
     consultancy_days_used: int = Field(ge=0, le=1000)
     learning_set: LearningSetDoc | None = None
@@ -101,7 +101,7 @@ class ActionDoc(Strict):
     challenge: Number
     title: str = Field(min_length=1, max_length=200)
     owner: str = Field(default="", max_length=200)
-    due_on: date | None = None
+    due_on: Day | None = None
     status: ActionStatus
     outcome: Outcome | None = None
     notes: Text = ""
@@ -115,7 +115,7 @@ class FeedbackDoc(Strict):
 
 
 class MeetingDoc(Strict):
-    held_on: date
+    held_on: Day
     title: str = Field(min_length=1, max_length=200)
 
 
@@ -133,8 +133,8 @@ class CycleDoc(Strict):
     number: int = Field(ge=1, le=10_000)
     framework_version: str = Field(max_length=40)
     stage: Stage
-    started_on: date
-    review_due_on: date | None = None
+    started_on: Day
+    review_due_on: Day | None = None
     meeting: MeetingDoc | None = None
     signed_off_at: AwareDatetime | None = None
     signed_off_by: Email | None = None

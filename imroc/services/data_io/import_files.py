@@ -37,6 +37,16 @@ def refuse(message: str) -> Invalid:
     return Invalid({"file": message})
 
 
+class NumberTooLong(ValueError):
+    """A JSON number with more digits than any id, count or level can have."""
+
+
+def _whole_number(text: str) -> int:
+    if len(text.lstrip("-")) > 20:
+        raise NumberTooLong(text[:20])
+    return int(text)
+
+
 def read(data: bytes, *, max_bytes: int) -> tuple[str, Any]:
     """('exchange', document) or ('tables', {table: Sheet})."""
     if not data:
@@ -48,7 +58,10 @@ def read(data: bytes, *, max_bytes: int) -> tuple[str, Any]:
     text = decode_text(data)
     if text.lstrip().startswith("{"):
         try:
-            return "exchange", json.loads(text)
+            return "exchange", json.loads(text, parse_int=_whole_number)
+        except NumberTooLong:
+            raise refuse("The JSON has a number too long to be real (more than 20 digits)") \
+                from None
         except json.JSONDecodeError as exc:
             raise refuse(f"The JSON is not valid at line {exc.lineno}, column {exc.colno}: "
                          f"{exc.msg}") from None
