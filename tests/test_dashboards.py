@@ -270,3 +270,27 @@ def test_a_write_through_a_service_shows_on_the_cached_dashboard(client, session
     sites.update_site(session, site=site, principal=load_principal(session, world.programme),
                       data=SiteUpdate(name="Renamed by the team", version=site.version))
     assert "Renamed by the team" in client.get(url).text
+
+
+def test_chart_csv_defuses_formulas_but_leaves_empty_cells_empty():
+    from imroc.web.downloads import table_csv
+
+    rows = list(csv.reader(io.StringIO(table_csv(["Site", "Level", "Note"],
+                                                 [["=cmd()", None, ""], ["Site B", 2, "-"]])
+                                       .decode())))
+    assert rows == [["Site", "Level", "Note"], ["'=cmd()", "", ""], ["Site B", "2", "'-"]]
+
+
+def test_every_chart_csv_is_a_download_that_is_never_kept(client, session):
+    world = World(session)
+    add_history(session, world.site_a)
+    sign_in(client, world.programme)
+    for url in (f"/sites/{world.site_a.id}/dashboard?chart=radar",
+                f"/learning-sets/{world.set_a.id}/dashboard?chart=sites",
+                "/programme?chart=sites"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert r.headers["cache-control"] == "no-store", url
+        assert r.headers["x-content-type-options"] == "nosniff", url
+        assert r.headers["content-disposition"].startswith('attachment; filename="'), url
+        assert r.headers["content-type"].startswith("text/csv"), url
