@@ -31,7 +31,10 @@ class _Forms(HTMLParser):
         if self._form is None:
             return
         fields = self._form["fields"]
-        if tag == "input" and a.get("name"):
+        if tag == "button" and a.get("formaction"):
+            # A second way to send the same form (as a browser does): the same fields.
+            self.forms.append({"action": a["formaction"], "fields": fields})
+        elif tag == "input" and a.get("name"):
             if a.get("type") in ("checkbox", "radio") and "checked" not in a:
                 return
             fields[a["name"]] = a.get("value") or ""

@@ -339,3 +339,41 @@ def test_feedback_from_the_facilitator_and_the_programme_team(client, session, w
     page = client.get(f"/cycles/{cycle.id}/facilitator").text
     assert "Fay Facilitator" in page and "Pat Programme" in page
     assert "Great &lt;em&gt;progress&lt;/em&gt; on peer work" in page
+
+
+def test_sign_off_saves_what_the_form_holds_first(client, session, world):
+    """The obvious last step: choose every level, write every rationale, press Sign off."""
+    cycle = _open(session, world)
+    csrf = sign_in(client, world.lead)
+    page = client.get(f"/cycles/{cycle.id}/consensus").text
+    form = page.split('id="agree"')[1].split("</form>")[0]
+    assert f'formaction="/cycles/{cycle.id}/consensus/sign-off"' in form  # one form, two ways
+    body = {"csrf_token": csrf}
+    for c in range(1, 11):
+        body[f"level_{c}"], body[f"rationale_{c}"] = "2", f"Agreed at the meeting, {c}"
+    r = client.post(f"/cycles/{cycle.id}/consensus/sign-off", data=body, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    session.refresh(cycle)
+    assert cycle.signed_off_at is not None
+    saved = {s.challenge: (s.level, s.rationale)
+             for s in assessments.list_consensus(session, cycle=cycle)}
+    assert saved == {c: (2, f"Agreed at the meeting, {c}") for c in range(1, 11)}
+    shown = client.get(r.headers["location"]).text
+    assert "The consensus is signed off" in shown
+
+
+def test_sign_off_with_some_levels_missing_keeps_everything_typed(client, session, world):
+    cycle = _open(session, world)
+    csrf = sign_in(client, world.lead)
+    body = {"csrf_token": csrf, "level_1": "1", "rationale_1": "Typed before sign-off",
+            "rationale_2": ""}
+    r = client.post(f"/cycles/{cycle.id}/consensus/sign-off", data=body)
+    assert r.status_code == 409 and "cannot be signed off yet" in r.text
+    assert "Typed before sign-off</textarea>" in r.text  # shown again, and saved too
+    [kept] = assessments.list_consensus(session, cycle=cycle)
+    assert (kept.challenge, kept.level, kept.rationale) == (1, 1, "Typed before sign-off")
+    session.refresh(cycle)
+    assert cycle.signed_off_at is None
+    r = client.post(f"/cycles/{cycle.id}/consensus/sign-off", data={
+        "csrf_token": csrf, "level_3": "9", "rationale_3": "A level off the scale"})
+    assert r.status_code == 422 and "A level off the scale</textarea>" in r.text

@@ -22,7 +22,7 @@ router = APIRouter()
 def _page(request: Request, session: SessionDep, principal: Principal, cycle: Cycle, site: Site,
           *, values: dict | None = None, errors: dict | None = None, status: int = 200,
           conflict: tuple[str, str] | None = None, reason: str | None = None,
-          saved: bool = False) -> Response:
+          saved: bool = False, signed_off: bool = False) -> Response:
     view = consensus.consensus_view(session, cycle=cycle)
     current: dict[str, str] = {}
     for c in view.challenges:
@@ -40,7 +40,7 @@ def _page(request: Request, session: SessionDep, principal: Principal, cycle: Cy
         "can_agree": access.is_lead(principal, site),
         "locked": assessments.locked_reason(cycle), "reason": reason or "",
         "to_reconfirm": sum(1 for c in view.challenges if c.agreed and c.agreed.to_reconfirm),
-        "saved": saved,
+        "saved": saved, "signed_off": signed_off,
     })
     return render(request, "assessments/consensus.html", ctx, status_code=status)
 
@@ -51,10 +51,10 @@ def _back(cycle: Cycle, query: str = "") -> RedirectResponse:
 
 @router.get("/cycles/{cycle_id}/consensus")
 def consensus_page(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                   loaded: CycleDep, saved: bool = False) -> Response:
+                   loaded: CycleDep, saved: bool = False, signed_off: bool = False) -> Response:
     """The ratings by perspective with their spread and flags; the lead agrees levels here."""
     cycle, site = loaded
-    return _page(request, session, principal, cycle, site, saved=saved)
+    return _page(request, session, principal, cycle, site, saved=saved, signed_off=signed_off)
 
 
 @router.post("/cycles/{cycle_id}/consensus")
@@ -64,14 +64,9 @@ def consensus_save(request: Request, session: SessionDep, principal: CurrentPrin
     cycle, site = loaded
     access.ensure_lead(principal, site)
     values = score_values(form, "rationale")
-    stored = {s.challenge: s.rationale for s in assessments.list_consensus(session, cycle=cycle)}
-
-    def save(data: ScoresIn) -> None:
-        assessments.set_consensus(session, cycle=cycle, site=site, data=data, principal=principal)
-
     args = (request, session, principal, cycle, site)
     try:
-        save_scores(save, ScoresIn, values, text="rationale", key="scores", stored=stored)
+        _save_typed(session, principal, cycle, site, values)
     except Invalid as exc:
         return _page(*args, values=values, errors=exc.errors, status=422)
     except Conflict as exc:
@@ -79,17 +74,35 @@ def consensus_save(request: Request, session: SessionDep, principal: CurrentPrin
     return _back(cycle, "?saved=true")
 
 
+def _save_typed(session: SessionDep, principal: Principal, cycle: Cycle, site: Site,
+                values: dict) -> None:
+    """Save the agreed levels and rationales as typed on the form (Invalid names a field)."""
+    stored = {s.challenge: s.rationale for s in assessments.list_consensus(session, cycle=cycle)}
+
+    def save(data: ScoresIn) -> None:
+        assessments.set_consensus(session, cycle=cycle, site=site, data=data, principal=principal)
+
+    save_scores(save, ScoresIn, values, text="rationale", key="scores", stored=stored)
+
+
 @router.post("/cycles/{cycle_id}/consensus/sign-off")
 def sign_off(request: Request, session: SessionDep, principal: CurrentPrincipal,
-             loaded: CycleDep) -> Response:
-    """Lock the assessment once every challenge has an agreed, confirmed level."""
+             loaded: CycleDep, form: Form) -> Response:
+    """Save what the form holds, then lock the assessment once every challenge has an agreed,
+    confirmed level; nothing typed is lost on the way."""
     cycle, site = loaded
+    access.ensure_lead(principal, site)
+    values = score_values(form, "rationale")
+    args = (request, session, principal, cycle, site)
     try:
+        if any(v is not None for v in values.values()):
+            _save_typed(session, principal, cycle, site, values)
         assessments.sign_off(session, cycle=cycle, site=site, principal=principal)
+    except Invalid as exc:
+        return _page(*args, values=values, errors=exc.errors, status=422)
     except Conflict as exc:
-        return _page(request, session, principal, cycle, site, status=409,
-                     conflict=(exc.message, "#sign-off"))
-    return _back(cycle)
+        return _page(*args, values=values, status=409, conflict=(exc.message, "#sign-off"))
+    return _back(cycle, "?signed_off=true")
 
 
 @router.post("/cycles/{cycle_id}/consensus/reopen")

@@ -59,3 +59,28 @@ document.addEventListener("htmx:configRequest", (event) => {
     event.detail.headers["X-CSRF-Token"] = field.value;
   }
 });
+
+// A form marked data-app-unsaved warns before the person leaves the page with changes they
+// typed and have not saved. Saving needs no JavaScript; this only guards against losing work.
+const unsaved = new Set();
+document.addEventListener("input", (event) => {
+  const form = event.target.form;
+  if (form && form.hasAttribute("data-app-unsaved")) {
+    unsaved.add(form);
+  }
+});
+document.addEventListener("submit", (event) => unsaved.delete(event.target));
+document.addEventListener("htmx:afterRequest", (event) => {
+  // A part of a form saved by htmx (a rating, an action) is saved: the form is clean again
+  // once every change in it has gone, which is when its request succeeded.
+  const form = event.detail.elt && event.detail.elt.closest("form");
+  if (form && event.detail.successful) {
+    unsaved.delete(form);
+  }
+});
+window.addEventListener("beforeunload", (event) => {
+  if ([...unsaved].some((form) => form.isConnected)) {
+    event.preventDefault();
+    event.returnValue = "";
+  }
+});
