@@ -196,13 +196,15 @@ REFERENCE_TABLES = frozenset({"framework", "challenge", "challenge_descriptor", 
 
 
 def non_empty_tables(url: str) -> list[str]:
-    """The tables of the database at `url` that hold rows (the schema's own version aside)."""
+    """The tables of the database at `url` that hold rows (the schema's version and the
+    readiness heartbeat aside)."""
     if kind_of(url) == "sqlite" and not _sqlite_file(url).exists():
         return []
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            names = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+            names = [t for t in inspect(conn).get_table_names()
+                     if t not in ("alembic_version", "heartbeat")]
             # People's data first, then the reference data `imroc seed framework` loads,
             # each alphabetically, so the message names what matters whatever the database.
             names.sort(key=lambda t: (t in REFERENCE_TABLES, t))

@@ -46,6 +46,9 @@ def get_principal_optional(request: Request, session: SessionDep) -> Principal |
         user, row = found
         principal = access.load_principal(session, user)
         request.state.auth_session = row
+        # Kept as plain text: a page about a failed write is rendered after the rollback
+        # has expired every row of the request's session.
+        request.state.session_csrf = row.csrf_token if row.kind == auth.BROWSER else None
         if auth.needs_touch(row):
             if request.method in SAFE_METHODS:
                 with write_session() as writer:
@@ -75,9 +78,8 @@ def anon_csrf_token(anon_id: str) -> str:
 
 
 def expected_csrf(request: Request) -> str | None:
-    row = getattr(request.state, "auth_session", None)
-    if row is not None and row.kind == auth.BROWSER:
-        return row.csrf_token
+    if getattr(request.state, "session_csrf", None):
+        return request.state.session_csrf
     anon = request.cookies.get(ANON_COOKIE) or getattr(request.state, "anon_id", None)
     return anon_csrf_token(anon) if anon else None
 

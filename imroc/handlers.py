@@ -1,10 +1,12 @@
 """Turning domain errors into JSON for the API, or a page or redirect for people."""
 
+import logging
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
@@ -24,7 +26,9 @@ TITLES = {
     422: "There is a problem with what you entered",
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
 }
+log = logging.getLogger("imroc.errors")
 
 
 def _detail_list(errors: dict[str, str]) -> list[dict]:
@@ -98,7 +102,38 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     return error_page(request, exc.status_code, str(exc.detail), headers or None)
 
 
+UNAVAILABLE = ("The service cannot save changes at the moment. Nothing was changed. "
+               "Try again in a few minutes.")
+
+
+# PostgreSQL's codes for "not now": a read-only standby, a full disk, no memory, shutting down.
+UNAVAILABLE_STATES = frozenset({"25006", "53100", "53200", "57P01", "57P02", "57P03"})
+
+
+def _unavailable(exc: DBAPIError) -> bool:
+    return isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated \
+        or getattr(exc.orig, "sqlstate", None) in UNAVAILABLE_STATES
+
+
+async def database_unavailable(request: Request, exc: DBAPIError) -> Response:
+    """A write the database could not take (read-only, disk full, locked past the timeout,
+    connection lost): 503 with a plain message, never a 500; the cause goes to the log.
+    Any other database error is a fault of ours and stays a 500."""
+    if not _unavailable(exc):
+        raise exc
+    log.error("database unavailable on %s %s: %s", request.method, request.url.path,
+              exc.orig if getattr(exc, "orig", None) is not None else exc)
+    headers = {"Retry-After": "30"}
+    if is_api(request.url.path):
+        return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers=headers)
+    # The rollback expired the rows the request had loaded, the signed-in person's among
+    # them: this page is drawn without them (a plain header, as for a visitor).
+    request.state.principal = None
+    return error_page(request, 503, UNAVAILABLE, headers)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(DBAPIError, database_unavailable)
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -6,16 +6,18 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import make_url
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 from starlette.types import Scope
 
 from imroc import __version__, handlers
 from imroc.api import router as api_router
-from imroc.config import get_settings
+from imroc.config import Settings, get_settings
 from imroc.middleware import BodyLimit, RequestLog, SecurityHeaders
 from imroc.routes import router as html_router
 from imroc.templating import PLOTLY_DIR, STATIC_DIR
@@ -59,10 +61,22 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+def _refuse_a_missing_database(settings: Settings) -> None:
+    """In production a missing SQLite file is a mistake (a wrong path, a lost volume), not a
+    wish for a new empty database: say so at start-up instead of creating one silently."""
+    if settings.env != "production" or not settings.is_sqlite:
+        return
+    name = make_url(settings.database_url).database
+    if name and name != ":memory:" and not Path(name).exists():
+        raise RuntimeError(f"The database file {name} does not exist. Check IMROC_DATABASE_URL; "
+                           "for a new installation, run 'imroc db upgrade' first.")
+
+
 def create_app() -> FastAPI:
     """Build the web application."""
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(message)s")
+    _refuse_a_missing_database(settings)
     app = FastAPI(
         title="imroc",
         version=__version__,

@@ -67,3 +67,81 @@ def test_an_oversize_upload_from_a_page_gets_a_page_saying_what_to_do(client):
     assert response.headers["content-type"].startswith("text/html")
     assert "The file is too large" in response.text and "imroc import" in response.text
     assert "default-src" in response.headers["content-security-policy"]
+
+
+def _read_only_engine():
+    """The test database opened read-only: SQLite's mode=ro, PostgreSQL's read-only
+    transactions (as on a standby after a fail-over)."""
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import BACKEND, DATABASE_URL
+
+    if BACKEND == "sqlite":
+        path = make_url(DATABASE_URL).database
+        return db.make_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    return create_engine(DATABASE_URL, connect_args={
+        "options": "-c default_transaction_read_only=on"})
+
+
+def test_readyz_commits_a_heartbeat(client, session):
+    from sqlalchemy import text
+
+    assert client.get("/readyz").status_code == 200
+    first = session.execute(text("SELECT beat_at FROM heartbeat WHERE id = 1")).scalar()
+    assert first is not None
+    assert client.get("/readyz").status_code == 200
+    assert session.execute(text("SELECT count(*) FROM heartbeat")).scalar() == 1
+
+
+def test_readyz_is_503_when_the_database_cannot_be_written(client, monkeypatch):
+    read_only = _read_only_engine()
+    monkeypatch.setattr("imroc.routes.home.write_session",
+                        lambda: db.Session(read_only, expire_on_commit=False))
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["reason"] == "the database cannot be written"
+    assert response.headers["retry-after"] == "30"
+    monkeypatch.undo()
+    read_only.dispose()
+    assert client.get("/readyz").status_code == 200
+
+
+def test_a_write_the_database_refuses_is_503_with_a_plain_message(client, session, monkeypatch):
+    from tests.factories import World, api_token, sign_in
+
+    world = World(session)
+    headers = api_token(client, world.programme)
+    csrf = sign_in(client, world.programme)
+    read_only = _read_only_engine()
+    monkeypatch.setattr("imroc.db.get_engine", lambda: read_only)
+    r = client.post("/api/v1/learning-sets", json={"name": "Never stored"}, headers=headers)
+    assert r.status_code == 503 and r.headers["retry-after"] == "30"
+    assert "cannot save changes at the moment" in r.json()["detail"]
+    r = client.post("/learning-sets", data={"csrf_token": csrf, "name": "Never stored"})
+    assert r.status_code == 503 and "cannot save changes at the moment" in r.text
+    assert "Traceback" not in r.text
+    monkeypatch.undo()
+    read_only.dispose()
+    from sqlmodel import select
+
+    from imroc.models import LearningSet
+    assert [s for s in session.exec(select(LearningSet)).all() if s.name == "Never stored"] == []
+
+
+def test_a_missing_sqlite_file_is_an_error_at_start_up_in_production(monkeypatch, tmp_path):
+    import pytest
+
+    from imroc.config import get_settings
+    from imroc.main import create_app
+
+    monkeypatch.setenv("IMROC_ENV", "production")
+    monkeypatch.setenv("IMROC_COOKIE_SECURE", "true")
+    monkeypatch.setenv("IMROC_DATABASE_URL", f"sqlite:///{tmp_path / 'gone.db'}")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="does not exist"):
+            create_app()
+        assert not (tmp_path / "gone.db").exists()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -8,6 +8,7 @@ from imroc.models.assessment import ConsensusScore, FacilitatorRating, Rating
 from imroc.models.audit import AuditEvent
 from imroc.models.cycle import Cycle, Feedback
 from imroc.models.framework import Challenge, ChallengeDescriptor, Framework, ScaleLevel
+from imroc.models.health import Heartbeat
 from imroc.models.measure import DataPoint, Measure, MeasureChallenge
 from imroc.models.site import (
     LearningSet,
@@ -37,6 +38,7 @@ __all__ = [
     "Framework",
     "LearningSet",
     "LearningSetFacilitator",
+    "Heartbeat",
     "LoginThrottle",
     "Meeting",
     "Membership",

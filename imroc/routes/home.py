@@ -1,14 +1,18 @@
 """The start page, the framework page, health checks and the API documentation page."""
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
 from imroc import migrations_state
-from imroc.db import SessionDep, get_engine
+from imroc.db import SessionDep, get_engine, write_session
 from imroc.deps import OptionalPrincipal
-from imroc.services import frameworks, learning_sets, sites
+from imroc.services import frameworks, health, learning_sets, sites
 from imroc.templating import render
+
+log = logging.getLogger("imroc.health")
 
 router = APIRouter()
 
@@ -36,17 +40,26 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", include_in_schema=False)
 def readyz() -> Response:
-    """Ready when the database answers and its schema is at the latest migration."""
+    """Ready when the database answers, takes a committed write and is at the latest
+    migration."""
     try:
         with get_engine().connect() as conn:
             current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
         return JSONResponse({"status": "unavailable", "reason": type(exc).__name__},
-                            status_code=503)
+                            status_code=503, headers={"Retry-After": "30"})
     head = migrations_state.head_revision()
     if current != head:
         return JSONResponse({"status": "unavailable", "reason": "migrations not at head",
                              "current": current, "head": head}, status_code=503)
+    try:
+        with write_session() as writer:
+            health.beat(writer)
+    except Exception as exc:  # noqa: BLE001 - any failure to write means "not ready"
+        log.error("readiness: the database cannot be written: %s", exc)
+        return JSONResponse({"status": "unavailable", "reason": "the database cannot be written",
+                             "cause": type(exc).__name__}, status_code=503,
+                            headers={"Retry-After": "30"})
     return JSONResponse({"status": "ok", "revision": current})
 
 
