@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     api_token_hours: int = Field(default=8, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
+    # A whole trust may sign in through one address: sized for that, and only failures count.
+    login_address_max_failures: int = Field(default=100, ge=1)
+    login_address_window_seconds: int = Field(default=900, ge=1)
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses); none by default.
+    trusted_proxies: str = ""
     max_text_length: int = Field(default=5000, ge=100)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     hash_concurrency: int = Field(default=2, ge=1)

@@ -172,3 +172,55 @@ def test_failures_on_many_accounts_from_one_address_do_not_lock_out_others(clien
     for n in range(limit * 5):
         assert _api_attempt(client, f"someone{n}@example.org", WRONG).status_code == 401
     assert _api_attempt(client, user.email, PASSWORD).status_code == 200
+
+
+def _from(app, address: str) -> TestClient:
+    return TestClient(app, base_url="https://testserver", client=(address, 50000))
+
+
+def test_an_attacker_cannot_lock_a_colleague_out(app, session):
+    """Guessing from one address locks the account for that address only: its owner, at
+    another address that has not been failing, still signs in with the right password."""
+    user = make_user(session)
+    with _from(app, "203.0.113.7") as attacker, _from(app, "198.51.100.20") as owner:
+        for _ in range(get_settings().login_max_failures):
+            assert _api_attempt(attacker, user.email, WRONG).status_code == 401
+        assert _api_attempt(attacker, user.email, PASSWORD).status_code == 429
+        assert _api_attempt(owner, user.email, PASSWORD).status_code == 200
+        # A wrong password from the owner's address is still a failure, and counts there.
+        assert _api_attempt(owner, user.email, WRONG).status_code == 401
+    rows = _throttle_rows()
+    assert rows[f"email:{user.email}|addr:198.51.100.20"].failures == 1
+
+
+def test_failures_from_one_address_are_limited_across_accounts(app, session, monkeypatch):
+    """Spraying one password over many accounts from one address stops at the address's
+    limit (100 failures in 15 minutes by default, sized for a whole trust behind one NAT)."""
+    settings = get_settings()
+    assert (settings.login_address_max_failures, settings.login_address_window_seconds) == \
+        (100, 900)
+    monkeypatch.setattr(settings, "login_address_max_failures", 12)
+    user = make_user(session)
+    with _from(app, "203.0.113.9") as sprayer, _from(app, "192.0.2.44") as colleague:
+        for n in range(12):
+            assert _api_attempt(sprayer, f"person{n}@example.org", WRONG).status_code == 401
+        refused = _api_attempt(sprayer, f"person{99}@example.org", WRONG)
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+        assert _page_attempt(sprayer, user.email, WRONG).status_code == 429
+        # Another address is not touched by it.
+        assert _api_attempt(colleague, user.email, PASSWORD).status_code == 200
+    rows = _throttle_rows()
+    assert rows["addr:203.0.113.9"].failures == 12
+    assert rows["addr:203.0.113.9"].locked_until is not None
+    assert "addr:192.0.2.44" not in rows  # a success is never counted against an address
+
+
+def test_a_success_does_not_clear_the_address_count(app, session, monkeypatch):
+    monkeypatch.setattr(get_settings(), "login_address_max_failures", 5)
+    user = make_user(session)
+    with _from(app, "203.0.113.50") as shared:
+        for n in range(4):
+            _api_attempt(shared, f"other{n}@example.org", WRONG)
+        assert _api_attempt(shared, user.email, PASSWORD).status_code == 200
+        assert _api_attempt(shared, "other9@example.org", WRONG).status_code == 401
+        assert _api_attempt(shared, user.email, PASSWORD).status_code == 429

@@ -41,3 +41,11 @@ def test_demo_sites_spread_over_every_learning_set(session):
     runner.invoke(app, ["seed", "demo"])
     sets_with_sites = session.exec(select(func.count(func.distinct(Site.learning_set_id)))).one()
     assert sets_with_sites == 6
+
+
+def test_forwarded_addresses_are_believed_only_from_the_trusted_proxies():
+    from imroc.cli.app import proxy_options
+
+    assert proxy_options("") == {"proxy_headers": False, "forwarded_allow_ips": None}
+    assert proxy_options(" 10.0.0.5, 10.0.0.6 ") == {"proxy_headers": True,
+                                                     "forwarded_allow_ips": "10.0.0.5,10.0.0.6"}

@@ -33,8 +33,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     """Serve the web application."""
     import uvicorn
 
+    from imroc.config import get_settings
     uvicorn.run("imroc.main:create_app", factory=True, host=host, port=port, workers=workers,
-                reload=reload, proxy_headers=True, access_log=False)
+                reload=reload, access_log=False, **proxy_options(get_settings().trusted_proxies))
+
+
+def proxy_options(trusted_proxies: str) -> dict:
+    """The client's address (for sign-in throttling) comes from X-Forwarded-For only when
+    the request comes from a proxy that IMROC_TRUSTED_PROXIES names; by default, none."""
+    proxies = ",".join(p.strip() for p in trusted_proxies.split(",") if p.strip())
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None}
 
 
 @db_app.command("upgrade")

@@ -24,19 +24,43 @@ WRONG_DETAILS = "Enter a correct email address and password"
 
 
 def _throttle_keys(email: str, client: str | None) -> list[str]:
-    # Counted per account only: NHS networks send many people through one address, so a
-    # per-address lock would let one person (or an attacker) lock out a whole trust.
-    return [f"email:{email}"]
+    """What failures are counted against: the account, the account from this address, and
+    the address (so that guessing across many accounts from one address is slowed too)."""
+    address = client or "unknown"
+    return [f"email:{email}", f"email:{email}|addr:{address}", f"addr:{address}"]
 
 
 def _limit_for(key: str) -> int:
-    return get_settings().login_max_failures
+    settings = get_settings()
+    if key.startswith("addr:"):
+        return settings.login_address_max_failures
+    return settings.login_max_failures
+
+
+def _window_for(key: str) -> timedelta:
+    settings = get_settings()
+    seconds = settings.login_address_window_seconds if key.startswith("addr:") \
+        else settings.login_lockout_seconds
+    return timedelta(seconds=seconds)
 
 
 def _check_throttle(session: Session, keys: list[str], now: datetime) -> None:
-    rows = session.exec(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
-    waits = [int((r.locked_until - now).total_seconds()) + 1 for r in rows
-             if r.locked_until and r.locked_until > now]
+    """Refuse (429) while the address is locked, or while the account is locked and this
+    address is one it was failing from. A locked account still lets in its owner from an
+    address that has not been failing, so nobody can lock a colleague out cheaply."""
+    account, from_here, address = keys
+    rows = {r.key: r for r in session.exec(select(LoginThrottle).where(
+        LoginThrottle.key.in_(keys))).all()}
+
+    def locked(key: str) -> int | None:
+        row = rows.get(key)
+        if row is None or not row.locked_until or row.locked_until <= now:
+            return None
+        return int((row.locked_until - now).total_seconds()) + 1
+
+    failing_here = from_here in rows and \
+        rows[from_here].first_failed_at >= now - _window_for(from_here)
+    waits = [w for w in (locked(address), locked(account) if failing_here else None) if w]
     if waits:
         wait = max(waits)
         minutes = (wait + 59) // 60
@@ -61,11 +85,10 @@ def _lock_attempts(session: Session, key: str) -> None:
 def _count_failure(session: Session, keys: list[str], now: datetime) -> None:
     # One atomic upsert per key: two workers failing at once neither collide on the new
     # row (IntegrityError) nor lose a count.
-    window = timedelta(seconds=get_settings().login_lockout_seconds)
     insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)
     table = LoginThrottle.__table__
     for key in keys:
-        limit = _limit_for(key)
+        limit, window = _limit_for(key), _window_for(key)
         at, until = literal(now, UTCDateTime()), literal(now + window, UTCDateTime())
         stale = table.c.first_failed_at < literal(now - window, UTCDateTime())
         failures = case((stale, 1), else_=table.c.failures + 1)
@@ -103,7 +126,7 @@ def authenticate(session: Session, *, email: str, password: str, client: str | N
         _count_failure(session, keys, now)
         session.commit()
         raise NotSignedIn(WRONG_DETAILS, field="email")
-    for key in keys[:1]:
+    for key in keys[:2]:  # the account's count; the address keeps its count of failures
         row = session.get(LoginThrottle, key)
         if row is not None:
             session.delete(row)
