@@ -98,6 +98,7 @@ test-dates: install faketime
 bench: install postgres
 	$(BIN)/python -m bench.run --db sqlite
 	$(BIN)/python -m bench.run --db postgres
+	$(BIN)/python -m bench.zip_memory
 
 # A longer API fuzzing run than the one inside `make test`.
 fuzz: install

@@ -316,3 +316,42 @@ def test_each_row_rule_names_the_table_column_and_reason(client, world, csv_text
     assert [(p["table"], p["column"]) for p in problems][:1] == [(table, column)], problems
     assert words in problems[0]["message"], problems
     assert counts(TABLES) == before
+
+
+def _zip_of(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+CONSENSUS_HEADER = b"Site,Cycle,Cycle started on,Challenge,Agreed level\r\n"
+
+
+@pytest.mark.parametrize(("member", "words"), [
+    (CONSENSUS_HEADER + b"A,1,2024-01-01,1,1\r\nCaf\xe9,1,2024-01-01,2,1\r\n",
+     "not UTF-8 text: unreadable bytes on or after line"),
+    (b"\x00\x01binary" * 100, "binary data"),
+    (CONSENSUS_HEADER + b'"' + b"x" * 200_000 + b'",1,2024-01-01,1,1\r\n', "could not be read"),
+])
+def test_csv_in_a_zip_is_read_as_a_stream_and_refused_plainly(client, world, member, words):
+    response = upload(client, api_token(client, world.programme),
+                      _zip_of({"consensus.csv": member}))
+    assert response.status_code == 422, response.text
+    assert words in response.json()["detail"][0]["msg"]
+
+
+def test_a_zip_that_unpacks_past_the_cap_is_refused_before_it_is_read(client, world,
+                                                                       monkeypatch):
+    from imroc.services.data_io import import_files
+
+    assert import_files.MAX_UNPACKED == 32 * 1024 * 1024
+    monkeypatch.setattr(import_files, "MAX_UNPACKED", 1000)
+    response = upload(client, api_token(client, world.programme),
+                      _zip_of({"consensus.csv": CONSENSUS_HEADER + b"A,1,2024-01-01,1,1\r\n" * 80}))
+    assert response.status_code == 422
+    assert "unpacks to more than" in response.json()["detail"][0]["msg"]
