@@ -143,3 +143,31 @@ def test_api_documentation_page(new_page) -> None:
     assert not violations, describe(violations)
     screenshot(page, "anonymous-docs")
     assert not problems.take()
+
+
+def test_leaving_a_form_with_unsaved_typing_asks_first(new_page) -> None:
+    """Typed text is never lost by a stray click: the browser asks before leaving the page;
+    saving the form itself needs no question (and no JavaScript)."""
+    page, problems = new_page()
+    sign_in(page, ROLES["programme"])
+    page.goto("/sites/new")
+    asked: list[str] = []
+    leave = {"now": False}
+
+    def answer(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.accept() if leave["now"] else dialog.dismiss()  # stay, unless told to go
+
+    page.on("dialog", answer)
+    page.get_by_label("Site name").fill("A site half typed")
+    page.get_by_role("link", name="Sites", exact=True).first.click()
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    assert page.url.endswith("/sites/new")
+    assert page.get_by_label("Site name").input_value() == "A site half typed"
+    leave["now"] = True
+    page.goto("/sites/new")  # the person chose to leave: the typing is theirs to drop
+    assert asked == ["beforeunload", "beforeunload"]
+    page.get_by_role("link", name="Sites", exact=True).first.click()
+    page.wait_for_url(lambda url: url.rstrip("/").endswith("/sites"))
+    assert asked == ["beforeunload", "beforeunload"]  # nothing typed: no question
