@@ -317,3 +317,29 @@ def test_eight_saves_of_one_record_version_let_exactly_one_win(browser, w, clien
     events = session.exec(select(AuditEvent).where(AuditEvent.entity == "cycle",
                                                    AuditEvent.action == "update")).all()
     assert len(events) == 1
+
+
+def test_closing_warns_what_will_happen_and_says_what_happened(browser, w, client):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    advance_to(client, w.h["lead"], cid, "act", action_status="in_progress")
+    assert client.patch(f"/api/v1/cycles/{cid}", headers=w.h["lead"],
+                        json={"act_notes": "Adapt and retest."}).status_code == 200
+    lead = browser(w.lead)
+    page = lead.get(f"/cycles/{cid}")
+    warning = text(page.split('id="close-warning"')[1].split("</div>")[0])
+    assert "Closing cycle 1 cannot be undone" in warning
+    assert "1 unfinished action will be carried into cycle 2: Co-produce care plans" in warning
+    r = lead.submit(f"/cycles/{cid}", f"/cycles/{cid}/advance")
+    assert r.headers["location"] == f"/cycles/{cid}?moved=true"
+    shown = text(lead.get(r.headers["location"]))
+    assert "Cycle 1 closed; cycle 2 is open" in shown and "Go to cycle 2" in shown
+
+
+def test_moving_a_stage_and_saving_the_record_say_so(browser, w, client):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    advance_to(client, w.h["lead"], cid, "plan")
+    lead = browser(w.lead)
+    r = lead.submit(f"/cycles/{cid}", f"/cycles/{cid}/record", {"aim": "An aim"})
+    assert r.headers["location"] == f"/cycles/{cid}?saved=true#pdsa-record"
+    assert "The PDSA record has been saved." in text(lead.get(f"/cycles/{cid}?saved=true"))
+    assert "The PDSA record has been saved." not in text(lead.get(f"/cycles/{cid}"))

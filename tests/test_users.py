@@ -146,6 +146,7 @@ def test_lead_adds_and_removes_members(client, world, session):
     assert counts(TABLES) == before
     r = submit(client, page, f"{page}/{m.id}/remove", {})
     assert r.status_code == 303 and load(Membership, user_id=newcomer.id) == []
+    assert "taken off the steering group" in client.get(r.headers["location"]).text
     assert load(AuditEvent, entity="membership")[-1].action == "remove_member"
 
 

@@ -6,6 +6,7 @@ from fastapi.responses import RedirectResponse, Response
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, CycleDep, SiteDep
 from imroc.errors import Conflict, Invalid
+from imroc.models.action import UNFINISHED
 from imroc.models.cycle import (
     PDSA_FIELDS,
     STAGE_LABELS,
@@ -59,7 +60,7 @@ def _stages(cycle) -> list[dict]:
 
 
 def _cycle_page(request, session, principal, cycle, site, *, values=None, errors=None,
-                conflict=None, status=200) -> Response:
+                conflict=None, status=200, moved=False, saved=False) -> Response:
     errors = errors or {}
     siblings = cycles.list_cycles(session, site=site)
     at = next(i for i, c in enumerate(siblings) if c.id == cycle.id)
@@ -68,6 +69,7 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
     can_write = access.is_group_member(principal, site) and stage != Stage.closed
     fw = frameworks.document_by_id(session, cycle.framework_id)
     chosen = priorities.list_priorities(session, cycle=cycle)
+    plan = actions.list_actions(session, cycle=cycle)
     analyses = measure_charts.for_challenges(session, site=site,
                                              challenges=[p.challenge for p in chosen])
     return render(request, "cycles/show.html", {
@@ -82,7 +84,9 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
         "priorities": chosen,
         "measure_charts": [(a, a.chart(f"measure-{a.measure.id}")) for a in analyses],
         "titles": {c["number"]: c["title"] for c in fw["challenges"]},
-        "action_counts": actions.status_counts(actions.list_actions(session, cycle=cycle)),
+        "action_counts": actions.status_counts(plan),
+        "to_carry": [a for a in plan if a.status in UNFINISHED] if stage == Stage.act else [],
+        "moved": moved, "saved": saved,
         "values": values if values is not None else {f: getattr(cycle, f) for f in PDSA_FIELDS},
         "errors": errors, "error_list": error_list(errors), "conflict": conflict,
     }, status_code=status)
@@ -90,9 +94,9 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
 
 @router.get("/cycles/{cycle_id}")
 def cycle_show(request: Request, session: SessionDep, principal: CurrentPrincipal,
-               loaded: CycleDep) -> Response:
+               loaded: CycleDep, moved: bool = False, saved: bool = False) -> Response:
     cycle, site = loaded
-    return _cycle_page(request, session, principal, cycle, site)
+    return _cycle_page(request, session, principal, cycle, site, moved=moved, saved=saved)
 
 
 @router.post("/cycles/{cycle_id}/record")
@@ -117,7 +121,7 @@ def cycle_record(request: Request, session: SessionDep, principal: CurrentPrinci
         return _cycle_page(request, session, principal, cycle, site, values=typed,
                            errors={"pdsa_record": exc.message}, status=409,
                            conflict={"fields": changed, "current": exc.current})
-    return RedirectResponse(f"/cycles/{cycle.id}#pdsa-record", status_code=303)
+    return RedirectResponse(f"/cycles/{cycle.id}?saved=true#pdsa-record", status_code=303)
 
 
 @router.post("/cycles/{cycle_id}/advance")
@@ -131,7 +135,7 @@ def cycle_advance(request: Request, session: SessionDep, principal: CurrentPrinc
     except Conflict as exc:
         return _cycle_page(request, session, principal, cycle, site,
                            errors={"advance": exc.message}, status=409)
-    return RedirectResponse(f"/cycles/{cycle.id}", status_code=303)
+    return RedirectResponse(f"/cycles/{cycle.id}?moved=true", status_code=303)
 
 
 @router.get("/sites/{site_id}/history")

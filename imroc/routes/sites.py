@@ -108,9 +108,10 @@ def site_archive(request: Request, session: SessionDep, principal: CurrentPrinci
     return RedirectResponse(f"/sites/{site.id}", status_code=303)
 
 
-def _members_page(request, session, site, *, values=None, errors=None, status=200) -> Response:
+def _members_page(request, session, site, *, values=None, errors=None, status=200,
+                  removed=False) -> Response:
     errors = errors or {}
-    return render(request, "sites/members.html", {
+    return render(request, "sites/members.html", {"removed": removed,
         "site": site, "members": users.list_members(session, site=site),
         "values": values or {}, "errors": errors, "error_list": error_list(errors),
         "roles": list(SiteRole), "perspectives": list(Perspective),
@@ -119,9 +120,9 @@ def _members_page(request, session, site, *, values=None, errors=None, status=20
 
 @router.get("/sites/{site_id}/members")
 def members(request: Request, session: SessionDep, principal: CurrentPrincipal,
-            site: SiteDep) -> Response:
+            site: SiteDep, removed: bool = False) -> Response:
     access.ensure_manage_members(principal, site)
-    return _members_page(request, session, site)
+    return _members_page(request, session, site, removed=removed)
 
 
 @router.post("/sites/{site_id}/members")
@@ -148,7 +149,7 @@ def member_remove(request: Request, session: SessionDep, principal: CurrentPrinc
     except Conflict as exc:
         return _members_page(request, session, site, errors={"members": exc.message},
                              status=409)
-    return RedirectResponse(f"/sites/{site.id}/members", status_code=303)
+    return RedirectResponse(f"/sites/{site.id}/members?removed=true", status_code=303)
 
 
 @router.get("/sites/{site_id}/audit")
