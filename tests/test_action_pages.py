@@ -229,3 +229,20 @@ def test_closed_cycle_actions_are_read_only(browser, w, client):
     page = member.get(f"/cycles/{nxt['id']}/actions")
     assert "Carried over from cycle 1" in text(page)
     assert f'href="/cycles/{cid}/actions#action-{action["id"]}"' in page
+
+
+def test_the_priorities_form_names_every_problem_at_once(browser, w, client, session):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    advance_to(client, w.h["lead"], cid, "plan")
+    lead = browser(w.lead)
+    url = f"/cycles/{cid}/priorities"
+    r = lead.submit(url, url, {"challenge_1": "3", "rank_1": "1", "target_level_1": "",
+                               "challenge_2": "5", "rank_2": "2", "target_level_2": "2",
+                               "challenge_3": "5", "rank_3": "3", "target_level_3": "3"},
+                    status=422)
+    words = text(r.text)
+    assert "Priority 1: select a target level" in words
+    assert "Priority 3: challenge 5 is chosen twice" in words
+    assert words.index("Priority 1: select") < words.index("Priority 3: challenge 5")
+    assert form_fields(r.text, url)["challenge_3"] == "5"  # what was typed is kept
+    assert session.exec(select(Action).where(Action.cycle_id == cid)).all() == []

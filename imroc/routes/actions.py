@@ -64,6 +64,17 @@ def priorities_show(request: Request, session: SessionDep, principal: CurrentPri
     return _priorities_page(request, session, principal, cycle, site)
 
 
+def _of_row(n: int, message: str) -> str:
+    """A message about one row of the priorities form, naming the row."""
+    return f"Priority {n}: {message[0].lower()}{message[1:]}"
+
+
+def _row_order(name: str) -> tuple[int, int]:
+    field, _, n = name.rpartition("_")
+    order = {"challenge": 0, "rank": 1, "target_level": 2, "reason": 3}
+    return (int(n), order.get(field, 9)) if n.isdigit() else (0, -1)
+
+
 @router.post("/cycles/{cycle_id}/priorities")
 def priorities_set(request: Request, session: SessionDep, principal: CurrentPrincipal,
                    loaded: CycleDep, form: Form) -> Response:
@@ -82,20 +93,21 @@ def priorities_set(request: Request, session: SessionDep, principal: CurrentPrin
             items.append(parse(PriorityIn, given | {"reason": given["reason"] or ""}))
             numbers.append(n)
         except Invalid as exc:
-            errors |= {f"{key}_{n}": msg for key, msg in exc.errors.items()}
+            errors |= {f"{key}_{n}": _of_row(n, msg) for key, msg in exc.errors.items()}
     rows = max(int(k.rsplit("_", 1)[1]) for k in values) if values else 0
+    # Every problem at once: the rows that could be read are checked together as well.
+    for key, msg in priorities.check_priorities(session, cycle=cycle, items=items).items():
+        parts = key.split(".")
+        errors[f"{parts[2]}_{numbers[int(parts[1])]}" if len(parts) == 3 else key] = \
+            _of_row(numbers[int(parts[1])], msg) if len(parts) == 3 else msg
     try:
         if errors:
-            raise Invalid(errors)
+            raise Invalid(dict(sorted(errors.items(), key=lambda kv: _row_order(kv[0]))))
         priorities.set_priorities(session, cycle=cycle, site=site, principal=principal,
                                   data=PrioritiesIn(priorities=items))
     except Invalid as exc:
-        named = {}
-        for key, msg in exc.errors.items():
-            parts = key.split(".")
-            named[f"{parts[2]}_{numbers[int(parts[1])]}" if len(parts) == 3 else key] = msg
         return _priorities_page(request, session, principal, cycle, site, values=values,
-                                errors=named, rows=rows, status=422)
+                                errors=exc.errors, rows=rows, status=422)
     except Conflict as exc:
         return _priorities_page(request, session, principal, cycle, site, values=values,
                                 errors={"priorities": exc.message}, rows=rows, status=409)

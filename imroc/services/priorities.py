@@ -17,14 +17,10 @@ def list_priorities(session: Session, *, cycle: Cycle) -> list[Priority]:
                              .order_by(col(Priority.rank))).all())
 
 
-def set_priorities(session: Session, *, cycle: Cycle, site: Site, data: PrioritiesIn,
-                   principal: Principal) -> list[Priority]:
-    """Replace the cycle's ranked priorities (at most IMROC_MAX_PRIORITIES)."""
-    ensure_lead(principal, site)
-    if cycle.stage != Stage.plan:
-        raise Conflict("Priorities are set at the plan stage, after the consensus is signed off")
+def check_priorities(session: Session, *, cycle: Cycle, items: list) -> dict[str, str]:
+    """Every problem with a cycle's chosen priorities at once, by item
+    (`priorities.{i}.{field}`): too many, a challenge chosen twice, ranks, target levels."""
     limit = get_settings().max_priorities
-    items = data.priorities
     errors: dict[str, str] = {}
     if len(items) > limit:
         errors["priorities"] = f"Choose at most {limit} priorities"
@@ -47,8 +43,21 @@ def set_priorities(session: Session, *, cycle: Cycle, site: Site, data: Prioriti
                 f"level ({agreed.get(item.challenge)})")
         challenges.add(item.challenge)
         ranks.add(item.rank)
+    return errors
+
+
+def set_priorities(session: Session, *, cycle: Cycle, site: Site, data: PrioritiesIn,
+                   principal: Principal) -> list[Priority]:
+    """Replace the cycle's ranked priorities (at most IMROC_MAX_PRIORITIES)."""
+    ensure_lead(principal, site)
+    if cycle.stage != Stage.plan:
+        raise Conflict("Priorities are set at the plan stage, after the consensus is signed off")
+    items = data.priorities
+    errors = check_priorities(session, cycle=cycle, items=items)
     if errors:
         raise Invalid(errors)
+    agreed = {s.challenge: s.level for s in session.exec(select(ConsensusScore).where(
+        ConsensusScore.cycle_id == cycle.id)).all()}
     before = [(p.challenge, p.rank, p.target_level) for p in list_priorities(session, cycle=cycle)]
     session.execute(delete(Priority).where(Priority.cycle_id == cycle.id))
     session.flush()
