@@ -222,3 +222,14 @@ def test_the_progress_report_refuses_malformed_ids(client, session, w, query, fi
                                                headers=w.h["programme"]), 422)
     assert [e["field"] for e in body["detail"]] == [field]
     assert rows(session, "SELECT id FROM site ORDER BY id") == sites_before
+
+
+def test_the_act_stage_names_the_actions_still_without_an_outcome(client, session, w):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    advance_to(client, w.h["lead"], cid, "act")
+    ok(client.post(f"{API}/cycles/{cid}/actions", headers=w.h["lead"],
+                   json={"challenge": 3, "title": "A late idea"}), 201)
+    ok(client.patch(f"{API}/cycles/{cid}", headers=w.h["lead"], json={"act_notes": "Next"}))
+    detail = refused(session, lambda: client.post(f"{API}/cycles/{cid}/advance",
+                                                  headers=w.h["lead"]), 409)["detail"]
+    assert "1 still without one: “A late idea”." in detail

@@ -176,11 +176,14 @@ def blockers(session: Session, cycle: Cycle) -> list[str]:
     elif stage == Stage.study and not cycle.study_notes.strip():
         reasons.append("Write what you learned, comparing the result with your prediction.")
     elif stage == Stage.act:
-        open_outcomes = session.exec(select(func.count()).select_from(Action).where(
-            Action.cycle_id == cycle.id, col(Action.outcome).is_(None))).one()
-        if open_outcomes:
+        open_titles = session.exec(select(Action.title).where(
+            Action.cycle_id == cycle.id, col(Action.outcome).is_(None))
+            .order_by(col(Action.id))).all()
+        if open_titles:
+            named = ", ".join(f"“{t}”" for t in open_titles[:5])
+            more = f" and {len(open_titles) - 5} more" if len(open_titles) > 5 else ""
             reasons.append(f"Give every action an outcome (adopt, adapt or abandon): "
-                           f"{open_outcomes} still without one.")
+                           f"{len(open_titles)} still without one: {named}{more}.")
         if not cycle.act_notes.strip():
             reasons.append("Write the decision and next steps.")
     elif stage == Stage.closed:
