@@ -343,3 +343,18 @@ def test_moving_a_stage_and_saving_the_record_say_so(browser, w, client):
     assert r.headers["location"] == f"/cycles/{cid}?saved=true#pdsa-record"
     assert "The PDSA record has been saved." in text(lead.get(f"/cycles/{cid}?saved=true"))
     assert "The PDSA record has been saved." not in text(lead.get(f"/cycles/{cid}"))
+
+
+def test_later_stages_of_the_record_are_folded_until_their_stage(browser, w, client):
+    cid = open_cycle(client, w.h["lead"], w.site_a.id)["id"]
+    lead = browser(w.lead)
+    page = lead.get(f"/cycles/{cid}")
+    folded = re.findall(r'<details class="nhsuk-details app-later-stage">.*?<h3 '
+                        r'class="nhsuk-fieldset__heading">(\w+)</h3>', page, re.S)
+    assert folded == ["Plan", "Do", "Study", "Act"]  # at Assess, every stage is still to come
+    assert form_fields(page, f"/cycles/{cid}/record").keys() >= {"do_notes", "act_notes"}
+    advance_to(client, w.h["lead"], cid, "do")
+    page = lead.get(f"/cycles/{cid}")
+    folded = re.findall(r'<details class="nhsuk-details app-later-stage">.*?<h3 '
+                        r'class="nhsuk-fieldset__heading">(\w+)</h3>', page, re.S)
+    assert folded == ["Study", "Act"]
