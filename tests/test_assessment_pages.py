@@ -377,3 +377,23 @@ def test_sign_off_with_some_levels_missing_keeps_everything_typed(client, sessio
     r = client.post(f"/cycles/{cycle.id}/consensus/sign-off", data={
         "csrf_token": csrf, "level_3": "9", "rationale_3": "A level off the scale"})
     assert r.status_code == 422 and "A level off the scale</textarea>" in r.text
+
+
+def test_long_forms_have_a_contents_list_and_a_progress_line(client, session, world):
+    cycle = _open(session, world)
+    csrf = sign_in(client, world.lead)
+    client.post(f"/cycles/{cycle.id}/rate", data={"csrf_token": csrf, "level_1": "1",
+                                                  "level_4": "2"})
+    page = client.get(f"/cycles/{cycle.id}/rate").text
+    contents = page.split('class="nhsuk-contents-list"')[1].split("</nav>")[0]
+    assert contents.count('class="nhsuk-contents-list__link"') == 10
+    assert 'href="#rating-4"' in contents and "2 of 10 rated" in page
+    assert "(rated)" in contents.split('href="#rating-4"')[1].split("</li>")[0]
+    client.post(f"/cycles/{cycle.id}/consensus", data={"csrf_token": csrf, "level_2": "1",
+                                                       "rationale_2": "Agreed"})
+    page = client.get(f"/cycles/{cycle.id}/consensus").text
+    assert "1 of 10 agreed" in page
+    contents = page.split('class="nhsuk-contents-list"')[1].split("</nav>")[0]
+    assert 'href="#challenge-2-title"' in contents
+    assert "(agreed)" in contents.split('href="#challenge-2-title"')[1].split("</li>")[0]
+    assert "(not yet)" in contents.split('href="#challenge-3-title"')[1].split("</li>")[0]

@@ -41,7 +41,8 @@ def _rate_page(request: Request, session: SessionDep, principal: Principal, cycl
                        errors=errors)
     if conflict:
         ctx["error_list"] = [{"text": conflict, "href": "#ratings"}]
-    ctx.update({"rated": len(mine), "previous": previous, "conflict": conflict,
+    ctx.update({"rated": len(mine), "rated_numbers": set(mine), "previous": previous,
+                "conflict": conflict,
                 "locked": assessments.locked_reason(cycle), "saved": saved,
                 "saved_challenge": only if saved else None})
     if only:
