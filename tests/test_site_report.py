@@ -293,3 +293,27 @@ def test_without_the_pdf_libraries_the_pdf_route_says_so_plainly(client, session
     assert response.status_code == 503
     assert "the Pango text libraries are missing" in text(response.text)
     assert client.get(f"/sites/{world.site_a.id}/report").status_code == 200
+
+
+def test_printed_tables_never_leave_one_row_alone_on_a_page():
+    """Pushed down the page step by step, a two-row table never splits with one row alone."""
+    from weasyprint import CSS, HTML
+
+    css = CSS(filename=str(pdf.STATIC_DIR / "css" / "print.css"))
+
+    def pages_with(word: str, html: str) -> list[int]:
+        found = []
+        for i, page in enumerate(HTML(string=html).render(stylesheets=[css]).pages):
+            stack = [page._page_box]
+            while stack:
+                box = stack.pop()
+                if getattr(box, "text", None) and word in box.text:
+                    found.append(i)
+                stack.extend(getattr(box, "children", None) or [])
+        return found
+
+    for filler in range(28, 36):
+        body = "".join(f"<p>Filler {i}</p>" for i in range(filler))
+        html = (f"<html><body>{body}<table><thead><tr><th>Head</th></tr></thead><tbody>"
+                "<tr><td>RowOne</td></tr><tr><td>RowTwo</td></tr></tbody></table></body></html>")
+        assert pages_with("RowOne", html) == pages_with("RowTwo", html), filler
