@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     spc_shift_length: int = Field(default=7, ge=6, le=9)
     cookie_secure: bool = True
     session_idle_minutes: int = Field(default=60, ge=1)
+    # How long before the idle limit a signed-in page warns, offering to stay signed in.
+    session_warning_seconds: int = Field(default=120, ge=20)
     session_absolute_hours: int = Field(default=12, ge=1)
     api_token_hours: int = Field(default=8, ge=1)
     login_max_failures: int = Field(default=5, ge=1)

@@ -4,13 +4,15 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from imroc.config import get_settings, is_api
 from imroc.db import SAFE_METHODS, SessionDep, write_session
-from imroc.errors import Forbidden, NotSignedIn
+from imroc.errors import Forbidden, NotSignedIn, SessionEnded
 from imroc.models import Action, Cycle, LearningSet, Measure, Site
 from imroc.security import tokens_match
-from imroc.services import access, actions, auth, cycles, learning_sets, sites
+from imroc.services import access, actions, auth, cycles, kept_forms, learning_sets, sites
 from imroc.services.access import Principal
 from imroc.services.data_io import imports
 from imroc.services.measures import definitions as measures
@@ -20,6 +22,7 @@ from imroc.validation import MAX_INT
 PathId = Annotated[int, Path(ge=1, le=MAX_INT)]
 SESSION_COOKIE = "imroc_session"
 ANON_COOKIE = "imroc_anon"
+KEPT_COOKIE = "imroc_kept"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -57,6 +60,9 @@ def get_principal_optional(request: Request, session: SessionDep) -> Principal |
                 # This request's session is already the writer: a second one would wait
                 # for the lock this one holds.
                 auth.touch(session, session_id=row.id)
+    elif token and kind == auth.BROWSER:
+        # Said on the sign-in page: "you were signed out after 60 minutes without activity".
+        request.state.session_ended = auth.ended_by_time(session, token=token)
     request.state.principal = principal
     return principal
 
@@ -84,17 +90,33 @@ def expected_csrf(request: Request) -> str | None:
     return anon_csrf_token(anon) if anon else None
 
 
-async def csrf_protect(request: Request, _principal: OptionalPrincipal) -> None:
-    """Refuse a state change from a browser without this session's CSRF token."""
+async def csrf_protect(request: Request, session: SessionDep,
+                       _principal: OptionalPrincipal) -> None:
+    """Refuse a state change from a browser without this session's CSRF token. A form sent
+    from this service's page after its session lapsed is kept for its sender, who is asked
+    to sign in again (SessionEnded), instead of being refused and lost."""
     if request.method not in UNSAFE:
         return
     if request.headers.get("sec-fetch-site") == "cross-site":
         raise Forbidden("This request came from another website and was refused")
     sent = request.headers.get(CSRF_HEADER)
-    if not sent and "form" in request.headers.get("content-type", ""):
-        form = await request.form()
+    form = await request.form() if "form" in request.headers.get("content-type", "") else None
+    if not sent and form is not None:
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if _principal is None and cookie and not is_api(request.url.path):
+        lapsed = await run_in_threadpool(kept_forms.lapsed_session, session, token=cookie,
+                                         kind=auth.BROWSER)
+        if lapsed is not None and tokens_match(sent, lapsed.csrf_token):
+            kept = None
+            if form is not None and not any(isinstance(v, UploadFile) for v in form.values()):
+                pairs = [(k, v) for k, v in form.multi_items() if k != CSRF_FIELD]
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                kept = await run_in_threadpool(kept_forms.keep, session, lapsed=lapsed,
+                                               sent_csrf=sent, path=target, pairs=pairs)
+            raise SessionEnded("Your session ended, so this has not been saved yet",
+                               kept=kept)
     if not tokens_match(sent, expected_csrf(request)):
         raise Forbidden("Your form has expired. Go back, refresh the page and try again.")
 

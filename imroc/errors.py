@@ -19,6 +19,15 @@ class NotSignedIn(DomainError):
     status_code = 401
 
 
+class SessionEnded(NotSignedIn):
+    """A form arrived after its sender's session lapsed; `kept` is the secret under which
+    what they sent was kept for them (None when it could not be kept)."""
+
+    def __init__(self, message: str, *, kept: str | None = None) -> None:
+        super().__init__(message)
+        self.kept = kept
+
+
 class Forbidden(DomainError):
     status_code = 403
 

@@ -1,7 +1,7 @@
 """Turning domain errors into JSON for the API, or a page or redirect for people."""
 
 import logging
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -10,8 +10,17 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from imroc.config import is_api
-from imroc.errors import Conflict, DomainError, Invalid, NotSignedIn, TooManyAttempts
+from imroc.config import get_settings, is_api
+from imroc.deps import KEPT_COOKIE
+from imroc.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotSignedIn,
+    SessionEnded,
+    TooManyAttempts,
+)
+from imroc.services.kept_forms import KEEP_FOR
 from imroc.templating import render
 from imroc.validation import reasons
 
@@ -57,9 +66,34 @@ async def domain_error(request: Request, exc: DomainError) -> Response:
             body = {"detail": exc.message, "current": current}
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
     if isinstance(exc, NotSignedIn):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
+        return _sign_in_again(request, exc)
     return error_page(request, exc.status_code, exc.message, headers)
+
+
+def _sign_in_again(request: Request, exc: NotSignedIn) -> Response:
+    """To the sign-in page, then back: to the page asked for, or, for a form that arrived
+    after the session lapsed, to what the person sent (kept for them under a cookie)."""
+    kept = exc.kept if isinstance(exc, SessionEnded) else None
+    if isinstance(exc, SessionEnded):
+        page = urlsplit(request.headers.get("referer") or "/")
+        back = "/kept-form" if kept else (page.path + (f"?{page.query}" if page.query else ""))
+    else:
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    url = f"/sign-in?next={quote(back, safe='')}"
+    if kept:
+        url += "&ended=kept"
+    elif isinstance(exc, SessionEnded) or getattr(request.state, "session_ended", False):
+        url += "&ended=1"
+    if request.headers.get("hx-request") == "true":
+        # htmx would otherwise swap the sign-in page into the part of the page it updates.
+        response: Response = Response(status_code=401, headers={"HX-Redirect": url})
+    else:
+        response = RedirectResponse(url, status_code=303)
+    if kept:
+        response.set_cookie(KEPT_COOKIE, kept, httponly=True, samesite="lax", path="/",
+                            secure=get_settings().cookie_secure,
+                            max_age=int(KEEP_FOR.total_seconds()))
+    return response
 
 
 def _body_asks(request: Request) -> dict[str, str] | None:

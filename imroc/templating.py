@@ -139,6 +139,17 @@ def csrf_input(token: str) -> Markup:
     return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(token))
 
 
+def session_timeout() -> dict[str, int]:
+    """When a signed-in page warns that the session is about to end. A page's own request
+    refreshes the session only when the last refresh is a minute old (services.auth), so
+    the page counts the limit from a minute before it was drawn."""
+    settings = get_settings()
+    idle = settings.session_idle_minutes * 60
+    limit = max(idle - 60, 30)
+    return {"idle_seconds": idle, "limit_seconds": limit,
+            "warn_seconds": min(settings.session_warning_seconds, limit // 2)}
+
+
 def render(
     request: Request,
     template: str,
@@ -163,6 +174,7 @@ def render(
         "cspNonce": getattr(request.state, "csp_nonce", ""),
         "assetPath": "/static/vendor/nhsuk-frontend/assets",
         "current_path": request.url.path,
+        "session_timeout": session_timeout() if principal is not None else None,
         **(context or {}),
     }
     name = fragment if fragment and is_htmx(request) else template

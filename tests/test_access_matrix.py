@@ -57,6 +57,8 @@ MATRIX = {
     ("GET", "/sign-in"): OPEN,
     ("POST", "/sign-in"): OPEN,
     ("POST", "/sign-out"): EVERYONE,
+    ("GET", "/kept-form"): EVERYONE,
+    ("POST", "/session/keep-alive"): EVERYONE,
     ("GET", "/framework"): OPEN,
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,

@@ -18,7 +18,7 @@ from imroc.models.site import (
     SiteKind,
     SiteLearningSet,
 )
-from imroc.models.user import AuthSession, LoginThrottle, Membership, User
+from imroc.models.user import AuthSession, KeptForm, LoginThrottle, Membership, User
 
 __all__ = [
     "Action",
@@ -30,6 +30,7 @@ __all__ = [
     "Rating",
     "AuditEvent",
     "AuthSession",
+    "KeptForm",
     "Challenge",
     "DataPoint",
     "Measure",

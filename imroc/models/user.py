@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from imroc.clock import utcnow
@@ -134,3 +134,20 @@ class UserPublic(BaseModel):
     name: str
     global_role: str | None
     is_active: bool
+
+
+class KeptForm(SQLModel, table=True):
+    """What a person sent after their session had lapsed, kept for them until they sign in
+    again; stored under the hash of the secret in their browser, for the same person only."""
+
+    __tablename__ = "kept_form"
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"),
+                         nullable=False, index=True)
+    )
+    path: str = Field(sa_column=Column(String(500), nullable=False))
+    fields: str = Field(sa_column=Column(Text, nullable=False))
+    kept_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

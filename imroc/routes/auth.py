@@ -4,14 +4,33 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.config import get_settings
-from imroc.db import SessionDep
-from imroc.deps import ANON_COOKIE, SESSION_COOKIE, CurrentPrincipal, OptionalPrincipal
+from imroc.db import SessionDep, write_session
+from imroc.deps import (
+    ANON_COOKIE,
+    KEPT_COOKIE,
+    SESSION_COOKIE,
+    CurrentPrincipal,
+    OptionalPrincipal,
+)
 from imroc.errors import NotSignedIn, TooManyAttempts
-from imroc.services import auth
+from imroc.services import auth, kept_forms
 from imroc.templating import render
 from imroc.web.forms import Form, error_list
 
 router = APIRouter()
+
+
+# Fields a person did not type (the version read, the place in a list): sent, not shown.
+HIDDEN_FIELDS = frozenset({"version", "next", "challenge_ids"})
+
+
+def label_of(name: str) -> str:
+    """A form field's name in words, for showing back what was sent: `rationale_3` is
+    "Challenge 3: rationale"."""
+    words, _, number = name.rpartition("_")
+    if words and number.isdigit():
+        return f"Challenge {number}: {words.replace('_', ' ')}"
+    return name.replace("-", " ").replace("_", " ").strip().capitalize()
 
 
 def safe_next(target: str | None) -> str:
@@ -23,10 +42,13 @@ def safe_next(target: str | None) -> str:
 
 @router.get("/sign-in")
 def sign_in_page(request: Request, principal: OptionalPrincipal,
-                 next: str = "/") -> Response:  # noqa: A002  (the query parameter is `next`)
+                 next: str = "/",  # noqa: A002  (the query parameter is `next`)
+                 ended: str | None = None) -> Response:
     if principal is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "auth/sign_in.html", {"next": safe_next(next), "values": {}})
+    return render(request, "auth/sign_in.html", {
+        "next": safe_next(next), "values": {}, "ended": ended,
+        "idle_minutes": get_settings().session_idle_minutes})
 
 
 @router.post("/sign-in")
@@ -61,7 +83,33 @@ def sign_in(request: Request, session: SessionDep, form: Form) -> Response:
             return response
     return render(request, "auth/sign_in.html",
                   {"next": target, "values": {"email": email}, "errors": errors,
+                   "ended": "kept" if target == "/kept-form" else None,
+                   "idle_minutes": get_settings().session_idle_minutes,
                    "error_list": error_list(errors)}, status_code=status, headers=headers)
+
+
+@router.get("/kept-form")
+def kept_form(request: Request, principal: CurrentPrincipal) -> Response:
+    """What the person sent after their session lapsed, to check and send again."""
+    with write_session() as writer:
+        row = kept_forms.take(writer, secret=request.cookies.get(KEPT_COOKIE),
+                              user_id=principal.user.id)
+    pairs = kept_forms.pairs_of(row) if row else []
+    response = render(request, "auth/kept_form.html", {
+        "kept": row, "pairs": pairs,
+        "shown": [(label_of(k), v) for k, v in pairs if v.strip() and k not in HIDDEN_FIELDS],
+    })
+    response.delete_cookie(KEPT_COOKIE, path="/")
+    return response
+
+
+@router.post("/session/keep-alive")
+def keep_alive(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    """Keeps the session going: the answer to the warning that it is about to end."""
+    row = getattr(request.state, "auth_session", None)
+    if row is not None:
+        auth.touch(session, session_id=row.id)
+    return Response(status_code=204)
 
 
 @router.post("/sign-out")

@@ -174,6 +174,18 @@ def resolve(session: Session, *, token: str | None, kind: str) -> tuple[User, Au
     return user, row
 
 
+def ended_by_time(session: Session, *, token: str | None) -> bool:
+    """Whether a browser's cookie names a session that ended only because time ran out
+    (idle or absolute limit), not by signing out or by deactivation."""
+    if not token or len(token) > 200:
+        return False
+    row = session.get(AuthSession, token_digest(token))
+    if row is None or row.kind != BROWSER or row.revoked_at is not None:
+        return False
+    user = session.get(User, row.user_id)
+    return user is not None and user.is_active
+
+
 def needs_touch(row: AuthSession) -> bool:
     return utcnow() - row.last_seen_at > TOUCH_INTERVAL
 

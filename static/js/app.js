@@ -84,3 +84,95 @@ window.addEventListener("beforeunload", (event) => {
     event.returnValue = "";
   }
 });
+
+// A form that holds what someone sent and has not been saved yet (the kept form after a
+// lapsed session) counts as unsaved from the start.
+document.querySelectorAll("form[data-app-unsaved-now]").forEach((form) => unsaved.add(form));
+
+// The session ends after a time without activity. Before that, a dialog says so and offers
+// to stay signed in (WCAG 2.2.1); a form sent after the end is kept for its sender anyway.
+const sessionDialog = document.getElementById("session-warning");
+if (sessionDialog && typeof sessionDialog.showModal === "function") {
+  const limit = Number(sessionDialog.dataset.limitSeconds) * 1000;
+  const warnFor = Number(sessionDialog.dataset.warnSeconds) * 1000;
+  const left = sessionDialog.querySelector("[data-app-session-left]");
+  const stay = sessionDialog.querySelector("[data-app-stay-signed-in]");
+  const close = sessionDialog.querySelector("[data-app-session-close]");
+  let deadline = Date.now() + limit;
+  let ticker = null;
+
+  const words = (ms) => {
+    const seconds = Math.max(0, Math.ceil(ms / 1000));
+    if (seconds >= 60) {
+      const minutes = Math.ceil(seconds / 60);
+      return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+    }
+    return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  };
+  const showEnded = () => {
+    sessionDialog.querySelector("[data-app-session-text]").hidden = true;
+    sessionDialog.querySelector("[data-app-session-ended]").hidden = false;
+    sessionDialog.querySelector("#session-warning-title").textContent = "You have been signed out";
+    stay.hidden = true;
+    close.hidden = false;
+    if (!sessionDialog.open) {
+      sessionDialog.showModal();
+    }
+    close.focus();
+  };
+  const tick = () => {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      clearInterval(ticker);
+      ticker = null;
+      showEnded();
+    } else if (remaining <= warnFor) {
+      // Updated once a minute, then every 20 seconds at the end, so screen readers are not
+      // interrupted each second.
+      const text = words(remaining);
+      if (left.textContent !== text && (remaining > 60000 || Math.round(remaining / 1000) % 20 === 0)) {
+        left.textContent = text;
+      }
+      if (!sessionDialog.open) {
+        left.textContent = text;
+        sessionDialog.showModal();
+        stay.focus();
+      }
+    }
+  };
+  const restart = () => {
+    deadline = Date.now() + limit;
+    if (sessionDialog.open && !stay.hidden) {
+      sessionDialog.close();
+    }
+    if (!ticker) {
+      ticker = setInterval(tick, 1000);
+    }
+  };
+  ticker = setInterval(tick, 1000);
+  stay.addEventListener("click", async () => {
+    const csrf = document.querySelector('input[name="csrf_token"]');
+    const answer = await fetch("/session/keep-alive", {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf ? csrf.value : "" },
+    }).catch(() => null);
+    if (answer && answer.ok) {
+      restart();
+    } else {
+      showEnded();
+    }
+  });
+  close.addEventListener("click", () => sessionDialog.close());
+  sessionDialog.addEventListener("cancel", (event) => {
+    // Escape means "I am still here" while there is time left.
+    if (!stay.hidden) {
+      event.preventDefault();
+      stay.click();
+    }
+  });
+  document.addEventListener("htmx:afterRequest", (event) => {
+    if (event.detail.successful) {
+      restart();
+    }
+  });
+}
