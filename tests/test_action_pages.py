@@ -1,6 +1,7 @@
 """The action plan page: grouped under priorities, edited inline with htmx or as a plain form,
 stale edits shown back to the person, overdue actions marked in words."""
 
+import re
 from contextlib import ExitStack
 from datetime import timedelta
 
@@ -173,10 +174,21 @@ def test_delete_action(browser, w, plan, client, session):
         "challenge": 3, "title": "Added by mistake"}).json()["id"]
     member = browser(w.member)
     url = f"/cycles/{cid}/actions"
-    r = member.submit(url, f"/actions/{extra}/delete", htmx=True, status=200)
+    page = member.get(url)
+    assert f'href="/actions/{extra}/delete?version=1"' in page  # a link to the question
+    asked = member.get(f"/actions/{extra}/delete?version=1")
+    assert "Delete the action “Added by mistake”?" in asked and "This cannot be undone" in asked
+    # Sent without the confirmation, a delete only asks the question again.
+    r = member.submit(url, f"/actions/{extra}/delete", page_html=asked.replace(
+        'name="confirm" value="yes"', 'name="not_confirmed" value="yes"'), status=200)
+    assert "Yes, delete this action" in r.text
+    assert session.get(Action, extra) is not None
+    r = member.submit(url, f"/actions/{extra}/delete", htmx=True, status=200, page_html=asked)
     assert "was deleted" in text(r.text) and "<html" not in r.text
-    r = member.submit(url, f"/actions/{action_id}/delete")
-    assert r.headers["location"] == url
+    r = member.submit(url, f"/actions/{action_id}/delete",
+                      page_html=member.get(f"/actions/{action_id}/delete?version=1"))
+    assert r.headers["location"] == f"{url}?deleted=1"
+    assert "The action was deleted" in member.get(r.headers["location"])
     assert session.exec(select(Action).where(Action.cycle_id == cid)).all() == []
     deletes = session.exec(select(AuditEvent).where(AuditEvent.action == "delete")).all()
     assert {e.before["title"] for e in deletes} == {"Added by mistake", "Co-produce care plans"}
@@ -191,11 +203,12 @@ def test_a_delete_from_a_stale_page_deletes_nothing(browser, w, plan, client, se
     r = client.patch(f"/api/v1/actions/{action_id}", headers=w.h["lead"],
                      json={"notes": "Changed a moment ago", "version": version})
     assert r.status_code == 200
-    r = member.submit(url, f"/actions/{action_id}/delete", page_html=old_page, status=409)
+    link = re.search(rf'href="(/actions/{action_id}/delete\?version=\d+)"', old_page).group(1)
+    r = member.submit(url, f"/actions/{action_id}/delete", page_html=member.get(link), status=409)
     assert "Someone else changed this action" in text(r.text)
     session.expire_all()
     assert session.get(Action, action_id).notes == "Changed a moment ago"
-    member.post(f"/actions/{action_id}/delete", {}, status=422)  # no version at all
+    member.post(f"/actions/{action_id}/delete", {"confirm": "yes"}, status=422)  # no version
     assert session.get(Action, action_id) is not None
 
 
@@ -209,6 +222,8 @@ def test_only_the_steering_group_edits_actions(browser, w, plan, session):
         assert "Add an action" not in page
         someone.post(f"/actions/{action_id}", {"title": "Changed", "version": "1"}, status=403)
         someone.post(f"/actions/{action_id}/delete", {}, status=403)
+        someone.post(f"/actions/{action_id}/delete", {"confirm": "yes", "version": "1"},
+                     status=403)
         someone.post(url, {"challenge": "3", "title": "New"}, status=403)
     assert session.get(Action, action_id).title == "Co-produce care plans"
 

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from imroc.cli.app import app as cli
 from imroc.models import AuditEvent, LearningSetFacilitator, Membership, User
 from tests.checks import counts, error_beside, load, submit
-from tests.factories import api_token, make_user, sign_in
+from tests.factories import api_token, csrf_from, make_user, sign_in
 
 TABLES = (User, Membership, LearningSetFacilitator, AuditEvent)
 NEW_PASSWORD = "a-long-enough-secret-42"
@@ -144,7 +144,13 @@ def test_lead_adds_and_removes_members(client, world, session):
                                     "perspective": "staff"})
     assert r.status_code == 422 and error_beside(r.text, "role")
     assert counts(TABLES) == before
-    r = submit(client, page, f"{page}/{m.id}/remove", {})
+    confirm = client.get(f"{page}/{m.id}/remove")
+    assert "Remove Nia Newcomer from the steering group?" in confirm.text
+    assert "nhsuk-card--warning" in confirm.text and "stay in the site" in confirm.text
+    refused = client.post(f"{page}/{m.id}/remove", data={"csrf_token": csrf_from(confirm.text)})
+    assert refused.status_code == 200 and "Yes, remove Nia Newcomer" in refused.text
+    assert load(Membership, user_id=newcomer.id) != []  # asking changes nothing
+    r = submit(client, f"{page}/{m.id}/remove", f"{page}/{m.id}/remove", {"confirm": "yes"})
     assert r.status_code == 303 and load(Membership, user_id=newcomer.id) == []
     assert "taken off the steering group" in client.get(r.headers["location"]).text
     assert load(AuditEvent, entity="membership")[-1].action == "remove_member"
@@ -156,12 +162,14 @@ def test_the_only_lead_cannot_take_themselves_off_but_the_programme_team_can(cli
     assert mine.role == "site_lead"
     sign_in(client, world.lead)
     before = counts(TABLES)
-    r = submit(client, page, f"{page}/{mine.id}/remove", {})
+    r = submit(client, f"{page}/{mine.id}/remove", f"{page}/{mine.id}/remove",
+               {"confirm": "yes"})
     assert r.status_code == 409
     assert "only steering group lead" in r.text and 'href="#members"' in r.text
     assert counts(TABLES) == before
     sign_in(client, world.programme)
-    r = submit(client, page, f"{page}/{mine.id}/remove", {})
+    r = submit(client, f"{page}/{mine.id}/remove", f"{page}/{mine.id}/remove",
+               {"confirm": "yes"})
     assert r.status_code == 303
     assert load(Membership, user_id=world.lead.id, site_id=world.site_a.id) == []
 
@@ -180,10 +188,14 @@ def test_members_page_refused_to_members_and_other_sites(client, world):
     r = client.post(f"/sites/{b}/members", data={"csrf_token": token, "email": world.outsider.email,
                                                  "role": "site_member", "perspective": "staff"})
     assert r.status_code == 404
-    r = client.post(f"/sites/{b}/members/{b_membership.id}/remove", data={"csrf_token": token})
-    assert r.status_code == 404
-    r = client.post(f"/sites/{a}/members/{b_membership.id}/remove", data={"csrf_token": token})
-    assert r.status_code == 404
+    for confirm in ({}, {"confirm": "yes"}):
+        r = client.post(f"/sites/{b}/members/{b_membership.id}/remove",
+                        data={"csrf_token": token, **confirm})
+        assert r.status_code == 404
+        r = client.post(f"/sites/{a}/members/{b_membership.id}/remove",
+                        data={"csrf_token": token, **confirm})
+        assert r.status_code == 404
+    assert client.get(f"/sites/{a}/members/{b_membership.id}/remove").status_code == 404
     assert counts(TABLES) == before
 
 

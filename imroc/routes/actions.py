@@ -156,7 +156,7 @@ def _labels(cycle) -> dict:
 
 
 def _actions_page(request, session, principal, cycle, site, *, values=None, errors=None,
-                  states=None, status=200) -> Response:
+                  states=None, status=200, deleted=False) -> Response:
     errors = errors or {}
     rows = actions.list_actions(session, cycle=cycle)
     origins = actions.origins(session, actions=rows)
@@ -173,6 +173,7 @@ def _actions_page(request, session, principal, cycle, site, *, values=None, erro
     items = [i for g in groups for i in g["rows"]]
     return render(request, "actions/index.html", {
         "cycle": cycle, "site": site, "groups": groups, "titles": titles, "chosen": chosen,
+        "deleted": deleted,
         "overdue": [i for i in items if i["overdue"]], "counts": actions.status_counts(rows),
         "can_edit": access.is_group_member(principal, site) and cycle.stage != Stage.closed,
         "can_add": access.is_group_member(principal, site) and bool(chosen)
@@ -184,9 +185,9 @@ def _actions_page(request, session, principal, cycle, site, *, values=None, erro
 
 @router.get("/cycles/{cycle_id}/actions")
 def actions_show(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                 loaded: CycleDep) -> Response:
+                 loaded: CycleDep, deleted: bool = False) -> Response:
     cycle, site = loaded
-    return _actions_page(request, session, principal, cycle, site)
+    return _actions_page(request, session, principal, cycle, site, deleted=deleted)
 
 
 @router.post("/cycles/{cycle_id}/actions")
@@ -253,13 +254,35 @@ def action_update(request: Request, session: SessionDep, principal: CurrentPrinc
     return RedirectResponse(f"/cycles/{cycle.id}/actions#action-{action.id}", status_code=303)
 
 
+def _version(sent: object) -> int | None:
+    return int(sent) if isinstance(sent, str) and sent.isdigit() and len(sent) < 10 else None
+
+
+def _confirm_delete(request, action, cycle, site, *, version: int | None) -> Response:
+    """The NHS confirmation page: what deleting means, before anything is deleted."""
+    return render(request, "actions/delete.html", {
+        "action": action, "cycle": cycle, "site": site, "version": version})
+
+
+@router.get("/actions/{action_id}/delete")
+def action_delete_page(request: Request, principal: CurrentPrincipal, loaded: ActionDep,
+                       version: str | None = None) -> Response:
+    action, cycle, site = loaded
+    access.ensure_group_member(principal, site)
+    return _confirm_delete(request, action, cycle, site,
+                           version=_version(version) or action.version)
+
+
 @router.post("/actions/{action_id}/delete")
 def action_delete(request: Request, session: SessionDep, principal: CurrentPrincipal,
                   loaded: ActionDep, form: Form) -> Response:
+    """Delete an action once the person has confirmed on the confirmation page."""
     action, cycle, site = loaded
     title = action.title
-    sent = form.get("version")
-    version = int(sent) if isinstance(sent, str) and sent.isdigit() and len(sent) < 10 else None
+    version = _version(form.get("version"))
+    if form.get("confirm") != "yes":
+        access.ensure_group_member(principal, site)
+        return _confirm_delete(request, action, cycle, site, version=version)
     try:
         actions.delete_action(session, action=action, cycle=cycle, site=site, version=version,
                               principal=principal)
@@ -270,4 +293,4 @@ def action_delete(request: Request, session: SessionDep, principal: CurrentPrinc
     if is_htmx(request):
         return render(request, "actions/_deleted.html", {
             "title": title, "oob_counts": _counts(session, cycle), **_labels(cycle)})
-    return RedirectResponse(f"/cycles/{cycle.id}/actions", status_code=303)
+    return RedirectResponse(f"/cycles/{cycle.id}/actions?deleted=1", status_code=303)

@@ -139,10 +139,26 @@ def member_add(request: Request, session: SessionDep, principal: CurrentPrincipa
     return RedirectResponse(f"/sites/{site.id}/members", status_code=303)
 
 
+def _confirm_remove(request, session, site, membership_id: int) -> Response:
+    """The NHS confirmation page: what taking someone off the group means, before it happens."""
+    membership, person = users.get_membership(session, site=site, membership_id=membership_id)
+    return render(request, "sites/remove_member.html", {
+        "site": site, "membership": membership, "person": person})
+
+
+@router.get("/sites/{site_id}/members/{membership_id}/remove")
+def member_remove_page(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                       site: SiteDep, membership_id: PathId) -> Response:
+    access.ensure_manage_members(principal, site)
+    return _confirm_remove(request, session, site, membership_id)
+
+
 @router.post("/sites/{site_id}/members/{membership_id}/remove")
 def member_remove(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                  site: SiteDep, membership_id: PathId) -> Response:
+                  site: SiteDep, membership_id: PathId, form: Form) -> Response:
     access.ensure_manage_members(principal, site)
+    if form.get("confirm") != "yes":
+        return _confirm_remove(request, session, site, membership_id)
     try:
         users.remove_membership(session, site=site, membership_id=membership_id,
                                 principal=principal)

@@ -130,15 +130,22 @@ def add_member(session: Session, *, site_id: int, user_id: int, role: str, persp
     return membership
 
 
+def get_membership(session: Session, *, site: Site, membership_id: int
+                   ) -> tuple[Membership, User]:
+    """One place on a site's steering group and its person; 404 when not of this site."""
+    membership = session.get(Membership, membership_id)
+    if membership is None or membership.site_id != site.id:
+        raise NotFound("Member not found")
+    return membership, session.get(User, membership.user_id)
+
+
 def remove_membership(session: Session, *, site: Site, membership_id: int,
                       principal: Principal) -> None:
     """Take a person off a site's steering group (their past ratings stay in the history).
 
     A site is never left without a lead by its own lead: only the programme team or an
     administrator may take off the last one (and then give the site a new lead)."""
-    membership = session.get(Membership, membership_id)
-    if membership is None or membership.site_id != site.id:
-        raise NotFound("Member not found")
+    membership, _person = get_membership(session, site=site, membership_id=membership_id)
     if membership.role == SiteRole.site_lead and not principal.is_programme:
         leads = session.exec(select(func.count()).select_from(Membership).where(
             Membership.site_id == site.id, Membership.role == SiteRole.site_lead)).one()
