@@ -53,6 +53,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# The server's database file, for the few tests that must change what only time changes
+# (a session that has lapsed).
+SERVER_DATABASE: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     """Migrate, seed and serve a private SQLite database; yield the base URL."""
@@ -73,6 +78,7 @@ def server() -> Iterator[str]:
         done = subprocess.run([imroc, *args], cwd=tmp, env=env, capture_output=True, text=True,
                               timeout=120)
         assert done.returncode == 0, f"imroc {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
+    SERVER_DATABASE["path"] = tmp / "browser.db"
     log = open(tmp / "server.log", "w")
     proc = subprocess.Popen([imroc, "serve", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
