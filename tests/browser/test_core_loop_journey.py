@@ -186,14 +186,19 @@ def test_core_loop_from_assessment_to_the_next_cycle(new_page) -> None:
         add.get_by_label("Due date").fill(a_year_ahead().isoformat())
         lead.button("Add action", add)
         expect(action_card(page, title)).to_be_visible()
-    # An action added by mistake is deleted in place (htmx); focus stays where it was.
+    # An action added by mistake is deleted after a confirmation page that says what it means.
     mistake = f"Added by mistake (cycle {number})"
     add.get_by_label("Priority", exact=True).select_option(str(PRIORITIES[0][0]))
     add.get_by_label("Title", exact=True).fill(mistake)
     lead.button("Add action", add)
     open_edit(page, mistake).get_by_role("button", name=re.compile("^Delete this action")).click()
-    expect(page.get_by_role("status")).to_contain_text(f"The action “{mistake}” was deleted")
-    assert lead.focused("el.getAttribute('role')") == "status"
+    page.wait_for_url(re.compile(r"/actions/\d+/delete"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(mistake)
+    expect(page.get_by_text("This cannot be undone")).to_be_visible()
+    lead.check("delete-action-question")
+    lead.button("Yes, delete this action")
+    expect(page.get_by_text("The action was deleted")).to_be_visible()
+    expect(action_card(page, mistake)).to_have_count(0)
     lead.check("action-plan")
     page.get_by_role("link", name=f"Cycle {number}", exact=True).click()
     write_record(lead, "Plan", {
