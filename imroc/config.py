@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     max_text_length: int = Field(default=5000, ge=100)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     hash_concurrency: int = Field(default=2, ge=1)
+    # Mail: smtp://user:password@host:587 (STARTTLS whenever the server offers it) or
+    # smtps://...:465 (TLS from the start). Empty: messages go to the log and the admins'
+    # outbox page instead (development and the demo).
+    smtp_url: str = ""
+    mail_from: str = "ImROC self-audit <no-reply@imroc.invalid>"
+    # The address people reach the service at, for links in e-mails.
+    base_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     # Adds X-SQL-Statements to every response (benchmarks and diagnosis only).
     count_sql: bool = False
@@ -49,6 +56,7 @@ class Settings(BaseSettings):
                 raise ValueError("IMROC_SECRET_KEY must be set to at least 32 random characters")
             if not self.cookie_secure:
                 raise ValueError("IMROC_COOKIE_SECURE cannot be off in production")
+
         return self
 
     @property

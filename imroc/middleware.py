@@ -108,9 +108,22 @@ class RequestLog:
         finally:
             if log.isEnabledFor(logging.INFO):
                 log.info(json.dumps({
-                    "method": scope["method"], "path": scope["path"], "status": status["code"],
+                    "method": scope["method"], "path": loggable(scope["path"]),
+                    "status": status["code"],
                     "ms": round((time.perf_counter() - start) * 1000, 1),
                 }))
+
+
+# Pages whose address holds a secret (a reset or invitation link): never written to a log.
+SECRET_PATHS = ("/reset-password/", "/invitations/accept/")
+
+
+def loggable(path: str) -> str:
+    """The path as the log may keep it: a link's secret is left out."""
+    for prefix in SECRET_PATHS:
+        if path.startswith(prefix):
+            return prefix + "(secret)"
+    return path
 
 
 class BodyLimit:

@@ -72,7 +72,7 @@ Day = Annotated[date, AfterValidator(_sensible_day)]
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LINE_BREAKS = re.compile("[\t\n\r]")
 ONE_LINE = 300  # text of at most this many characters is a single line (a name, a title)
-KEEP_AS_TYPED = frozenset({"password"})
+KEEP_AS_TYPED = frozenset({"password", "confirm"})
 
 
 def _max_length(model: type[BaseModel], name: str) -> int | None:

@@ -149,3 +149,57 @@ def world(request, session) -> World:
 def w(session, client) -> World:
     """The same world with an API token for every role, as w.h["lead"] and so on."""
     return make_world(session, client)
+
+
+class Mailbox:
+    """A real SMTP server on loopback (aiosmtpd), keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.refuse_after: int | None = None  # accept this many, then refuse the rest
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        if self.refuse_after is not None and len(self.messages) >= self.refuse_after:
+            return "451 Try again later"
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def text_of(self, message) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    def link_in(self, message, prefix: str) -> str:
+        """The path of the first link to the service in a message's plain text."""
+        import re
+
+        found = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"[^\s]*)",
+                          self.text_of(message))
+        assert found, f"no link starting {prefix} in:\n{self.text_of(message)}"
+        return found.group(1)
+
+
+@pytest.fixture
+def mailbox(monkeypatch) -> Iterator[Mailbox]:
+    """Mail goes to a real SMTP server started for the test; IMROC_SMTP_URL points at it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from imroc.config import get_settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("IMROC_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    monkeypatch.setenv("IMROC_BASE_URL", "https://imroc.example.org")
+    get_settings.cache_clear()
+    try:
+        yield box
+    finally:
+        controller.stop()
+        monkeypatch.undo()
+        get_settings.cache_clear()

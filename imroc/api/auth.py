@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, BackgroundTasks, Form, Request
+from pydantic import BaseModel, Field
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal
 from imroc.models.user import UserPublic
-from imroc.services import auth
+from imroc.services import auth, mail, passwords
+from imroc.validation import InputModel
 
 router = APIRouter(tags=["auth"])
 
@@ -33,6 +34,30 @@ def token(request: Request, session: SessionDep,
                                        client=request.client.host if request.client else None,
                                        kind=auth.API)
     return Token(access_token=secret)
+
+
+class ResetRequest(InputModel):
+    email: str = Field(min_length=1, max_length=254)
+
+
+class Accepted(BaseModel):
+    detail: str
+
+
+RESET_ANSWER = ("If this is the address of an account, a link to choose a new password has "
+                "been sent to it. The link works once, for 1 hour.")
+
+
+@router.post("/auth/password-reset", status_code=202, response_model=Accepted)
+def password_reset(request: Request, session: SessionDep, body: ResetRequest,
+                   background: BackgroundTasks) -> Accepted:
+    """Send a password reset link: the same answer (202) whether or not the address has an
+    account, and the message goes after the answer."""
+    mail_id = passwords.request_reset(session, email=body.email,
+                                      client=request.client.host if request.client else None)
+    if mail_id is not None:
+        background.add_task(mail.deliver, ids=[mail_id])
+    return Accepted(detail=RESET_ANSWER)
 
 
 @router.get("/me", response_model=Me)

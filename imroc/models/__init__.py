@@ -9,6 +9,7 @@ from imroc.models.audit import AuditEvent
 from imroc.models.cycle import Cycle, Feedback
 from imroc.models.framework import Challenge, ChallengeDescriptor, Framework, ScaleLevel
 from imroc.models.health import Heartbeat
+from imroc.models.mail import Mail
 from imroc.models.measure import DataPoint, Measure, MeasureChallenge
 from imroc.models.site import (
     LearningSet,
@@ -18,7 +19,14 @@ from imroc.models.site import (
     SiteKind,
     SiteLearningSet,
 )
-from imroc.models.user import AuthSession, KeptForm, LoginThrottle, Membership, User
+from imroc.models.user import (
+    AuthSession,
+    KeptForm,
+    LoginThrottle,
+    Membership,
+    PasswordReset,
+    User,
+)
 
 __all__ = [
     "Action",
@@ -31,6 +39,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "KeptForm",
+    "PasswordReset",
     "Challenge",
     "DataPoint",
     "Measure",
@@ -40,6 +49,7 @@ __all__ = [
     "LearningSet",
     "LearningSetFacilitator",
     "Heartbeat",
+    "Mail",
     "LoginThrottle",
     "Meeting",
     "Membership",

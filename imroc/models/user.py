@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel
 from pydantic import Field as PField
@@ -151,3 +152,27 @@ class KeptForm(SQLModel, table=True):
     fields: str = Field(sa_column=Column(Text, nullable=False))
     kept_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A single-use link to set a new password, stored by the hash of its secret."""
+
+    __tablename__ = "password_reset"
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"),
+                         nullable=False, index=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class NewPassword(InputModel):
+    """A password a person chooses for themselves (reset, or accepting an invitation)."""
+
+    password: str = PField(min_length=12, max_length=200)
+    confirm: str = PField(max_length=200)
+    ASK: ClassVar[dict[str, str]] = {"password": "Enter a new password",
+                                     "confirm": "Enter the new password again"}

@@ -43,11 +43,11 @@ def safe_next(target: str | None) -> str:
 @router.get("/sign-in")
 def sign_in_page(request: Request, principal: OptionalPrincipal,
                  next: str = "/",  # noqa: A002  (the query parameter is `next`)
-                 ended: str | None = None) -> Response:
+                 ended: str | None = None, reset: bool = False) -> Response:
     if principal is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "auth/sign_in.html", {
-        "next": safe_next(next), "values": {}, "ended": ended,
+        "next": safe_next(next), "values": {}, "ended": ended, "reset": reset,
         "idle_minutes": get_settings().session_idle_minutes})
 
 
