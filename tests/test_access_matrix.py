@@ -13,8 +13,9 @@ from imroc.models import Membership
 from imroc.models.action import ActionCreate, PrioritiesIn, PriorityIn
 from imroc.models.assessment import ScoreIn, ScoresIn
 from imroc.models.cycle import CycleCreate, CycleUpdate
+from imroc.models.invitation import SiteInvitationIn
 from imroc.models.measure import MeasureIn, PointIn
-from imroc.services import actions, assessments, cycles, priorities
+from imroc.services import actions, assessments, cycles, invitations, priorities
 from imroc.services.access import load_principal
 from imroc.services.measures import definitions as measures
 from imroc.services.measures import values as measure_data
@@ -51,6 +52,8 @@ CYCLE_GROUP = row(OK, OK, 403, 404, 403, 403)        # the steering group writes
 CYCLE_LEAD = row(403, OK, 403, 404, 403, 403)        # open a cycle, move it on, set priorities
 # A local measure of site A: its lead or the programme team define it; the group enters values.
 MEASURE_MANAGE = row(403, OK, 403, 404, OK, OK)
+# An invitation to site A: its lead and the programme team manage it; no one else sees it.
+INVITE_MANAGE = row(404, OK, 404, 404, OK, OK)
 
 MATRIX = {
     ("GET", "/"): EVERYONE,
@@ -64,6 +67,16 @@ MATRIX = {
     ("POST", "/reset-password/{secret}"): OPEN,
     ("POST", "/api/v1/auth/password-reset"): OPEN,
     ("GET", "/admin/mail"): ADMIN_ONLY,
+    ("POST", "/sites/{site_id}/invitations"): SITE_MEMBERS,
+    ("POST", "/invitations/{invitation_id}/resend"): INVITE_MANAGE,
+    ("POST", "/invitations/{invitation_id}/withdraw"): INVITE_MANAGE,
+    ("GET", "/invitations"): PROGRAMME_ONLY,
+    ("POST", "/invitations"): PROGRAMME_ONLY,
+    ("GET", "/invitations/accept/{secret}"): OPEN,
+    ("POST", "/invitations/accept/{secret}"): OPEN,
+    ("POST", "/api/v1/sites/{site_id}/invitations"): SITE_MEMBERS,
+    ("GET", "/api/v1/sites/{site_id}/invitations"): SITE_MEMBERS,
+    ("POST", "/api/v1/invitations"): PROGRAMME_ONLY,
     ("POST", "/session/keep-alive"): EVERYONE,
     ("GET", "/framework"): OPEN,
     ("GET", "/healthz"): OPEN,
@@ -202,7 +215,15 @@ MATRIX = {
 }
 
 # Valid input for each state change, so the access decision (not validation) is what answers.
+INVITEE = {"email": "invitee@example.org", "name": "Ina Invitee"}
 BODIES = {
+    ("POST", "/sites/{site_id}/invitations"): {
+        "invite_email": "invitee@example.org", "invite_name": "Ina Invitee",
+        "invite_role": "site_member", "invite_perspective": "carer"},
+    ("POST", "/invitations"): {**INVITEE, "role": "facilitator"},
+    ("POST", "/api/v1/sites/{site_id}/invitations"): {**INVITEE, "role": "site_member",
+                                                      "perspective": "carer"},
+    ("POST", "/api/v1/invitations"): {**INVITEE, "role": "facilitator"},
     ("POST", "/sites"): {"name": "A new site", "kind": "pilot"},
     ("POST", "/sites/{site_id}/edit"): {"name": "Site A", "kind": "pilot", "region": "North"},
     ("POST", "/sites/{site_id}/archive"): {"archive": "true"},
@@ -307,6 +328,15 @@ def plan_ready(session, world) -> dict[str, int]:
     return {"cycle_id": cycle.id, "action_id": action.id}
 
 
+def an_invitation(session, world) -> int:
+    """A pending invitation to site A's steering group, sent by its lead."""
+    inv, _mail = invitations.invite_to_site(
+        session, site=world.site_a, principal=load_principal(session, world.lead),
+        data=SiteInvitationIn(email="pending@example.org", name="Pat Pending",
+                              role="site_member", perspective="staff"))
+    return inv.id
+
+
 def a_measure(session, world) -> dict:
     """A local measure of site A with a value for January 2024."""
     lead = load_principal(session, world.lead)
@@ -336,6 +366,8 @@ def test_route_against_role(client, session, method, path, role):
                                             principal=load_principal(session, world.lead)).id
     if "{measure_id}" in path:
         ids |= a_measure(session, world)
+    if "{invitation_id}" in path:
+        ids["invitation_id"] = an_invitation(session, world)
     url = path.format(**ids) + QUERIES.get((method, path), "")
     user = world.by_role(role)
     is_api = path.startswith("/api/")

@@ -8,6 +8,7 @@ from imroc.api import (
     auth,
     cycles,
     framework,
+    invitations,
     learning_sets,
     measures,
     reports,
@@ -21,7 +22,7 @@ ERRORS = {400: {"description": "The request body could not be read"},
           429: {"description": "Too many attempts"}}
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
-for module in (auth, framework, sites, learning_sets, cycles, assessments, actions, reports,
+for module in (auth, framework, sites, invitations, learning_sets, cycles, assessments, actions, reports,
                measures):
     router.include_router(module.router)
 

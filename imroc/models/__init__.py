@@ -9,6 +9,7 @@ from imroc.models.audit import AuditEvent
 from imroc.models.cycle import Cycle, Feedback
 from imroc.models.framework import Challenge, ChallengeDescriptor, Framework, ScaleLevel
 from imroc.models.health import Heartbeat
+from imroc.models.invitation import Invitation
 from imroc.models.mail import Mail
 from imroc.models.measure import DataPoint, Measure, MeasureChallenge
 from imroc.models.site import (
@@ -49,6 +50,7 @@ __all__ = [
     "LearningSet",
     "LearningSetFacilitator",
     "Heartbeat",
+    "Invitation",
     "Mail",
     "LoginThrottle",
     "Meeting",

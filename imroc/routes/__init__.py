@@ -11,6 +11,7 @@ from imroc.routes import (
     cycles,
     dashboards,
     home,
+    invitations,
     learning_sets,
     measure_admin,
     measures,
@@ -23,8 +24,9 @@ from imroc.routes import (
 
 # Pages are for people; /openapi.json documents the JSON API only.
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-for module in (auth, passwords, home, sites, learning_sets, users, cycles, assessments, consensus,
-               actions, dashboards, reports, measure_admin, measures, outbox):
+for module in (auth, passwords, invitations, home, sites, learning_sets, users, cycles,
+               assessments, consensus, actions, dashboards, reports, measure_admin, measures,
+               outbox):
     router.include_router(module.router)
 
 from imroc.routes import data  # noqa: E402  (exports and imports)

@@ -6,7 +6,6 @@ from fastapi.responses import RedirectResponse, Response
 from imroc.config import get_settings
 from imroc.db import SessionDep, write_session
 from imroc.deps import (
-    ANON_COOKIE,
     KEPT_COOKIE,
     SESSION_COOKIE,
     CurrentPrincipal,
@@ -15,6 +14,7 @@ from imroc.deps import (
 from imroc.errors import NotSignedIn, TooManyAttempts
 from imroc.services import auth, kept_forms
 from imroc.templating import render
+from imroc.web.cookies import start_browser_session
 from imroc.web.forms import Form, error_list
 
 router = APIRouter()
@@ -74,13 +74,7 @@ def sign_in(request: Request, session: SessionDep, form: Form) -> Response:
             errors = {"email": exc.message}
             status, headers = 429, {"Retry-After": str(exc.retry_after)}
         else:
-            response = RedirectResponse(target, status_code=303)
-            settings = get_settings()
-            response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                                secure=settings.cookie_secure, path="/",
-                                max_age=settings.session_absolute_hours * 3600)
-            response.delete_cookie(ANON_COOKIE, path="/")
-            return response
+            return start_browser_session(RedirectResponse(target, status_code=303), token)
     return render(request, "auth/sign_in.html",
                   {"next": target, "values": {"email": email}, "errors": errors,
                    "ended": "kept" if target == "/kept-form" else None,

@@ -1,14 +1,18 @@
 """Site pages: list, create, view, edit, archive, and the steering group's members."""
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.background import BackgroundTask
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, PathId, SiteDep
 from imroc.errors import Conflict, Invalid
+from imroc.models.invitation import SiteInvitationIn
 from imroc.models.site import SiteCreate, SiteUpdate
 from imroc.models.user import MembershipCreate, Perspective, SiteRole
-from imroc.services import access, audit, learning_sets, sites, users
+from imroc.services import access, audit, invitations, learning_sets, mail, sites, users
 from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
@@ -109,10 +113,12 @@ def site_archive(request: Request, session: SessionDep, principal: CurrentPrinci
 
 
 def _members_page(request, session, site, *, values=None, errors=None, status=200,
-                  removed=False) -> Response:
+                  removed=False, invited=None) -> Response:
     errors = errors or {}
-    return render(request, "sites/members.html", {"removed": removed,
+    return render(request, "sites/members.html", {"removed": removed, "invited": invited,
         "site": site, "members": users.list_members(session, site=site),
+        "invitations": invitations.list_for_site(session, site=site),
+        "invitation_status": invitations.status,
         "values": values or {}, "errors": errors, "error_list": error_list(errors),
         "roles": list(SiteRole), "perspectives": list(Perspective),
     }, status_code=status)
@@ -120,9 +126,30 @@ def _members_page(request, session, site, *, values=None, errors=None, status=20
 
 @router.get("/sites/{site_id}/members")
 def members(request: Request, session: SessionDep, principal: CurrentPrincipal,
-            site: SiteDep, removed: bool = False) -> Response:
+            site: SiteDep, removed: bool = False, invited: str | None = None) -> Response:
     access.ensure_manage_members(principal, site)
-    return _members_page(request, session, site, removed=removed)
+    return _members_page(request, session, site, removed=removed, invited=invited)
+
+
+INVITE = ("email", "name", "role", "perspective")
+
+
+@router.post("/sites/{site_id}/invitations")
+def site_invite(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                site: SiteDep, form: Form) -> Response:
+    """Invite someone by e-mail; the message goes after the answer."""
+    access.ensure_manage_members(principal, site)
+    values = fields(form, *(f"invite_{k}" for k in INVITE))
+    try:
+        inv, mail_id = invitations.invite_to_site(
+            session, site=site, principal=principal,
+            data=parse(SiteInvitationIn, {k: values.get(f"invite_{k}") for k in INVITE}))
+    except Invalid as exc:
+        errors = {f"invite_{k}": v for k, v in exc.errors.items()}
+        return _members_page(request, session, site, values=values, errors=errors, status=422)
+    return RedirectResponse(f"/sites/{site.id}/members?invited={quote(inv.email)}",
+                            status_code=303, background=BackgroundTask(mail.deliver,
+                                                                       ids=[mail_id]))
 
 
 @router.post("/sites/{site_id}/members")
