@@ -6,7 +6,7 @@ from fastapi.responses import RedirectResponse, Response
 from imroc.config import get_settings
 from imroc.db import SessionDep
 from imroc.deps import ANON_COOKIE, SESSION_COOKIE, CurrentPrincipal, OptionalPrincipal
-from imroc.errors import NotSignedIn, TooManyAttempts
+from imroc.errors import Invalid, NotSignedIn, TooManyAttempts
 from imroc.services import auth
 from imroc.templating import render
 from imroc.web.forms import Form, error_list
@@ -45,6 +45,8 @@ def sign_in(request: Request, session: SessionDep, form: Form) -> Response:
         try:
             token, _row, _user = auth.sign_in(session, email=email, password=password,
                                               client=request.client.host if request.client else None)
+        except Invalid as exc:
+            errors = exc.errors
         except NotSignedIn as exc:
             errors = {"email": exc.message}
             status = 401
