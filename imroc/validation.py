@@ -71,6 +71,13 @@ Day = Annotated[date, AfterValidator(_sensible_day)]
 # a character that JSON can send alone. Stored, they break exports and other systems.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LINE_BREAKS = re.compile("[\t\n\r]")
+UNTYPABLE = "has a character that cannot be stored (a control character)"
+
+
+def untypable(text: str) -> bool:
+    """Whether text holds a character no one types (see _CONTROL)."""
+    return bool(_CONTROL.search(text))
+
 ONE_LINE = 300  # text of at most this many characters is a single line (a name, a title)
 KEEP_AS_TYPED = frozenset({"password", "confirm"})
 
@@ -98,9 +105,8 @@ class InputModel(BaseModel):
     @classmethod
     def _typed_text(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, str):
-            if _CONTROL.search(value):
-                raise PydanticCustomError("control_character", "has a character that cannot "
-                                          "be stored (a control character)")
+            if untypable(value):
+                raise PydanticCustomError("control_character", UNTYPABLE)
             limit = _max_length(cls, info.field_name)
             if limit is not None and limit <= ONE_LINE and _LINE_BREAKS.search(value):
                 raise PydanticCustomError("line_break", "must be on one line")

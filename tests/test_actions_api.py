@@ -192,6 +192,17 @@ def test_a_delete_needs_the_version_read_and_a_stale_one_deletes_nothing(client,
     ok(client.delete(f"{url}?version={changed['version']}", headers=w.h["member"]), 204)
 
 
+@pytest.mark.parametrize("version", [0, 2**31, 2**63, -(2**63) - 1])
+def test_a_delete_with_a_version_no_record_can_have_is_refused_by_name(client, session, w, cid,
+                                                                      version):
+    action = _planned(client, w, cid)
+    got = refused(session, lambda: client.delete(f"{API}/actions/{action['id']}?version={version}",
+                                                 headers=w.h["member"]), 422)
+    [problem] = got["detail"]
+    assert problem["field"] == "version"
+    assert problem["msg"] in ("Version must be 1 or more", "Version must be 2147483647 or less")
+
+
 def test_an_action_carried_into_the_next_cycle_stays_in_the_history(client, session, w, cid):
     lead = w.h["lead"]
     advance_to(client, lead, cid, "closed", action_status="in_progress")

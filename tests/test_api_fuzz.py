@@ -1,6 +1,8 @@
 """Fuzzing the JSON API from its own OpenAPI document: no 5xx, responses as documented.
 
-A bounded run here; `make fuzz` runs many more examples.
+A bounded run here; `make fuzz` runs 200 examples per operation from a fixed seed. The shapes
+random data rarely reaches (huge integers, far dates, lone surrogates) are sent to every
+parameter by tests/test_api_edge_shapes.py.
 """
 
 import os
@@ -34,7 +36,8 @@ def lead_headers(session):
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None,
+# No example database: a seeded run tries what its seed says, not what earlier runs left behind.
+@settings(max_examples=EXAMPLES, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_api_operations(case, lead_headers):

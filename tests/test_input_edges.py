@@ -8,7 +8,7 @@ import pytest
 
 from imroc import clock
 from tests.core_loop import API, ok, open_cycle, refused
-from tests.factories import api_token, sign_in
+from tests.factories import api_token, csrf_from, sign_in
 from tests.pages import Browser, form_fields
 
 
@@ -121,3 +121,21 @@ def test_a_blank_site_name_on_the_form_is_refused_as_the_api_refuses_it(app, cli
         r = programme.submit("/sites/new", "/sites", {"name": "   ", "kind": "pilot"},
                              status=422)
         assert "Enter the name" in r.text or "Enter a name" in r.text
+
+
+def test_a_sign_in_address_with_a_nul_is_refused_by_name(app, client, session, w):
+    from fastapi.testclient import TestClient
+
+    r = client.post(f"{API}/auth/token", data={"username": f"{w.lead.email}\x00",
+                                               "password": "anything"})
+    assert r.status_code == 422, r.text
+    [problem] = r.json()["detail"]
+    assert problem["field"] == "username"
+    assert problem["msg"] == "Email address has a character that cannot be stored " \
+                             "(a control character)"
+    with TestClient(app, base_url="https://testserver") as own:
+        page = own.get("/sign-in")
+        r = own.post("/sign-in", data={"email": "\x00", "password": "anything",
+                                       "csrf_token": csrf_from(page.text)})
+        assert r.status_code == 422
+        assert "Email address has a character that cannot be stored" in r.text

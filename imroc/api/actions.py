@@ -1,5 +1,7 @@
 """Priorities and the action plan, over JSON."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
@@ -69,7 +71,7 @@ def update_action(data: ActionUpdate, loaded: ActionDep, session: SessionDep,
                responses={409: {"description": "Changed since that version (the current "
                                 "record is in `current`), or carried into a later cycle"}})
 def delete_action(loaded: ActionDep, session: SessionDep, principal: CurrentPrincipal,
-                  version: Version = Query()) -> Response:
+                  version: Annotated[Version, Query()]) -> Response:
     """Delete an action added by mistake; `version` is the one read (a stale one gets 409)."""
     action, cycle, site = loaded
     actions.delete_action(session, action=action, cycle=cycle, site=site, version=version,

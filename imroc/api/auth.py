@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal
+from imroc.errors import Invalid
 from imroc.models.user import UserPublic
 from imroc.services import auth, mail, passwords
 from imroc.validation import InputModel
@@ -30,9 +31,12 @@ def token(request: Request, session: SessionDep,
           username: Annotated[str, Form(min_length=1, max_length=254)],
           password: Annotated[str, Form(min_length=1, max_length=200)]) -> Token:
     """Exchange an email address and password for a bearer token."""
-    secret, _row, _user = auth.sign_in(session, email=username, password=password,
-                                       client=request.client.host if request.client else None,
-                                       kind=auth.API)
+    try:
+        secret, _row, _user = auth.sign_in(session, email=username, password=password,
+                                           client=request.client.host if request.client else None,
+                                           kind=auth.API)
+    except Invalid as exc:
+        raise Invalid({"username": exc.message}) from None  # the address is sent as username
     return Token(access_token=secret)
 
 

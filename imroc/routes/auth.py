@@ -11,7 +11,7 @@ from imroc.deps import (
     CurrentPrincipal,
     OptionalPrincipal,
 )
-from imroc.errors import NotSignedIn, TooManyAttempts
+from imroc.errors import Invalid, NotSignedIn, TooManyAttempts
 from imroc.services import auth, kept_forms
 from imroc.templating import render
 from imroc.web.cookies import start_browser_session
@@ -67,6 +67,8 @@ def sign_in(request: Request, session: SessionDep, form: Form) -> Response:
         try:
             token, _row, _user = auth.sign_in(session, email=email, password=password,
                                               client=request.client.host if request.client else None)
+        except Invalid as exc:
+            errors = exc.errors
         except NotSignedIn as exc:
             errors = {"email": exc.message}
             status = 401

@@ -11,10 +11,11 @@ from sqlmodel import Session, select
 from imroc.clock import utcnow
 from imroc.config import get_settings
 from imroc.db import read_session
-from imroc.errors import NotSignedIn, TooManyAttempts
+from imroc.errors import Invalid, NotSignedIn, TooManyAttempts
 from imroc.models import AuthSession, LoginThrottle, User
 from imroc.models.base import UTCDateTime
 from imroc.security import new_token, token_digest, verify_password
+from imroc.validation import UNTYPABLE, untypable
 
 BROWSER = "browser"
 API = "api"
@@ -107,6 +108,9 @@ def _count_failure(session: Session, keys: list[str], now: datetime) -> None:
 def authenticate(session: Session, *, email: str, password: str, client: str | None) -> User:
     """The user with these credentials; counts failures and refuses while locked (429)."""
     email = (email or "").strip().lower()
+    if untypable(email):
+        # No address holds one, and PostgreSQL cannot even compare text with a NUL in it.
+        raise Invalid({"email": f"Email address {UNTYPABLE}"})
     now = utcnow()
     keys = _throttle_keys(email, client)
     # The slow part, the password hash, runs before this request takes the write lock, so
