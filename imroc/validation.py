@@ -136,6 +136,11 @@ _MESSAGES = {
     "float_type": "{Label} must be a number",
     "finite_number": "{Label} must be a finite number",
     "bool_parsing": "Select yes or no for {label}",
+    "bool_type": "Select yes or no for {label}",
+    "string_type": "{Label} must be text",
+    "string_unicode": "{Label} has a character that cannot be stored",
+    "int_parsing_size": "{Label} is far too large a number",
+    "date_from_datetime_inexact": "{Label} must be a date without a time, like 2024-03-31",
 }
 
 

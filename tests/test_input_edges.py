@@ -139,3 +139,23 @@ def test_a_sign_in_address_with_a_nul_is_refused_by_name(app, client, session, w
                                        "csrf_token": csrf_from(page.text)})
         assert r.status_code == 422
         assert "Email address has a character that cannot be stored" in r.text
+
+
+def test_odd_shapes_are_explained_in_plain_english():
+    from imroc.validation import reasons
+
+    said = reasons([
+        {"loc": ("body", "comment"), "type": "string_unicode", "msg": "x", "input": "\ud800"},
+        {"loc": ("body", "archived"), "type": "bool_type", "msg": "x", "input": []},
+        {"loc": ("body", "title"), "type": "string_type", "msg": "x", "input": 3},
+        {"loc": ("query", "version"), "type": "int_parsing_size", "msg": "x", "input": "9" * 5000},
+        {"loc": ("body", "due_on"), "type": "date_from_datetime_inexact", "msg": "x",
+         "input": "2024-01-01T10:00"},
+    ])
+    assert said == {
+        "comment": "Comment has a character that cannot be stored",
+        "archived": "Select yes or no for archived",
+        "title": "Title must be text",
+        "version": "Version is far too large a number",
+        "due_on": "Due on must be a date without a time, like 2024-03-31",
+    }
