@@ -253,3 +253,36 @@ def test_people_of_another_site_are_told_nothing_exists(client, session, w, cid,
         got = refused(session, lambda method=method, url=url, body=body: client.request(
             method, url, json=body, headers=w.h[stranger]), 404)
         assert got == unknown[url.split("/")[3]], (method, url)  # the same as a missing id
+
+
+def test_an_owner_is_a_member_of_the_site_or_a_name_typed_for_someone_outside(
+        client, session, w, cid):
+    action = _planned(client, w, cid)
+    assert (action["owner"], action["owner_id"]) == ("Sam", None)
+    url = f"{API}/cycles/{cid}/actions"
+    mine = ok(client.post(url, headers=w.h["member"], json={
+        "challenge": 3, "title": "Peer support rota", "owner_id": w.member.id,
+        "owner": "ignored when a member is chosen"}), 201)
+    assert (mine["owner_id"], mine["owner"]) == (w.member.id, w.member.name)
+    detail = refused(session, lambda: client.post(url, headers=w.h["member"], json={
+        "challenge": 3, "title": "Someone else's", "owner_id": w.member_b.id}), 422)["detail"]
+    assert detail[0]["field"] == "owner_id" and "steering group" in detail[0]["msg"]
+    moved = ok(client.patch(f"{API}/actions/{action['id']}", headers=w.h["member"],
+                            json={"owner_id": w.lead.id, "version": action["version"]}))
+    assert (moved["owner_id"], moved["owner"]) == (w.lead.id, w.lead.name)
+    typed = ok(client.patch(f"{API}/actions/{action['id']}", headers=w.h["member"],
+                            json={"owner": "Jo from the recovery college",
+                                  "version": moved["version"]}))
+    assert (typed["owner_id"], typed["owner"]) == (None, "Jo from the recovery college")
+
+
+def test_a_carried_action_keeps_its_owner(client, session, w, cid):
+    lead = w.h["lead"]
+    advance_to(client, lead, cid, "do", action_status="in_progress")
+    (origin,) = ok(client.get(f"{API}/cycles/{cid}/actions", headers=lead))
+    ok(client.patch(f"{API}/actions/{origin['id']}", headers=lead,
+                    json={"owner_id": w.member.id, "version": origin["version"]}))
+    advance_to(client, lead, cid, "closed", action_status="in_progress")
+    following = ok(client.get(f"{API}/sites/{w.site_a.id}/cycles", headers=lead))[-1]["id"]
+    (carried,) = ok(client.get(f"{API}/cycles/{following}/actions", headers=lead))
+    assert (carried["owner_id"], carried["owner"]) == (w.member.id, w.member.name)

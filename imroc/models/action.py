@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from imroc.clock import utcnow
 from imroc.models.base import UTCDateTime
 from imroc.models.framework import CHALLENGE_COUNT
-from imroc.validation import Day, InputModel, Version, Whole
+from imroc.validation import Day, Id, InputModel, Version, Whole
 
 
 class ActionStatus(StrEnum):
@@ -62,6 +62,10 @@ class Action(SQLModel, table=True):
     challenge: int
     title: str = Field(sa_column=Column(String(200), nullable=False))
     owner: str = Field(default="", sa_column=Column(String(200), nullable=False))
+    # The owner when they are a member of the site (to-dos and reminders reach them); `owner`
+    # then holds their name, else the name of someone outside the product.
+    owner_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("user_account.id", ondelete="SET NULL"), index=True))
     due_on: date | None = None
     status: str = Field(default=ActionStatus.not_started.value,
                         sa_column=Column(String(20), nullable=False))
@@ -99,6 +103,7 @@ class ActionCreate(InputModel):
     challenge: Whole = PField(ge=1, le=CHALLENGE_COUNT)
     title: str = PField(min_length=1, max_length=200)
     owner: str = PField(default="", max_length=200)
+    owner_id: Id | None = None
     due_on: Day | None = None
     status: ActionStatus = ActionStatus.not_started
     notes: str = PField(default="", max_length=5000)
@@ -108,6 +113,7 @@ class ActionUpdate(InputModel):
     challenge: Whole | None = PField(default=None, ge=1, le=CHALLENGE_COUNT)
     title: str | None = PField(default=None, min_length=1, max_length=200)
     owner: str | None = PField(default=None, max_length=200)
+    owner_id: Id | None = None
     due_on: Day | None = None
     status: ActionStatus | None = None
     notes: str | None = PField(default=None, max_length=5000)
@@ -121,6 +127,7 @@ class ActionPublic(BaseModel):
     challenge: int
     title: str
     owner: str
+    owner_id: int | None
     due_on: date | None
     status: ActionStatus
     notes: str

@@ -9,14 +9,14 @@ from sqlmodel import Session, col, select
 
 from imroc import clock
 from imroc.errors import Conflict, Invalid, NotFound
-from imroc.models import Action, Cycle, Priority, Site
+from imroc.models import Action, Cycle, Membership, Priority, Site, User
 from imroc.models.action import UNFINISHED, ActionCreate, ActionPublic, ActionStatus, ActionUpdate
 from imroc.models.cycle import Stage
 from imroc.services import audit, versioned
 from imroc.services.access import Principal, ensure_group_member
 from imroc.services.cycles import get_cycle
 
-FIELDS = ("challenge", "title", "owner", "due_on", "status", "notes", "outcome")
+FIELDS = ("challenge", "title", "owner", "owner_id", "due_on", "status", "notes", "outcome")
 OUTCOME_STAGES = {Stage.study, Stage.act}
 
 
@@ -27,7 +27,8 @@ def is_overdue(action: Action, today: date | None = None) -> bool:
 
 def public(action: Action) -> ActionPublic:
     return ActionPublic(**action.model_dump(include={"id", "cycle_id", "challenge", "title",
-                                                     "owner", "due_on", "status", "notes",
+                                                     "owner", "owner_id", "due_on", "status",
+                                                     "notes",
                                                      "outcome", "carried_from_id", "version"}),
                         overdue=is_overdue(action))
 
@@ -88,9 +89,10 @@ def create_action(session: Session, *, cycle: Cycle, site: Site, data: ActionCre
         Priority.cycle_id == cycle.id)).all())
     if data.challenge not in priorities:
         raise Invalid({"challenge": "Choose one of this cycle's priorities"})
+    owner = owner_name(session, site=site, owner_id=data.owner_id) or data.owner
     action = add_action(session, cycle_id=cycle.id, challenge=data.challenge, title=data.title,
-                        owner=data.owner, due_on=data.due_on, status=data.status.value,
-                        notes=data.notes)
+                        owner=owner, owner_id=data.owner_id, due_on=data.due_on,
+                        status=data.status.value, notes=data.notes)
     session.flush()
     audit.record(session, actor=principal.user, action="create", entity="action",
                  entity_id=action.id, site_id=site.id, after=audit.snapshot(action, FIELDS))
@@ -98,13 +100,25 @@ def create_action(session: Session, *, cycle: Cycle, site: Site, data: ActionCre
     return action
 
 
+def owner_name(session: Session, *, site: Site, owner_id: int | None) -> str | None:
+    """The name of an owner chosen from the site's steering group; 422 for anyone else."""
+    if owner_id is None:
+        return None
+    member = session.exec(select(User.name).join(Membership, Membership.user_id == User.id)
+                          .where(Membership.site_id == site.id, User.id == owner_id)).first()
+    if member is None:
+        raise Invalid({"owner_id": "Choose a member of this site's steering group, or type "
+                                   "the name of someone outside it"})
+    return member
+
+
 def add_action(session: Session, *, cycle_id: int, challenge: int, title: str, owner: str,
                due_on: date | None, status: str, notes: str, outcome: str | None = None,
-               carried_from_id: int | None = None) -> Action:
+               carried_from_id: int | None = None, owner_id: int | None = None) -> Action:
     """The one way an action row comes to be, in the caller's transaction (the caller has
     checked who may and the stage, flushes, audits and commits)."""
     action = Action(cycle_id=cycle_id, challenge=challenge, title=title.strip(),
-                    owner=owner.strip(), due_on=due_on, status=status, notes=notes.strip(),
+                    owner=owner.strip(), owner_id=owner_id, due_on=due_on, status=status, notes=notes.strip(),
                     outcome=outcome or None, carried_from_id=carried_from_id)
     session.add(action)
     return action
@@ -125,6 +139,10 @@ def update_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
     if moved_to not in (None, action.challenge) and moved_to not in set(session.exec(
             select(Priority.challenge).where(Priority.cycle_id == cycle.id)).all()):
         raise Invalid({"challenge": "Choose one of this cycle's priorities"})
+    if changes.get("owner_id") is not None:
+        changes["owner"] = owner_name(session, site=site, owner_id=changes["owner_id"])
+    elif "owner" in changes and "owner_id" not in changes:
+        changes["owner_id"] = None  # a typed name: someone outside the steering group
     before = audit.snapshot(action, FIELDS)
     values = {k: (v.strip() if isinstance(v, str) else getattr(v, "value", v))
               for k, v in changes.items()}

@@ -229,7 +229,8 @@ def _carry_over(session: Session, *, cycle: Cycle, site: Site, principal: Princi
         .order_by(col(Action.id))).all()
     for action in unfinished:
         session.add(Action(cycle_id=nxt.id, challenge=action.challenge, title=action.title,
-                           owner=action.owner, due_on=action.due_on, status=action.status,
+                           owner=action.owner, owner_id=action.owner_id,
+                           due_on=action.due_on, status=action.status,
                            notes=action.notes, carried_from_id=action.id))
     session.flush()
     audit.record(session, actor=principal.user, action="open", entity="cycle", entity_id=nxt.id,
