@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     mail_from: str = "ImROC self-audit <no-reply@imroc.invalid>"
     # The address people reach the service at, for links in e-mails.
     base_url: str = "http://127.0.0.1:8000"
+    # A cycle with no change of stage for this many weeks is "stalled" on the to-do lists.
+    stalled_weeks: int = Field(default=8, ge=1, le=52)
     log_level: str = "INFO"
     # Adds X-SQL-Statements to every response (benchmarks and diagnosis only).
     count_sql: bool = False

@@ -163,6 +163,7 @@ MATRIX = {
     ("GET", "/api/v1/cycles/{cycle_id}/feedback"): SITE_VIEW,
     ("POST", "/api/v1/cycles/{cycle_id}/feedback"): ASSESS_FEEDBACK,
     ("GET", "/api/v1/me"): EVERYONE,
+    ("GET", "/api/v1/me/tasks"): EVERYONE,
     ("GET", "/api/v1/framework"): EVERYONE,
     ("GET", "/api/v1/sites"): EVERYONE,
     ("POST", "/api/v1/sites"): PROGRAMME_ONLY,

@@ -1,5 +1,7 @@
 """API sign-in: a bearer token for a registered person."""
 
+from dataclasses import asdict
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
@@ -9,7 +11,7 @@ from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal
 from imroc.errors import Invalid
 from imroc.models.user import UserPublic
-from imroc.services import auth, mail, passwords
+from imroc.services import auth, mail, oversight, passwords
 from imroc.validation import InputModel
 
 router = APIRouter(tags=["auth"])
@@ -72,3 +74,19 @@ def me(principal: CurrentPrincipal) -> Me:
               is_active=u.is_active, roles=principal.roles,
               site_ids=sorted(principal.memberships),
               learning_set_ids=sorted(principal.facilitated_set_ids))
+
+
+class TaskOut(BaseModel):
+    kind: str = Field(description="rate, not_rated_yet, agree_consensus, stage_step, review_due, "
+                                  "action_due, action_overdue, values_due, stalled_cycle, "
+                                  "missing_voice, feedback_due, meeting, consultancy_over")
+    title: str
+    url: str
+    due_on: date | None
+    site_id: int | None
+
+
+@router.get("/me/tasks", response_model=list[TaskOut])
+def my_tasks(session: SessionDep, principal: CurrentPrincipal) -> list[TaskOut]:
+    """What needs you now: the same list as your home page, each with the page to act on."""
+    return [TaskOut(**asdict(t)) for t in oversight.all_tasks(session, principal)]

@@ -62,6 +62,8 @@ class Cycle(SQLModel, table=True):
     signed_off_by: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("user_account.id"), nullable=True))
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the cycle last moved to a stage (a cycle that stays put for weeks has stalled).
+    stage_changed_at: datetime | None = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

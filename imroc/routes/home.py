@@ -9,7 +9,7 @@ from sqlalchemy import text
 from imroc import migrations_state
 from imroc.db import SessionDep, get_engine, write_session
 from imroc.deps import OptionalPrincipal
-from imroc.services import frameworks, health, learning_sets, sites
+from imroc.services import frameworks, health, learning_sets, oversight, sites
 from imroc.templating import render
 
 log = logging.getLogger("imroc.health")
@@ -18,12 +18,35 @@ router = APIRouter()
 
 
 @router.get("/")
-def home(request: Request, session: SessionDep, principal: OptionalPrincipal) -> Response:
+def home(request: Request, session: SessionDep, principal: OptionalPrincipal,
+         welcome: bool = False) -> Response:
     if principal is None:
         return RedirectResponse("/sign-in", status_code=303)
     my_sites = sites.list_sites(session, principal=principal)
     my_sets = learning_sets.list_learning_sets(session, principal=principal)
-    return render(request, "home.html", {"sites": my_sites, "learning_sets": my_sets})
+    return render(request, "home.html", {
+        "sites": my_sites, "learning_sets": my_sets, "welcome": welcome,
+        "task_groups": task_groups(oversight.all_tasks(session, principal))})
+
+
+# The home page's to-do, in groups; each group shows its first items and how many more.
+GROUPS = [
+    ("Your ratings and actions", {"rate", "action_due", "values_due"}),
+    ("Your steering group", {"not_rated_yet", "agree_consensus", "stage_step", "review_due",
+                             "action_overdue"}),
+    ("Your learning sets", {"meeting", "feedback_due"}),
+    ("Across the programme", {"stalled_cycle", "missing_voice", "consultancy_over"}),
+]
+SHOWN = 10
+
+
+def task_groups(tasks: list) -> list[dict]:
+    out = []
+    for title, kinds in GROUPS:
+        items = [t for t in tasks if t.kind in kinds]
+        if items:
+            out.append({"title": title, "items": items[:SHOWN], "more": len(items) - SHOWN})
+    return out
 
 
 @router.get("/framework")

@@ -208,7 +208,7 @@ def advance(session: Session, *, cycle: Cycle, site: Site, principal: Principal,
     before = cycle.stage
     cycle.stage = STAGE_ORDER[STAGE_ORDER.index(Stage(cycle.stage)) + 1].value
     cycle.version += 1
-    cycle.updated_at = utcnow()
+    cycle.updated_at = cycle.stage_changed_at = utcnow()
     session.add(cycle)
     audit.record(session, actor=principal.user, action="advance", entity="cycle",
                  entity_id=cycle.id, site_id=site.id, before={"stage": before},
