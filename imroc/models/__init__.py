@@ -12,6 +12,7 @@ from imroc.models.health import Heartbeat
 from imroc.models.invitation import Invitation
 from imroc.models.mail import Mail
 from imroc.models.measure import DataPoint, Measure, MeasureChallenge
+from imroc.models.notification import Notification
 from imroc.models.site import (
     LearningSet,
     LearningSetFacilitator,
@@ -52,6 +53,7 @@ __all__ = [
     "Heartbeat",
     "Invitation",
     "Mail",
+    "Notification",
     "LoginThrottle",
     "Meeting",
     "Membership",

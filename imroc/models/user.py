@@ -57,6 +57,12 @@ class User(SQLModel, table=True):
     password_hash: str = Field(sa_column=Column(String(255), nullable=False))
     global_role: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     is_active: bool = True
+    # E-mail about notifications: "each" as they come, a weekly "digest", or "none"; and
+    # the kinds the person turned off (comma-separated).
+    mail_choice: str = Field(default="each", sa_column=Column(
+        String(10), nullable=False, server_default="each"))
+    mail_muted: str = Field(default="", sa_column=Column(
+        String(300), nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

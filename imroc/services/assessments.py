@@ -16,7 +16,7 @@ from imroc.models import (
 from imroc.models.assessment import RatingsIn, ReopenIn, ScoresIn
 from imroc.models.cycle import FeedbackCreate, Stage
 from imroc.models.framework import CHALLENGE_NUMBERS
-from imroc.services import audit, bulk, frameworks
+from imroc.services import audit, bulk, frameworks, notices
 from imroc.services.access import (
     Principal,
     ensure_facilitator,
@@ -150,6 +150,7 @@ def sign_off(session: Session, *, cycle: Cycle, site: Site, principal: Principal
     audit.record(session, actor=principal.user, action="sign_off", entity="cycle",
                  entity_id=cycle.id, site_id=site.id,
                  after={"levels": {c: s.level for c, s in sorted(scores.items())}})
+    notices.consensus_signed_off(session, cycle=cycle, site=site)
     session.commit()
     return cycle
 
@@ -223,6 +224,8 @@ def give_feedback(session: Session, *, cycle: Cycle, site: Site, data: FeedbackC
     session.flush()
     audit.record(session, actor=principal.user, action="feedback", entity="cycle",
                  entity_id=cycle.id, site_id=site.id, after={"feedback_id": row.id})
+    notices.feedback_given(session, cycle=cycle, site=site, feedback_id=row.id,
+                           author=principal.user.name)
     session.commit()
     return row
 

@@ -20,7 +20,7 @@ from imroc.models.cycle import (
     CycleUpdate,
     Stage,
 )
-from imroc.services import audit, frameworks
+from imroc.services import audit, frameworks, notices
 from imroc.services.access import Principal, ensure_group_member, ensure_lead, ensure_view_site
 
 REVIEW_AFTER = timedelta(days=91)
@@ -107,6 +107,7 @@ def open_cycle(session: Session, *, site: Site, data: CycleCreate, principal: Pr
         raise Conflict("Another cycle was opened for this site at the same moment") from None
     audit.record(session, actor=principal.user, action="open", entity="cycle", entity_id=cycle.id,
                  site_id=site.id, after={"number": cycle.number, "stage": cycle.stage})
+    notices.assessment_opened(session, cycle=cycle, site=site)
     session.commit()
     return cycle
 
@@ -216,7 +217,9 @@ def advance(session: Session, *, cycle: Cycle, site: Site, principal: Principal,
     if cycle.stage == Stage.closed:
         cycle.closed_at = utcnow()
         session.flush()  # the partial unique index must see this cycle closed first
-        _carry_over(session, cycle=cycle, site=site, principal=principal)
+        nxt = _carry_over(session, cycle=cycle, site=site, principal=principal)
+        notices.cycle_closed(session, cycle=cycle, site=site)
+        notices.assessment_opened(session, cycle=nxt, site=site)
     session.commit()
     return cycle
 
