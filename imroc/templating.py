@@ -21,6 +21,8 @@ from imroc.clock import UK
 from imroc.config import ROOT, get_settings
 from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
 from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS
+from imroc.validation import DATE_LABELS
+from imroc.web.forms import date_parts
 
 STATIC_DIR = ROOT / "static"
 # plotly.js is served from the pinned plotly package rather than copied into the repository.
@@ -125,6 +127,8 @@ def _build_env() -> Environment:
     env.globals["memo"] = memo
     env.globals["perspective_labels"] = {k.value: v for k, v in PERSPECTIVE_LABELS.items()}
     env.globals["role_labels"] = ROLE_LABELS
+    env.globals["date_labels"] = DATE_LABELS
+    env.globals["date_parts"] = date_parts
     return env
 
 

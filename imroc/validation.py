@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -65,7 +66,33 @@ def _sensible_day(value: date) -> date:
     return value
 
 
-Day = Annotated[date, AfterValidator(_sensible_day)]
+# What each date is called on the pages: the date input's legend and every message about the
+# date use these words, so the two cannot disagree.
+DATE_LABELS = {
+    "started_on": "start date", "review_due_on": "review date", "due_on": "due date",
+    "held_on": "date of the meeting", "joined_on": "date joined the programme",
+    "starts_on": "first period",
+}
+
+
+@dataclass(frozen=True)
+class TypedDate:
+    """A day, month and year typed in a form that do not make a date: the reason (an error
+    type of _MESSAGES), the parts at fault and, for a missing part, the words naming them."""
+
+    reason: str
+    parts: tuple[str, ...]
+    missing: str = ""
+
+
+def _typed_date(value: Any) -> Any:
+    # Only the HTML forms build a TypedDate (JSON cannot), so the API is unchanged.
+    if isinstance(value, TypedDate):
+        raise PydanticCustomError(value.reason, "is not a date", {"missing": value.missing})
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_typed_date), AfterValidator(_sensible_day)]
 
 # Characters no one types: control characters (tab and line breaks aside) and the halves of
 # a character that JSON can send alone. Stored, they break exports and other systems.
@@ -116,6 +143,9 @@ class InputModel(BaseModel):
 _MESSAGES = {
     "missing": "Enter {label}",
     "date_out_of_range": "{Label} must be between {earliest} and {latest}",
+    "date_incomplete": "{Label} must include {missing}",
+    "date_not_real": "{Label} must be a real date",
+    "date_year_digits": "{Label} must include a year with 4 numbers",
     "control_character": "{Label} has a character that cannot be stored (a control character)",
     "line_break": "{Label} must be on one line, without tabs or line breaks",
     "string_too_short": "{Label} must be at least {min_length} characters",
@@ -147,17 +177,21 @@ _MESSAGES = {
 # How to ask for a missing field, in the words of the NHS style guide ("Enter...", "Select...").
 ASK = {
     "name": "Enter the name", "email": "Enter an email address", "password": "Enter a password",
-    "title": "Enter a title", "held_on": "Enter the date of the meeting",
+    "title": "Enter a title",
     "reason": "Enter the reason", "body": "Enter your feedback", "aim": "Enter the aim",
     "kind": "Select a kind of site", "role": "Select a role",
     "perspective": "Select a perspective", "global_role": "Select a programme role",
     "challenge": "Select a challenge", "level": "Select a level", "status": "Select a status",
     "outcome": "Select an outcome", "target_level": "Select a target level",
     "rank": "Select a rank", "version": "The form is out of date: reload the page",
+    **{name: f"Enter the {label}" for name, label in DATE_LABELS.items()},
 }
 
 
 def field_label(name: str) -> str:
+    """A field's name in words: the page's label for a date, else the name itself."""
+    if name in DATE_LABELS:
+        return DATE_LABELS[name]
     return name.replace("_ids", "s").replace("_id", "").replace("_", " ")
 
 

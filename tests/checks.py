@@ -5,6 +5,7 @@ import html
 from sqlmodel import func, select
 
 from imroc.db import read_session
+from imroc.validation import DATE_LABELS
 from tests.factories import csrf_from
 
 
@@ -28,9 +29,11 @@ def submit(client, page: str, action: str, data: dict):
 
 
 def error_beside(page: str, field: str) -> str:
-    """The error shown beside a field (id = name with hyphens); the summary must link to it."""
+    """The error shown beside a field (id = name with hyphens); the summary must link to it
+    (to the day of a date)."""
     fid = field.replace("_", "-")
-    assert f'href="#{fid}"' in page, "the error summary does not link to the field"
+    first = f"{fid}-day" if field in DATE_LABELS else fid
+    assert f'href="#{first}"' in page, "the error summary does not link to the field"
     at = page.find(f'id="{fid}-error"')
     if at == -1:
         at = page.find(f'id="{fid}"')

@@ -3,6 +3,7 @@ post it with everything else the page put there (CSRF token, hidden version, sel
 
 import html
 import re
+from datetime import date
 from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
@@ -72,6 +73,15 @@ def form_fields(page: str, action: str) -> dict[str, str]:
     found = [f for f in forms(page) if f["action"] == action]
     assert found, f"no form posting to {action} on the page"
     return dict(found[0]["fields"])
+
+
+def typed_date(name: str, value: date | str) -> dict[str, str]:
+    """A date as a person types it into the date input (day, month and year); "" for none."""
+    if not value:
+        return {f"{name}-day": "", f"{name}-month": "", f"{name}-year": ""}
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month),
+            f"{name}-year": str(day.year)}
 
 
 def text(page: str) -> str:

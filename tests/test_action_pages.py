@@ -14,7 +14,7 @@ from imroc.models import Action, AuditEvent
 from imroc.templating import uk_date
 from tests.core_loop import advance_to, open_cycle
 from tests.factories import a_year_ahead
-from tests.pages import Browser, form_fields, text
+from tests.pages import Browser, form_fields, text, typed_date
 
 
 @pytest.fixture
@@ -57,7 +57,8 @@ def test_add_action_through_the_form(browser, w, plan, session):
     member = browser(w.member)
     url = f"/cycles/{cid}/actions"
     r = member.submit(url, url, {"challenge": "6", "title": "Peer worker <script>x</script>",
-                                 "owner": "", "due_on": "", "notes": "Line one\nLine two"})
+                                 "owner": "", "notes": "Line one\nLine two"}
+                      | typed_date("due_on", ""))
     new = session.exec(select(Action).where(Action.challenge == 6)).one()
     assert r.headers["location"] == f"{url}#action-{new.id}"
     assert (new.owner, new.due_on, new.status, new.notes) == ("", None, "not_started",
@@ -66,8 +67,11 @@ def test_add_action_through_the_form(browser, w, plan, session):
     assert "<script>x</script>" not in page and "Peer worker &lt;script&gt;" in page
     # a blank title is refused beside the field, keeping what was typed
     r = member.submit(url, url, {"challenge": "6", "title": "", "owner": "Kim",
-                                 "due_on": "not a date"}, status=422)
-    assert 'href="#title"' in r.text and 'href="#due-on"' in r.text
+                                 "due_on-day": "soon", "due_on-month": "3",
+                                 "due_on-year": "2030"}, status=422)
+    assert 'href="#title"' in r.text and 'href="#due-on-day"' in r.text
+    assert "Due date must be a real date" in text(r.text)
+    assert form_fields(r.text, url)["due_on-day"] == "soon"
     assert form_fields(r.text, url)["owner"] == "Kim"
     # not one of this cycle's priorities
     r = member.submit(url, url, {"challenge": "9", "title": "Elsewhere"}, status=422)
@@ -126,12 +130,14 @@ def test_invalid_edit_htmx_shows_the_error_in_the_row(browser, w, plan):
     cid, action_id = plan
     member = browser(w.member)
     url = f"/cycles/{cid}/actions"
-    r = member.submit(url, f"/actions/{action_id}", {"title": "", "due_on": "31/01/2030"},
+    r = member.submit(url, f"/actions/{action_id}", {"title": "", "due_on-day": "31",
+                                                     "due_on-month": "02"},
                       htmx=True, status=422)
     assert "<html" not in r.text
     assert f'id="action-{action_id}-title-error"' in r.text
     assert f'id="action-{action_id}-due-on-error"' in r.text
-    assert form_fields(r.text, f"/actions/{action_id}")["due_on"] == "31/01/2030"
+    assert "Due date must be a real date" in text(r.text)
+    assert form_fields(r.text, f"/actions/{action_id}")["due_on-day"] == "31"
     r = member.submit(url, f"/actions/{action_id}", {"title": ""}, status=422)
     assert f'href="#action-{action_id}-title"' in r.text  # the summary links to the row's field
 

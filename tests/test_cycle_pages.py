@@ -11,7 +11,7 @@ from sqlmodel import select
 from imroc.models import Action, AuditEvent, Cycle
 from tests.core_loop import advance_to, open_cycle, run_together
 from tests.factories import World, a_year_ahead, make_member
-from tests.pages import Browser, form_fields, text
+from tests.pages import Browser, form_fields, text, typed_date
 
 PERSPECTIVES = ["staff", "lived_experience", "carer", "partner"]
 
@@ -69,7 +69,8 @@ def run_cycle(lead: Browser, raters: list[Browser], site_id: int, number: int,
     if number == 1:
         assert "Open cycle 1" in text(site_page)
         r = lead.submit(f"/sites/{site_id}", f"/sites/{site_id}/cycles",
-                        {"started_on": "2024-01-08", "review_due_on": "2024-04-08"})
+                        typed_date("started_on", "2024-01-08")
+                        | typed_date("review_due_on", "2024-04-08"))
         cid = int(r.headers["location"].rsplit("/", 1)[1])
     else:  # closing the last cycle opened this one
         assert f"Cycle {number} is open" in text(site_page)
@@ -102,7 +103,7 @@ def run_cycle(lead: Browser, raters: list[Browser], site_id: int, number: int,
     for challenge in ("7", "3", "5"):
         for step in ("first step", "second step"):
             raters[2].submit(url, url, {"challenge": challenge, "title": f"{step} on {challenge}",
-                                        "owner": "Sam", "due_on": a_year_ahead().isoformat()})
+                                        "owner": "Sam"} | typed_date("due_on", a_year_ahead()))
     write_record(raters[1], cid, aim="More co-produced care plans",
                  prediction="Half of plans co-produced", measures="Audit of 20 plans")
     advance(lead, cid)
@@ -172,7 +173,7 @@ def test_site_page_lists_cycles_and_opens_one(browser, w):
     lead = browser(w.lead)
     site = f"/sites/{w.site_a.id}"
     assert "This site has no cycles yet." in text(lead.get(site))
-    r = lead.submit(site, f"{site}/cycles", {"started_on": "2024-02-01", "review_due_on": ""})
+    r = lead.submit(site, f"{site}/cycles", typed_date("started_on", "2024-02-01"))
     cid = int(r.headers["location"].rsplit("/", 1)[1])
     page = text(lead.get(site))
     assert "Cycle 1 Stage Assess Started 1 February 2024 Review due 2 May 2024" in page
@@ -189,12 +190,18 @@ def test_site_page_lists_cycles_and_opens_one(browser, w):
 def test_open_cycle_with_bad_dates_keeps_what_was_typed(browser, w):
     lead = browser(w.lead)
     site = f"/sites/{w.site_a.id}"
-    r = lead.submit(site, f"{site}/cycles", {"started_on": "2024-05-01",
-                                             "review_due_on": "2024-04-01"}, status=422)
+    r = lead.submit(site, f"{site}/cycles", typed_date("started_on", "2024-05-01")
+                    | {"review_due_on-day": "01", "review_due_on-month": "4",
+                       "review_due_on-year": "2024"}, status=422)
     assert "The review date must be on or after the start date" in text(r.text)
-    assert 'value="2024-04-01"' in r.text and 'href="#review-due-on"' in r.text
-    r = lead.submit(site, f"{site}/cycles", {"started_on": "31/02/2024"}, status=422)
-    assert 'value="31/02/2024"' in r.text and 'id="started-on-error"' in r.text
+    shown = form_fields(r.text, f"{site}/cycles")
+    assert (shown["review_due_on-day"], shown["review_due_on-month"]) == ("01", "4")
+    assert 'href="#review-due-on-day"' in r.text
+    r = lead.submit(site, f"{site}/cycles", {"started_on-day": "31", "started_on-month": "2",
+                                             "started_on-year": "2024"}, status=422)
+    assert "Start date must be a real date" in text(r.text)
+    assert form_fields(r.text, f"{site}/cycles")["started_on-day"] == "31"
+    assert 'id="started-on-error"' in r.text
 
 
 def test_stale_record_shows_my_text_beside_the_saved_text(browser, w, client):

@@ -48,7 +48,8 @@ def figure(page: str, name: str = "spc") -> dict:
 def test_a_lead_defines_a_local_measure(client, session, w):
     csrf = sign_in(client, w.lead)
     form = {"csrf_token": csrf, "name": "", "kind": "ratio", "direction": "up",
-            "starts_on": "2024-01-01", "scale": "100", "chart": "xmr", "frequency": "monthly",
+            "starts_on-day": "1", "starts_on-month": "1", "starts_on-year": "2024",
+            "scale": "100", "chart": "xmr", "frequency": "monthly",
             "numerator_label": "Plans co-written", "challenges": ["3", "4"]}
     page = client.post(f"/sites/{w.site_a.id}/measures/new", data=form)
     assert page.status_code == 422

@@ -22,7 +22,8 @@ TABLES = (Site, SiteLearningSet, AuditEvent, LearningSet, Membership)
 def site_form(**over) -> dict:
     """Every field of the site form as a browser sends it (blank ones included)."""
     data = {"name": "Form Site", "organisation": "", "kind": "demonstration",
-            "learning_set_id": "", "region": "", "joined_on": "",
+            "learning_set_id": "", "region": "", "joined_on-day": "", "joined_on-month": "",
+            "joined_on-year": "",
             "consultancy_days_allocated": "", "consultancy_days_used": ""}
     return data | over
 

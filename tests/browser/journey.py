@@ -128,6 +128,14 @@ def agree(page, agreed: list[int | None], words: str) -> None:
             .fill(f"{words}, challenge {n}.")
 
 
+def type_date(scope, label: str, day) -> None:
+    """Type a date into the date input named `label`: day, month and year, as a person would."""
+    group = scope.get_by_role("group", name=label, exact=True)
+    group.get_by_label("Day", exact=True).fill(str(day.day))
+    group.get_by_label("Month", exact=True).fill(str(day.month))
+    group.get_by_label("Year", exact=True).fill(str(day.year))
+
+
 def action_card(page, title: str):
     return page.get_by_role("article", name=title)
 

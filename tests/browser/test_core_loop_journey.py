@@ -27,6 +27,7 @@ from tests.browser.journey import (
     rate_with_keyboard,
     rate_with_mouse,
     save_action,
+    type_date,
     write_record,
 )
 from tests.factories import a_year_ahead
@@ -183,7 +184,7 @@ def test_core_loop_from_assessment_to_the_next_cycle(new_page) -> None:
         add.get_by_label("Priority", exact=True).select_option(str(number_))
         add.get_by_label("Title", exact=True).fill(title)
         add.get_by_label("Owner").fill("Recovery steering group")
-        add.get_by_label("Due date").fill(a_year_ahead().isoformat())
+        type_date(add, "Due date", a_year_ahead())
         lead.button("Add action", add)
         expect(action_card(page, title)).to_be_visible()
     # An action added by mistake is deleted after a confirmation page that says what it means.

@@ -2,10 +2,12 @@
 the API documentation page. Each also checks for console errors and CSP violations."""
 
 import re
+from datetime import date
 
 import pytest
 
 from tests.browser.conftest import ROLES, describe, run_axe, screenshot, sign_in
+from tests.browser.journey import type_date
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +113,7 @@ def test_add_and_change_a_site_with_the_form(new_page) -> None:
     page.get_by_label("Kind of site").select_option(label="Pilot site (30 consultancy days)")
     page.get_by_label("Learning set", exact=True).select_option(label="Midlands learning set")
     page.get_by_label("Region").fill("Midlands")
-    page.get_by_label("Date joined the programme").fill("2024-03-14")
+    type_date(page, "Date joined the programme", date(2024, 3, 14))
     page.get_by_role("button", name="Save site").click()
     page.wait_for_url(re.compile(r"/sites/\d+$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Browser Test Recovery Service"

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from imroc import clock
-from tests.browser.journey import Journey, Person
+from tests.browser.journey import Journey, Person, type_date
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +76,7 @@ def add_measure(lead: Person, first: date) -> None:
     page.get_by_label("Unit", exact=True).fill("contacts")
     page.get_by_label("Target", exact=True).fill("11")
     page.get_by_label("Monthly", exact=True).check()
-    page.get_by_label("First period", exact=True).fill(first.isoformat())
+    type_date(page, "First period", first)
     page.get_by_label("SPC chart (XmR) with process limits").check()
     page.get_by_label(re.compile(rf"^{CHALLENGE}\. ")).check()
     lead.button("Save measure")
@@ -100,7 +100,9 @@ def add_measure(lead: Person, first: date) -> None:
     # What was typed is kept.
     expect(page.get_by_label("Unit", exact=True)).to_have_value("contacts")
     expect(page.get_by_label("Target", exact=True)).to_have_value("11")
-    expect(page.get_by_label("First period", exact=True)).to_have_value(first.isoformat())
+    typed = page.get_by_role("group", name="First period", exact=True)
+    for part, value in (("Day", first.day), ("Month", first.month), ("Year", first.year)):
+        expect(typed.get_by_label(part, exact=True)).to_have_value(str(value))
     expect(page.get_by_label("Definition")).to_have_value(re.compile("^Contacts between"))
     expect(page.get_by_role("group", name="Kind of measure").get_by_label("Count", exact=True)) \
         .to_be_checked()
@@ -177,7 +179,7 @@ def open_cycle(lead: Person, start: date) -> tuple[int, date]:
     go_to_site(lead)
     opener = page.get_by_role("button", name=re.compile(r"^Open cycle \d+$"))
     if opener.count():
-        page.get_by_label("Start date", exact=True).fill(start.isoformat())
+        type_date(page, "Start date", start)
         lead.check("open-cycle-form")
         opener.click()
         page.wait_for_url(re.compile(r"/cycles/\d+$"))
