@@ -159,5 +159,5 @@ def test_odd_shapes_are_explained_in_plain_english():
         "archived": "Select yes or no for archived",
         "title": "Title must be text",
         "version": "Version is far too large a number",
-        "due_on": "Due on must be a date without a time, like 2024-03-31",
+        "due_on": "Due date must be a date without a time, like 2024-03-31",
     }
