@@ -19,6 +19,7 @@ from imroc import __version__, handlers
 from imroc.api import router as api_router
 from imroc.config import Settings, get_settings
 from imroc.middleware import BodyLimit, RequestLog, SecurityHeaders
+from imroc.routes import links as mail_links
 from imroc.routes import router as html_router
 from imroc.templating import PLOTLY_DIR, STATIC_DIR
 
@@ -90,6 +91,7 @@ def create_app() -> FastAPI:
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(api_router)
     app.include_router(html_router)
+    app.include_router(mail_links)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     # Level 6: a 450 KB page in 3 ms rather than 16 ms at level 9, for 6% more bytes.
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)

@@ -21,6 +21,7 @@ from imroc.clock import UK
 from imroc.config import ROOT, get_settings
 from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
 from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS
+from imroc.services import notifications
 from imroc.validation import DATE_LABELS
 from imroc.web.forms import date_parts
 
@@ -143,6 +144,11 @@ def csrf_input(token: str) -> Markup:
     return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(token))
 
 
+def _unread(principal) -> int:
+    """The count of unread notifications in the header."""
+    return notifications.unread_count(principal.user.id)
+
+
 def session_timeout() -> dict[str, int]:
     """When a signed-in page warns that the session is about to end. A page's own request
     refreshes the session only when the last refresh is a minute old (services.auth), so
@@ -179,6 +185,7 @@ def render(
         "assetPath": "/static/vendor/nhsuk-frontend/assets",
         "current_path": request.url.path,
         "session_timeout": session_timeout() if principal is not None else None,
+        "unread": _unread(principal) if principal is not None and not is_htmx(request) else 0,
         **(context or {}),
     }
     name = fragment if fragment and is_htmx(request) else template

@@ -9,16 +9,18 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from imroc.models import Membership
+from imroc.models import Membership, Notification
 from imroc.models.action import ActionCreate, PrioritiesIn, PriorityIn
 from imroc.models.assessment import ScoreIn, ScoresIn
 from imroc.models.cycle import CycleCreate, CycleUpdate
 from imroc.models.invitation import SiteInvitationIn
 from imroc.models.measure import MeasureIn, PointIn
+from imroc.models.notification import NotificationKind
 from imroc.services import actions, assessments, cycles, invitations, priorities
 from imroc.services.access import load_principal
 from imroc.services.measures import definitions as measures
 from imroc.services.measures import values as measure_data
+from imroc.services.notifications import notify
 from tests.factories import World, api_token, sign_in
 from tests.routing import all_routes
 
@@ -54,6 +56,8 @@ CYCLE_LEAD = row(403, OK, 403, 404, 403, 403)        # open a cycle, move it on,
 MEASURE_MANAGE = row(403, OK, 403, 404, OK, OK)
 # An invitation to site A: its lead and the programme team manage it; no one else sees it.
 INVITE_MANAGE = row(404, OK, 404, 404, OK, OK)
+# A notification of the member's: theirs alone.
+NOTICE_OWN = row(OK, 404, 404, 404, 404, 404)
 
 MATRIX = {
     ("GET", "/"): EVERYONE,
@@ -164,6 +168,14 @@ MATRIX = {
     ("POST", "/api/v1/cycles/{cycle_id}/feedback"): ASSESS_FEEDBACK,
     ("GET", "/api/v1/me"): EVERYONE,
     ("GET", "/api/v1/me/tasks"): EVERYONE,
+    ("GET", "/api/v1/me/notifications"): EVERYONE,
+    ("POST", "/api/v1/me/notifications/{notification_id}/read"): NOTICE_OWN,
+    ("GET", "/notifications"): EVERYONE,
+    ("POST", "/notifications/{notification_id}/open"): NOTICE_OWN,
+    ("GET", "/account/notifications"): EVERYONE,
+    ("POST", "/account/notifications"): EVERYONE,
+    ("GET", "/unsubscribe/{token}"): OPEN,
+    ("POST", "/unsubscribe/{token}"): OPEN,
     ("GET", "/api/v1/framework"): EVERYONE,
     ("GET", "/api/v1/sites"): EVERYONE,
     ("POST", "/api/v1/sites"): PROGRAMME_ONLY,
@@ -222,6 +234,7 @@ BODIES = {
         "invite_email": "invitee@example.org", "invite_name": "Ina Invitee",
         "invite_role": "site_member", "invite_perspective": "carer"},
     ("POST", "/invitations"): {**INVITEE, "role": "facilitator"},
+    ("POST", "/account/notifications"): {"choice": "digest", "kinds": "feedback"},
     ("POST", "/api/v1/sites/{site_id}/invitations"): {**INVITEE, "role": "site_member",
                                                       "perspective": "carer"},
     ("POST", "/api/v1/invitations"): {**INVITEE, "role": "facilitator"},
@@ -338,6 +351,14 @@ def an_invitation(session, world) -> int:
     return inv.id
 
 
+def a_notification(session, world) -> int:
+    """A notice for the member of site A."""
+    notify(session, user_ids=[world.member.id], kind=NotificationKind.feedback, title="Hello",
+           url="/", key="matrix")
+    session.commit()
+    return session.exec(select(Notification.id)).one()
+
+
 def a_measure(session, world) -> dict:
     """A local measure of site A with a value for January 2024."""
     lead = load_principal(session, world.lead)
@@ -369,6 +390,8 @@ def test_route_against_role(client, session, method, path, role):
         ids |= a_measure(session, world)
     if "{invitation_id}" in path:
         ids["invitation_id"] = an_invitation(session, world)
+    if "{notification_id}" in path:
+        ids["notification_id"] = a_notification(session, world)
     url = path.format(**ids) + QUERIES.get((method, path), "")
     user = world.by_role(role)
     is_api = path.startswith("/api/")

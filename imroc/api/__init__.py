@@ -11,6 +11,7 @@ from imroc.api import (
     invitations,
     learning_sets,
     measures,
+    notifications,
     reports,
     sites,
 )
@@ -22,8 +23,8 @@ ERRORS = {400: {"description": "The request body could not be read"},
           429: {"description": "Too many attempts"}}
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
-for module in (auth, framework, sites, invitations, learning_sets, cycles, assessments, actions, reports,
-               measures):
+for module in (auth, framework, sites, invitations, learning_sets, cycles, assessments, actions,
+               reports, measures, notifications):
     router.include_router(module.router)
 
 from imroc.api import data  # noqa: E402  (exports and imports)

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from imroc.cli import backup as cli_backup
 from imroc.cli.data import export_command, import_command
+from imroc.cli.reminders import reminders_app
 from imroc.errors import DomainError
 
 app = typer.Typer(help="The ImROC self-audit and PDSA tracker.", no_args_is_help=True,
@@ -18,6 +19,7 @@ users_app = typer.Typer(help="People who can sign in.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(users_app, name="users")
+app.add_typer(reminders_app, name="reminders")
 console = Console()
 err = Console(stderr=True)
 

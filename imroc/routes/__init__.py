@@ -15,6 +15,7 @@ from imroc.routes import (
     learning_sets,
     measure_admin,
     measures,
+    notifications,
     outbox,
     passwords,
     reports,
@@ -26,9 +27,12 @@ from imroc.routes import (
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 for module in (auth, passwords, invitations, home, sites, learning_sets, users, cycles,
                assessments, consensus, actions, dashboards, reports, measure_admin, measures,
-               outbox):
+               outbox, notifications):
     router.include_router(module.router)
 
 from imroc.routes import data  # noqa: E402  (exports and imports)
 
 router.include_router(data.router)
+
+# Links in e-mails that work without a session (one-click unsubscribe).
+links = notifications.links

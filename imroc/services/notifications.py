@@ -57,8 +57,9 @@ def notify(session: Session, *, user_ids: Iterable[int], kind: NotificationKind,
                                                      Notification.user_id)).all()
     if not new:
         return 0
+    # Read afresh: a choice changed a moment ago must count now.
     people = {u.id: u for u in session.exec(select(User).where(
-        col(User.id).in_([u for _, u in new]))).all()}
+        col(User.id).in_([u for _, u in new])).execution_options(populate_existing=True)).all()}
     mailed = []
     for notice_id, user_id in new:
         person = people[user_id]
