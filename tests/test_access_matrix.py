@@ -116,6 +116,9 @@ MATRIX = {
     ("POST", "/cycles/{cycle_id}/rate"): ASSESS_RATE,
     ("GET", "/cycles/{cycle_id}/consensus"): SITE_VIEW,
     ("POST", "/cycles/{cycle_id}/consensus"): ASSESS_LEAD,
+    ("POST", "/cycles/{cycle_id}/consensus/meeting"): ASSESS_LEAD,
+    ("GET", "/cycles/{cycle_id}/consensus/meeting/{challenge}"): ASSESS_LEAD,
+    ("POST", "/cycles/{cycle_id}/consensus/meeting/{challenge}"): ASSESS_LEAD,
     ("POST", "/cycles/{cycle_id}/consensus/sign-off"): ASSESS_LEAD,
     ("POST", "/cycles/{cycle_id}/consensus/reopen"): ASSESS_LEAD,
     ("GET", "/cycles/{cycle_id}/facilitator"): SITE_VIEW,
@@ -235,6 +238,8 @@ BODIES = {
         "invite_role": "site_member", "invite_perspective": "carer"},
     ("POST", "/invitations"): {**INVITEE, "role": "facilitator"},
     ("POST", "/account/notifications"): {"choice": "digest", "kinds": "feedback"},
+    ("POST", "/cycles/{cycle_id}/consensus/meeting/{challenge}"): {"level": "1",
+                                                                   "rationale": "Agreed"},
     ("POST", "/api/v1/sites/{site_id}/invitations"): {**INVITEE, "role": "site_member",
                                                       "perspective": "carer"},
     ("POST", "/api/v1/invitations"): {**INVITEE, "role": "facilitator"},
@@ -379,7 +384,7 @@ def test_route_against_role(client, session, method, path, role):
     world = World(session)
     membership = session.exec(select(Membership).where(
         Membership.user_id == world.member.id)).one()
-    ids = {"site_id": world.site_a.id, "learning_set_id": world.set_a.id,
+    ids = {"site_id": world.site_a.id, "learning_set_id": world.set_a.id, "challenge": 1,
            "user_id": world.member.id, "membership_id": membership.id}
     if path in PLAN_READY or "{action_id}" in path:
         ids |= plan_ready(session, world)

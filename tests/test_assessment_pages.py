@@ -210,10 +210,12 @@ def test_consensus_view_flags_and_voices(client, session, world):
 def test_consensus_warns_when_no_one_with_lived_experience_has_rated(client, session, world):
     cycle = _open(session, world)
     _rate(session, world, world.lead, {1: 1}, cycle)
+    assessments.open_meeting(session, cycle=cycle, site=world.site_a,
+                             principal=_principal(session, world.lead))
     sign_in(client, world.member)
     html = client.get(f"/cycles/{cycle.id}/consensus").text
     assert "No one with lived experience has rated yet" in html
-    # A member sees the view read-only.
+    # Once the lead has opened the meeting, a member sees the view, read-only.
     assert 'name="level_1"' not in html and "Sign off the consensus" not in html
 
 

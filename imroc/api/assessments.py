@@ -39,10 +39,14 @@ def _consensus(session: SessionDep, cycle) -> ConsensusOut:
 
 
 @router.get("/cycles/{cycle_id}/ratings", response_model=RatingsOut)
-def list_ratings(loaded: CycleDep, session: SessionDep) -> RatingsOut:
-    """Everyone's ratings, with each rater's perspective."""
-    cycle = loaded[0]
-    return _ratings(cycle.id, assessments.list_ratings(session, cycle=cycle))
+def list_ratings(loaded: CycleDep, session: SessionDep, principal: CurrentPrincipal) -> RatingsOut:
+    """Everyone's ratings, with each rater's perspective. A steering group member sees only
+    their own until they have rated all ten challenges or the lead opens the meeting."""
+    cycle, site = loaded
+    rows = assessments.list_ratings(session, cycle=cycle)
+    if not assessments.sees_others(session, cycle=cycle, site=site, principal=principal):
+        rows = [r for r in rows if r.rater_id == principal.user.id]
+    return _ratings(cycle.id, rows)
 
 
 @router.put("/cycles/{cycle_id}/ratings", response_model=RatingsOut)

@@ -62,6 +62,9 @@ class Cycle(SQLModel, table=True):
     signed_off_by: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("user_account.id"), nullable=True))
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the lead opened the consensus meeting: from then on every member sees everyone's
+    # ratings (before, only those who have rated all ten do, so nobody anchors on others').
+    meeting_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # When the cycle last moved to a stage (a cycle that stays put for weeks has stalled).
     stage_changed_at: datetime | None = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = 1

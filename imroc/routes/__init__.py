@@ -15,6 +15,7 @@ from imroc.routes import (
     learning_sets,
     measure_admin,
     measures,
+    meeting,
     notifications,
     outbox,
     passwords,
@@ -27,7 +28,7 @@ from imroc.routes import (
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 for module in (auth, passwords, invitations, home, sites, learning_sets, users, cycles,
                assessments, consensus, actions, dashboards, reports, measure_admin, measures,
-               outbox, notifications):
+               outbox, notifications, meeting):
     router.include_router(module.router)
 
 from imroc.routes import data  # noqa: E402  (exports and imports)

@@ -52,8 +52,13 @@ def _back(cycle: Cycle, query: str = "") -> RedirectResponse:
 @router.get("/cycles/{cycle_id}/consensus")
 def consensus_page(request: Request, session: SessionDep, principal: CurrentPrincipal,
                    loaded: CycleDep, saved: bool = False, signed_off: bool = False) -> Response:
-    """The ratings by perspective with their spread and flags; the lead agrees levels here."""
+    """The ratings by perspective with their spread and flags; the lead agrees levels here.
+    A member who has not rated all ten yet sees no one else's ratings (no anchoring)."""
     cycle, site = loaded
+    if not assessments.sees_others(session, cycle=cycle, site=site, principal=principal):
+        mine = assessments.my_ratings(session, cycle=cycle, principal=principal)
+        return render(request, "assessments/consensus_wait.html", {
+            "cycle": cycle, "site": site, "rated": len(mine)})
     return _page(request, session, principal, cycle, site, saved=saved, signed_off=signed_off)
 
 

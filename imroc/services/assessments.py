@@ -16,6 +16,7 @@ from imroc.models import (
 from imroc.models.assessment import RatingsIn, ReopenIn, ScoresIn
 from imroc.models.cycle import FeedbackCreate, Stage
 from imroc.models.framework import CHALLENGE_NUMBERS
+from imroc.models.user import SiteRole
 from imroc.services import audit, bulk, frameworks, notices
 from imroc.services.access import (
     Principal,
@@ -100,6 +101,30 @@ def set_ratings(session: Session, *, cycle: Cycle, site: Site, data: RatingsIn,
 
 
 # --- consensus -----------------------------------------------------------------------------
+
+def sees_others(session: Session, *, cycle: Cycle, site: Site, principal: Principal) -> bool:
+    """Whether this person may see everyone's ratings yet. A steering group member sees them
+    once they have rated all ten challenges, or the lead has opened the consensus meeting,
+    or the consensus is signed off: nobody anchors on others' scores before giving theirs."""
+    if principal.role_at(site.id) != SiteRole.site_member:
+        return True
+    if cycle.meeting_opened_at is not None or cycle.signed_off_at is not None:
+        return True
+    return len(my_ratings(session, cycle=cycle, principal=principal)) >= len(CHALLENGE_NUMBERS)
+
+
+def open_meeting(session: Session, *, cycle: Cycle, site: Site, principal: Principal) -> Cycle:
+    """The lead opens the consensus meeting: from now on every member sees every rating."""
+    ensure_lead(principal, site)
+    _ensure_open_assessment(cycle)
+    if cycle.meeting_opened_at is None:
+        cycle.meeting_opened_at = utcnow()
+        session.add(cycle)
+        audit.record(session, actor=principal.user, action="open_meeting", entity="cycle",
+                     entity_id=cycle.id, site_id=site.id)
+        session.commit()
+    return cycle
+
 
 def list_consensus(session: Session, *, cycle: Cycle) -> list[ConsensusScore]:
     return list(session.exec(select(ConsensusScore).where(ConsensusScore.cycle_id == cycle.id)

@@ -176,3 +176,20 @@ if (sessionDialog && typeof sessionDialog.showModal === "function") {
     }
   });
 }
+
+// The consensus meeting: the left and right arrow keys move between challenges, unless
+// someone is typing or choosing in the form.
+if (document.querySelector("[data-app-meeting]")) {
+  document.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey
+        || event.target.closest("input, textarea, select, [contenteditable]")) {
+      return;
+    }
+    const link = event.key === "ArrowRight" ? document.querySelector("[data-app-next]")
+      : event.key === "ArrowLeft" ? document.querySelector("[data-app-prev]") : null;
+    if (link) {
+      event.preventDefault();
+      link.click();
+    }
+  });
+}
