@@ -8,6 +8,7 @@ import smtplib
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from urllib.parse import unquote, urlsplit
@@ -15,6 +16,9 @@ from urllib.parse import unquote, urlsplit
 from imroc.clock import utcnow
 
 TIMEOUT_SECONDS = 20
+# Header lines up to RFC 5322's limit, so a long subject is not folded onto a line of its own
+# (which some readers show with a leading space).
+WIRE = policy.SMTP.clone(max_line_length=998)
 
 
 class MailNotConfigured(Exception):
@@ -25,7 +29,7 @@ def build(*, mail_from: str, to_email: str, to_name: str, subject: str, text: st
           message_id: str, unsubscribe_url: str = "") -> EmailMessage:
     """A plain-text message with an HTML alternative, and one-click unsubscribe where the
     message is one the person could choose not to get (RFC 8058)."""
-    message = EmailMessage()
+    message = EmailMessage(policy=WIRE)
     message["From"] = mail_from
     message["To"] = formataddr((to_name, to_email)) if to_name else to_email
     message["Subject"] = subject

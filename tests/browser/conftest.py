@@ -54,8 +54,9 @@ def _free_port() -> int:
 
 
 # The server's database file, for the few tests that must change what only time changes
-# (a session that has lapsed).
+# (a session that has lapsed); and the mailbox of the real SMTP server it sends mail to.
 SERVER_DATABASE: dict[str, Path] = {}
+SERVER_MAIL: dict = {}
 
 
 @pytest.fixture(scope="session")
@@ -63,8 +64,15 @@ def server() -> Iterator[str]:
     """Migrate, seed and serve a private SQLite database; yield the base URL."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import Mailbox
+
     tmp = Path(tempfile.mkdtemp(prefix="imroc-browser-"))
-    port = _free_port()
+    port, smtp_port = _free_port(), _free_port()
+    SERVER_MAIL["box"] = Mailbox()
+    smtp = Controller(SERVER_MAIL["box"], hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMROC_")}
     env.update({
         "IMROC_DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}",
@@ -72,6 +80,8 @@ def server() -> Iterator[str]:
         "IMROC_COOKIE_SECURE": "false",
         "IMROC_SECRET_KEY": "browser-test-secret-" + "y" * 40,
         "IMROC_LOG_LEVEL": "WARNING",
+        "IMROC_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "IMROC_BASE_URL": f"http://127.0.0.1:{port}",
     })
     imroc = _bin("imroc")
     for args in (["db", "upgrade"], ["seed", "framework"], ["seed", "demo"]):
@@ -104,6 +114,7 @@ def server() -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+        smtp.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
