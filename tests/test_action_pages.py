@@ -267,3 +267,24 @@ def test_the_priorities_form_names_every_problem_at_once(browser, w, client, ses
     assert words.index("Priority 1: select") < words.index("Priority 3: challenge 5")
     assert form_fields(r.text, url)["challenge_3"] == "5"  # what was typed is kept
     assert session.exec(select(Action).where(Action.cycle_id == cid)).all() == []
+
+
+def test_an_owner_is_chosen_from_the_steering_group_or_typed(browser, w, plan, session):
+    cid, action_id = plan
+    member = browser(w.member)
+    url = f"/cycles/{cid}/actions"
+    page = member.get(url)
+    assert f'<option value="{w.lead.id}">{w.lead.name} (staff)</option>' in page
+    member.submit(url, url, {"challenge": "3", "title": "Peer rota", "owner_id": str(w.lead.id),
+                             "owner": ""})
+    added = session.exec(select(Action).where(Action.title == "Peer rota")).one()
+    assert (added.owner_id, added.owner) == (w.lead.id, w.lead.name)
+    r = member.submit(url, url, {"challenge": "3", "title": "Not ours",
+                                 "owner_id": str(w.member_b.id)}, status=422)
+    assert "Choose a member of this site" in text(r.text)
+    assert session.exec(select(Action).where(Action.title == "Not ours")).all() == []
+    # Changing the owner to someone outside clears the member.
+    r = member.submit(url, f"/actions/{added.id}", {"owner_id": "", "owner": "Jo, recovery college"})
+    session.expire_all()
+    changed = session.get(Action, added.id)
+    assert (changed.owner_id, changed.owner) == (None, "Jo, recovery college")

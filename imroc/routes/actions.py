@@ -18,15 +18,16 @@ from imroc.models.action import (
     PriorityIn,
 )
 from imroc.models.cycle import Stage
-from imroc.services import access, actions, consensus, frameworks, priorities
+from imroc.models.user import PERSPECTIVE_LABELS
+from imroc.services import access, actions, consensus, frameworks, priorities, users
 from imroc.templating import is_htmx, render, uk_date
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
 
 router = APIRouter()
 PRIORITY_INPUTS = ("challenge", "rank", "target_level", "reason")
-ACTION_INPUTS = ("challenge", "title", "owner", "due_on", "status", "notes")
-EDIT_INPUTS = ("title", "owner", "due_on", "status", "notes", "outcome")
+ACTION_INPUTS = ("challenge", "title", "owner_id", "owner", "due_on", "status", "notes")
+EDIT_INPUTS = ("title", "owner_id", "owner", "due_on", "status", "notes", "outcome")
 FIELD_LABELS = {"title": "Title", "owner": "Owner", "due_on": "Due date", "status": "Status",
                 "notes": "Notes", "outcome": "Outcome"}
 MAX_ROWS = 10  # never read more priority rows than there are challenges
@@ -150,9 +151,11 @@ def _counts(session, cycle) -> dict:
     return actions.status_counts(actions.list_actions(session, cycle=cycle))
 
 
-def _labels(cycle) -> dict:
+def _labels(cycle, session=None, site=None) -> dict:
+    owners = [(u.id, f"{u.name} ({PERSPECTIVE_LABELS.get(m.perspective, m.perspective).lower()})")
+              for m, u in users.list_members(session, site=site)] if site else []
     return {"status_labels": STATUS_LABELS, "outcome_labels": OUTCOME_LABELS,
-            "offer_outcome": Stage(cycle.stage) in actions.OUTCOME_STAGES}
+            "offer_outcome": Stage(cycle.stage) in actions.OUTCOME_STAGES, "owners": owners}
 
 
 def _actions_page(request, session, principal, cycle, site, *, values=None, errors=None,
@@ -179,8 +182,8 @@ def _actions_page(request, session, principal, cycle, site, *, values=None, erro
         "can_add": access.is_group_member(principal, site) and bool(chosen)
         and cycle.stage not in (Stage.assess, Stage.closed),
         "values": values or {"status": "not_started"}, "errors": errors,
-        "error_list": error_list(errors), "states": states or {}, **_labels(cycle),
-    }, status_code=status)
+        "error_list": error_list(errors), "states": states or {},
+        **_labels(cycle, session, site)}, status_code=status)
 
 
 @router.get("/cycles/{cycle_id}/actions")
@@ -221,7 +224,8 @@ def _row_response(request, session, principal, action, cycle, site, *, state,
     origins = actions.origins(session, actions=[action])
     return render(request, "actions/index.html", {
         "cycle": cycle, "site": site, "item": _item(action, origins),
-        "states": {action.id: state}, **_labels(cycle), "oob_counts": _counts(session, cycle),
+        "states": {action.id: state}, **_labels(cycle, session, site),
+        "oob_counts": _counts(session, cycle),
         "can_edit": access.is_group_member(principal, site) and cycle.stage != Stage.closed,
     }, fragment="actions/_action.html", status_code=status)
 
