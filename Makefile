@@ -99,6 +99,7 @@ bench: install postgres
 	$(BIN)/python -m bench.run --db sqlite
 	$(BIN)/python -m bench.run --db postgres
 	$(BIN)/python -m bench.zip_memory
+	$(BIN)/python -m bench.reminders --db both
 
 # A longer API fuzzing run than the one inside `make test`: 200 examples per operation from a
 # fixed seed, so a run that finds a 500 can be repeated exactly (FUZZ_SEED=... tries others).

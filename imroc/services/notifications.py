@@ -46,6 +46,9 @@ def notify(session: Session, *, user_ids: Iterable[int], kind: NotificationKind,
     """Write a notice for each person who has not had this one (`key`), and queue its e-mail
     for those who want each as it comes; the caller commits. Returns how many were new."""
     ids = sorted(set(user_ids))
+    if ids:  # people whose access was taken away hear nothing more
+        ids = list(session.exec(select(User.id).where(col(User.id).in_(ids),
+                                                      col(User.is_active).is_(True))).all())
     if not ids:
         return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
