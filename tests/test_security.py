@@ -21,11 +21,23 @@ OVERRIDES = {"/admin/users": {"email": "csrf.probe@example.org"}}
 CSRF_REASONS = ("Your form has expired", "This request came from another website")
 
 
+# The one state change a page takes without a CSRF token: a mail client's one-click
+# unsubscribe (RFC 8058) cannot send one; the signed link is the permission, and all it can do
+# is turn e-mail off (tested in test_notifications.py, a forged link included).
+CSRF_EXEMPT = {("POST", "/unsubscribe/{token}")}
+
+
 def _unsafe_page_routes() -> list[tuple[str, str]]:
     """Every state-changing route outside /api/ (the API takes bearer tokens only)."""
     return sorted({(method, path) for method, path in all_routes(create_app())
-                   if method in UNSAFE and not path.startswith("/api/")},
+                   if method in UNSAFE and not path.startswith("/api/")} - CSRF_EXEMPT,
                   key=lambda mp: (mp[1], mp[0]))
+
+
+def test_the_only_page_without_a_csrf_check_is_one_click_unsubscribe():
+    from imroc.routes import links
+
+    assert {(m, r.path) for r in links.routes for m in r.methods if m in UNSAFE} == CSRF_EXEMPT
 
 
 UNSAFE_ROUTES = _unsafe_page_routes()
