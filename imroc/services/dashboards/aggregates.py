@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from imroc.models import (
@@ -197,10 +198,14 @@ def learning_set_dashboard(session: Session, *, ls: LearningSet) -> SetDashboard
         select(Priority.challenge, func.count()).join(Cycle, col(Cycle.id) == Priority.cycle_id)
         .where(col(Cycle.site_id).in_(site_ids)).group_by(Priority.challenge)).all())
     action_counts: dict[int, dict[str, int]] = defaultdict(dict)
+    # A chain of carried actions is one piece of work: counted once, in its latest cycle.
+    later = aliased(Action)
+    carried_on = select(later.id).where(later.carried_from_id == Action.id).exists()
     for site_id, status, count in session.exec(
             select(Cycle.site_id, Action.status, func.count())
             .join(Cycle, col(Cycle.id) == Action.cycle_id)
-            .where(col(Cycle.site_id).in_(site_ids)).group_by(Cycle.site_id, Action.status)):
+            .where(col(Cycle.site_id).in_(site_ids), ~carried_on)
+            .group_by(Cycle.site_id, Action.status)):
         action_counts[site_id][status] = count
     meetings = list(session.exec(select(Meeting).where(Meeting.learning_set_id == ls.id)
                                  .order_by(col(Meeting.held_on))).all())
