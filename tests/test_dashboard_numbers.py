@@ -3,6 +3,7 @@
 from imroc.models import LearningSet
 from imroc.services.dashboards import aggregates
 from tests.core_loop import API, advance_to, ok, open_cycle
+from tests.factories import sign_in
 
 
 def test_a_carried_action_is_counted_once_in_its_latest_cycle(client, session, w):
@@ -17,3 +18,35 @@ def test_a_carried_action_is_counted_once_in_its_latest_cycle(client, session, w
     counts = board.action_counts[w.site_a.id]
     assert sum(counts.values()) == len(originals)  # not twice
     assert counts == {"in_progress": len(originals)}
+
+
+def test_an_abandoned_change_ends_an_adopted_one_is_done_and_an_adapted_one_goes_on(
+        client, session, w):
+    lead = w.h["lead"]
+    first = open_cycle(client, lead, w.site_a.id)["id"]
+    advance_to(client, lead, first, "study", action_status="in_progress")
+    url = f"{API}/cycles/{first}/actions"
+    base = ok(client.get(url, headers=lead))[0]
+    made = {"base": base}
+    for name in ("abandoned", "adopted", "adapted"):
+        made[name] = ok(client.post(url, headers=lead, json={
+            "challenge": base["challenge"], "title": name, "status": "in_progress"}), 201)
+    for name, outcome in (("base", "adapt"), ("abandoned", "abandon"), ("adopted", "adopt"),
+                          ("adapted", "adapt")):
+        made[name] = ok(client.patch(f"{API}/actions/{made[name]['id']}", headers=lead,
+                                     json={"outcome": outcome, "version": made[name]["version"]}))
+    cycle_url = f"{API}/cycles/{first}"
+    ok(client.patch(cycle_url, headers=lead, json={"study_notes": "Two worked, one did not."}))
+    assert ok(client.post(f"{cycle_url}/advance", headers=lead))["stage"] == "act"
+    ok(client.patch(cycle_url, headers=lead, json={"act_notes": "Keep testing the rest."}))
+    sign_in(client, w.lead)
+    callout = client.get(f"/cycles/{first}").text.split('id="close-warning"')[1].split("</div>")[0]
+    assert "2 unfinished actions will be carried into cycle 2" in callout
+    assert "<li>adapted</li>" in callout and "<li>abandoned</li>" not in callout
+    assert ok(client.post(f"{cycle_url}/advance", headers=lead))["stage"] == "closed"
+    closed = {a["title"]: a for a in ok(client.get(url, headers=lead))}
+    assert closed["abandoned"]["status"] == "dropped" and closed["adopted"]["status"] == "done"
+    second = ok(client.get(f"{API}/sites/{w.site_a.id}/cycles", headers=lead))[-1]["id"]
+    carried = sorted(a["title"] for a in ok(client.get(f"{API}/cycles/{second}/actions",
+                                                       headers=lead)))
+    assert carried == sorted([base["title"], "adapted"])

@@ -6,7 +6,6 @@ from fastapi.responses import RedirectResponse, Response
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, CycleDep, SiteDep
 from imroc.errors import Conflict, Invalid
-from imroc.models.action import UNFINISHED
 from imroc.models.cycle import (
     PDSA_FIELDS,
     STAGE_LABELS,
@@ -85,7 +84,7 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
         "measure_charts": [(a, a.chart(f"measure-{a.measure.id}")) for a in analyses],
         "titles": {c["number"]: c["title"] for c in fw["challenges"]},
         "action_counts": actions.status_counts(plan),
-        "to_carry": [a for a in plan if a.status in UNFINISHED] if stage == Stage.act else [],
+        "to_carry": [a for a in plan if cycles.carries_on(a)] if stage == Stage.act else [],
         "moved": moved, "saved": saved,
         "values": values if values is not None else {f: getattr(cycle, f) for f in PDSA_FIELDS},
         "errors": errors, "error_list": error_list(errors), "conflict": conflict,

@@ -224,16 +224,38 @@ def advance(session: Session, *, cycle: Cycle, site: Site, principal: Principal,
     return cycle
 
 
+def carries_on(action: Action) -> bool:
+    """Whether closing the cycle carries this action into the next one: an unfinished action
+    goes on (an adapted change, to be tested again), unless its outcome ended it: abandoned,
+    or adopted (then it is done)."""
+    return action.status in {s.value for s in UNFINISHED} and action.outcome not in (
+        "abandon", "adopt")
+
+
+def settled_status(action: Action) -> str:
+    """An action's status once its cycle closes: adopted is done, abandoned is dropped."""
+    if action.status in {s.value for s in UNFINISHED}:
+        return {"adopt": "done", "abandon": "dropped"}.get(action.outcome or "", action.status)
+    return action.status
+
+
 def _carry_over(session: Session, *, cycle: Cycle, site: Site, principal: Principal) -> Cycle:
     today = clock.today()
     nxt = _start(session, site=site, started_on=today, review_due_on=None, meeting_id=None)
-    unfinished = session.exec(select(Action).where(
-        Action.cycle_id == cycle.id, col(Action.status).in_([s.value for s in UNFINISHED]))
-        .order_by(col(Action.id))).all()
+    plan = session.exec(select(Action).where(Action.cycle_id == cycle.id)
+                        .order_by(col(Action.id))).all()
+    unfinished = [a for a in plan if carries_on(a)]
+    for action in plan:
+        settled = settled_status(action)
+        if settled != action.status:  # adopted is done, abandoned is dropped
+            action.status = settled
+            action.version += 1
+            session.add(action)
     for action in unfinished:
         session.add(Action(cycle_id=nxt.id, challenge=action.challenge, title=action.title,
                            owner=action.owner, owner_id=action.owner_id,
-                           due_on=action.due_on, status=action.status,
+                           due_on=action.due_on,
+                           status=action.status,
                            notes=action.notes, carried_from_id=action.id))
     session.flush()
     audit.record(session, actor=principal.user, action="open", entity="cycle", entity_id=nxt.id,

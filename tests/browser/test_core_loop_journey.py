@@ -183,7 +183,7 @@ def test_core_loop_from_assessment_to_the_next_cycle(new_page) -> None:
     for title, number_, _status, _outcome in actions:
         add.get_by_label("Priority", exact=True).select_option(str(number_))
         add.get_by_label("Title", exact=True).fill(title)
-        add.get_by_label("Owner").fill("Recovery steering group")
+        add.get_by_label("Or the name of someone outside the steering group").fill("Recovery steering group")
         type_date(add, "Due date", a_year_ahead())
         lead.button("Add action", add)
         expect(action_card(page, title)).to_be_visible()
