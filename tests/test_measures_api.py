@@ -316,3 +316,27 @@ def test_refusals_change_nothing(client, session, w):
     archived = client.put(data, json=points([6], start=1), headers=w.h["member"])
     assert archived.status_code == 409 and "archived" in archived.json()["detail"]
     assert count(session) == 1 and count(session, "measure") == 1
+
+
+def test_a_changes_marker_stays_where_its_outcome_was_decided(client, session, w):
+    """Fixing a typo in an adopted action later does not move its marker on the chart."""
+    from tests.core_loop import advance_to, open_cycle
+
+    linked = ok(client.post(f"{API}/measures", json=local(w.site_a.id), headers=w.h["lead"]),
+                201)["id"]
+    months = [date(2026, m, 1) for m in range(1, 8)]
+    ok(client.put(f"{API}/sites/{w.site_a.id}/measures/{linked}/data", headers=w.h["member"],
+                  json={"points": [{"period": p.isoformat(), "value": 3} for p in months]}))
+    with time_machine.travel(datetime(2026, 3, 10, 12, tzinfo=clock.UK), tick=False):
+        cid = open_cycle(client, w.h["lead"], w.site_a.id, started_on="2026-02-02")["id"]
+        advance_to(client, w.h["lead"], cid, "act")  # adapted on 10 March
+    [action] = ok(client.get(f"{API}/cycles/{cid}/actions", headers=w.h["lead"]))
+    with time_machine.travel(datetime(2026, 6, 20, 12, tzinfo=clock.UK), tick=False):
+        ok(client.patch(f"{API}/actions/{action['id']}", headers=w.h["lead"],
+                        json={"title": "Co-produce care plans (typo fixed)",
+                              "version": action["version"]}))
+        spc = ok(client.get(f"{API}/sites/{w.site_a.id}/measures/{linked}/spc",
+                            headers=w.h["lead"]))
+    changes = [(e["period"], e["text"]) for e in spc["events"] if e["text"].startswith("Change")]
+    assert changes == [("2026-03-01", "Change adapted (cycle 1): Co-produce care plans "
+                                      "(typo fixed)")]

@@ -71,6 +71,9 @@ class Action(SQLModel, table=True):
                         sa_column=Column(String(20), nullable=False))
     notes: str = Field(default="", sa_column=Column(Text, nullable=False))
     outcome: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
+    # The day (in England) the outcome was decided: where a measure's chart marks the change,
+    # however often the action is edited afterwards.
+    outcome_on: date | None = None
     carried_from_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("action.id"), nullable=True))
     version: int = 1

@@ -139,6 +139,8 @@ def update_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
     if moved_to not in (None, action.challenge) and moved_to not in set(session.exec(
             select(Priority.challenge).where(Priority.cycle_id == cycle.id)).all()):
         raise Invalid({"challenge": "Choose one of this cycle's priorities"})
+    if "outcome" in changes and changes["outcome"] != action.outcome:
+        changes["outcome_on"] = clock.today() if changes["outcome"] is not None else None
     if changes.get("owner_id") is not None:
         changes["owner"] = owner_name(session, site=site, owner_id=changes["owner_id"])
     elif "owner" in changes and "owner_id" not in changes:

@@ -98,9 +98,14 @@ def events(session: Session, *, site: Site, measure: Measure, challenges: list[i
              .where(Cycle.site_id == site.id, col(Action.outcome).in_(("adopt", "adapt"))))
     if challenges:
         query = query.where(col(Action.challenge).in_(challenges))
-    for action, number in session.exec(query.order_by(col(Action.updated_at))).all():
+    query = query.add_columns(Cycle.closed_at)
+    for action, number, closed_at in session.exec(query.order_by(col(Action.id))).all():
         verb = "adopted" if action.outcome == "adopt" else "adapted"
-        out.append((clock.uk_date_of(action.updated_at), f"Change {verb} (cycle {number}): {action.title}"))
+        # When the outcome was decided; for history from before that was recorded, when its
+        # cycle closed (an import), else its last change.
+        decided = action.outcome_on or clock.uk_date_of(closed_at or action.updated_at)
+        out.append((decided, f"Change {verb} (cycle {number}): {action.title}"))
+    out.sort(key=lambda event: event[0])
     last_end = periods.following(last, measure.frequency)
     return [(d, text) for d, text in out if first <= d < last_end]
 
