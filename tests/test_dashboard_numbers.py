@@ -50,3 +50,19 @@ def test_an_abandoned_change_ends_an_adopted_one_is_done_and_an_adapted_one_goes
     carried = sorted(a["title"] for a in ok(client.get(f"{API}/cycles/{second}/actions",
                                                        headers=lead)))
     assert carried == sorted([base["title"], "adapted"])
+
+
+def test_why_an_assessment_was_reopened_is_on_the_cycle_page_for_all_who_see_it(
+        client, session, w):
+    lead = w.h["lead"]
+    cid = open_cycle(client, lead, w.site_a.id)["id"]
+    ok(client.put(f"{API}/cycles/{cid}/consensus", headers=lead, json={"scores": [
+        {"challenge": c, "level": 1, "rationale": ""} for c in range(1, 11)]}))
+    ok(client.post(f"{API}/cycles/{cid}/consensus/sign-off", headers=lead))
+    ok(client.post(f"{API}/cycles/{cid}/consensus/reopen", headers=lead,
+                   json={"reason": "Carers had not rated <yet>"}))
+    for person in (w.member, w.facilitator, w.programme):
+        sign_in(client, person)
+        page = client.get(f"/cycles/{cid}").text
+        reopened = page.split('id="reopened"')[1].split("</div>")[0]
+        assert f"by {w.lead.name}: Carers had not rated &lt;yet&gt;" in reopened

@@ -14,7 +14,7 @@ from imroc.models.cycle import (
     CycleUpdate,
     Stage,
 )
-from imroc.services import access, actions, consensus, cycles, frameworks, priorities
+from imroc.services import access, actions, audit, consensus, cycles, frameworks, priorities
 from imroc.services.measures import charts as measure_charts
 from imroc.templating import render
 from imroc.validation import parse
@@ -86,6 +86,7 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
         "action_counts": actions.status_counts(plan),
         "to_carry": [a for a in plan if cycles.carries_on(a)] if stage == Stage.act else [],
         "moved": moved, "saved": saved,
+        "reopenings": audit.reopenings(session, cycle_id=cycle.id),
         "values": values if values is not None else {f: getattr(cycle, f) for f in PDSA_FIELDS},
         "errors": errors, "error_list": error_list(errors), "conflict": conflict,
     }, status_code=status)

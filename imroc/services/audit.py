@@ -59,3 +59,14 @@ def list_events(
     query = query.order_by(col(AuditEvent.id).desc()).limit(limit).offset(offset)
     rows = [(event, name) for event, name in session.exec(query).all()]
     return rows, session.exec(count).one()
+
+
+def reopenings(session: Session, *, cycle_id: int) -> list[tuple[datetime, str, str]]:
+    """When a cycle's signed-off assessment was reopened, by whom and why, oldest first:
+    shown to everyone who may see the cycle."""
+    rows = session.exec(select(AuditEvent, User.name).join(
+        User, col(User.id) == AuditEvent.actor_id, isouter=True).where(
+        AuditEvent.entity == "cycle", AuditEvent.entity_id == str(cycle_id),
+        AuditEvent.action == "reopen").order_by(col(AuditEvent.id))).all()
+    return [(e.occurred_at, name or "The system", (e.after or {}).get("reason", ""))
+            for e, name in rows]
