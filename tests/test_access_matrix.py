@@ -104,6 +104,7 @@ MATRIX = {
     ("POST", "/learning-sets"): PROGRAMME_ONLY,
     ("GET", "/learning-sets/{learning_set_id}"): SET_VIEW,
     ("GET", "/learning-sets/{learning_set_id}/edit"): SET_MANAGE,
+    ("POST", "/learning-sets/{learning_set_id}/letters"): SET_MANAGE,
     ("POST", "/learning-sets/{learning_set_id}/edit"): SET_MANAGE,
     ("POST", "/learning-sets/{learning_set_id}/meetings"): SET_MEETING,
     ("GET", "/admin/users"): ADMIN_ONLY,

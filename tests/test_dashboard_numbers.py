@@ -66,3 +66,50 @@ def test_why_an_assessment_was_reopened_is_on_the_cycle_page_for_all_who_see_it(
         page = client.get(f"/cycles/{cid}").text
         reopened = page.split('id="reopened"')[1].split("</div>")[0]
         assert f"by {w.lead.name}: Carers had not rated &lt;yet&gt;" in reopened
+
+
+def test_hidden_site_names_cannot_be_decoded_and_are_the_same_everywhere(client, session, w):
+    from sqlmodel import select
+
+    from imroc.models import Site
+    from imroc.services.anonymise import site_names
+    from tests.factories import csrf_from, make_site
+    from tests.pages import text
+
+    ls = session.get(LearningSet, w.set_a.id)
+    for name in ("Ashby", "Bexley", "Crewe", "Dover", "Ely"):
+        make_site(session, name=name, learning_set=ls)
+    ls.letter_seed = "a-seed-drawn-for-this-test"
+    session.add(ls)
+    session.commit()
+    sites = session.exec(select(Site).where(Site.learning_set_id == ls.id)).all()
+    names = site_names(sites, True, ls.letter_seed)
+    alphabetical = {s.id: f"Site {chr(65 + i)}" for i, s in
+                    enumerate(sorted(sites, key=lambda s: s.name))}
+    assert names != alphabetical  # the letters do not follow the real names' order
+    real = {s.id: s.name for s in sites}
+    letter_order = [names[i] for i in names]
+    assert letter_order == sorted(letter_order)
+
+    sign_in(client, w.programme)
+    board = text(client.get(f"/learning-sets/{ls.id}/dashboard?anonymise=true").text)
+    report = text(client.get(f"/learning-sets/{ls.id}/report?anonymise=true").text)
+    summary = text(client.get(f"/learning-sets/{ls.id}/measures").text)
+    export = client.get(f"/learning-sets/{ls.id}/export?anonymise=true&format=csv&table=sites")
+    for words in (board, report, summary, export.text):  # ("Site A" is a real name here too)
+        assert not any(n in words for n in real.values() if not n.startswith("Site "))
+    assert [line.split(",")[0] for line in export.text.splitlines()[1:]] == letter_order
+    assert board.index("Site A") < board.index("Site B") < board.index("Site F")
+
+    page = client.get(f"/learning-sets/{ls.id}/dashboard?anonymise=true")
+    shuffled = client.post(f"/learning-sets/{ls.id}/letters",
+                           data={"csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    assert shuffled.status_code == 303
+    session.refresh(ls)
+    assert ls.letter_seed != "a-seed-drawn-for-this-test"
+    sign_in(client, w.facilitator)
+    page = client.get(f"/learning-sets/{ls.id}/dashboard?anonymise=true")
+    assert "Shuffle the letters" not in page.text
+    refused = client.post(f"/learning-sets/{ls.id}/letters",
+                          data={"csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 403

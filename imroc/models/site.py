@@ -1,5 +1,6 @@
 """Sites taking part, their kinds, learning sets, facilitators and meetings."""
 
+import secrets
 from datetime import date, datetime
 
 from pydantic import BaseModel
@@ -31,6 +32,9 @@ class LearningSet(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
     region: str = Field(default="", sa_column=Column(String(100), nullable=False))
+    # The random order of the letters that hide its sites' names (services/anonymise.py).
+    letter_seed: str = Field(default_factory=lambda: secrets.token_hex(16),
+                             sa_column=Column(String(32), nullable=False, server_default=""))
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

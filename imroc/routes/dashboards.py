@@ -4,12 +4,13 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
 from imroc.errors import Invalid, NotFound
-from imroc.services import access, consensus, frameworks, sites
+from imroc.services import access, consensus, frameworks, learning_sets, sites
 from imroc.services import anonymise as anonymise_rule
 from imroc.services.dashboards import aggregates as dashboards
 from imroc.services.dashboards.charts import Chart, programme_charts, set_charts, site_charts
@@ -49,7 +50,8 @@ def site_dashboard(request: Request, session: SessionDep, principal: CurrentPrin
 def _set_builder(session: Session, ls, anonymise: bool) -> Callable[[], dict]:
     def build() -> dict:
         data = dashboards.learning_set_dashboard(session, ls=ls)
-        names = anonymise_rule.site_names(data.sites, anonymise)
+        names = anonymise_rule.site_names(data.sites, anonymise, ls.letter_seed)
+        data.sites = anonymise_rule.in_name_order(data.sites, names)
         return {"d": data, "names": names, "ls": ls, "anonymise": anonymise,
                 "csv_base": f"/learning-sets/{ls.id}/dashboard",
                 "charts": set_charts(data, frameworks.short_titles(session), names)}
@@ -59,14 +61,25 @@ def _set_builder(session: Session, ls, anonymise: bool) -> Callable[[], dict]:
 
 @router.get("/learning-sets/{learning_set_id}/dashboard")
 def set_dashboard(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                  ls: LearningSetDep, anonymise: bool = False,
+                  ls: LearningSetDep, anonymise: bool = False, shuffled: bool = False,
                   chart: str | None = Query(default=None, max_length=40)):
     build = _set_builder(session, ls, anonymise)
     if chart:
         return chart_csv(_pick(build()["charts"], chart), f"learning-set-{ls.id}-{chart}")
     body, _ = kept_body(session, ("set", ls.id, anonymise), "dashboards/_learning_set_body.html",
                     build)
-    return render(request, "dashboards/learning_set.html", {"ls": ls, "body": body})
+    return render(request, "dashboards/learning_set.html", {
+        "ls": ls, "body": body, "anonymise": anonymise, "shuffled": shuffled,
+        "can_shuffle": principal.is_programme})
+
+
+@router.post("/learning-sets/{learning_set_id}/letters")
+def shuffle_letters(session: SessionDep, principal: CurrentPrincipal,
+                    ls: LearningSetDep) -> Response:
+    """Draw a new order for the letters that hide the set's site names (programme team)."""
+    learning_sets.shuffle_letters(session, ls=ls, principal=principal)
+    return RedirectResponse(f"/learning-sets/{ls.id}/dashboard?anonymise=true&shuffled=true",
+                            status_code=303)
 
 
 @router.get("/learning-sets/{learning_set_id}/present")

@@ -146,9 +146,10 @@ def learning_set_measures(request: Request, session: SessionDep, principal: Curr
                           ls: LearningSetDep) -> Response:
     """The same table for one learning set, with the sites anonymised (Site A, B, C...)."""
     site_list = learning_sets.list_set_sites(session, ls=ls, include_archived=False)
-    # Lettered in name order, as on the learning set's dashboard, so Site A is the same site.
-    names = anonymise.site_names(site_list, True)
-    rows = [(s, names[s.id], None) for s in site_list]
+    # Lettered as on the learning set's dashboard, so Site A is the same site, and listed in
+    # letter order.
+    names = anonymise.site_names(site_list, True, ls.letter_seed)
+    rows = [(s, names[s.id], None) for s in anonymise.in_name_order(site_list, names)]
     return render(request, "measures/summary.html", {
         **_summary(session, site_list), "rows": rows, "ls": ls, "programme": False,
         "heading": f"Core measures in {ls.name}"})

@@ -1,5 +1,6 @@
 """Learning sets: their sites, facilitators and meetings."""
 
+import secrets
 from datetime import date
 
 from sqlmodel import Session, col, delete, select
@@ -172,3 +173,15 @@ def add_meeting(session: Session, *, learning_set_id: int, held_on: date, title:
                  after={"learning_set_id": learning_set_id, "held_on": held_on.isoformat(),
                         "title": meeting.title})
     return meeting
+
+
+def shuffle_letters(session: Session, *, ls: LearningSet, principal: Principal) -> None:
+    """A new random order for the letters that hide the set's site names: after it, Site A
+    is probably another site, on every page, report and export of the set."""
+    ensure_manage_learning_sets(principal)
+    ls.letter_seed = secrets.token_hex(16)
+    ls.version += 1
+    session.add(ls)
+    audit.record(session, actor=principal.user, action="shuffle_letters", entity="learning_set",
+                 entity_id=ls.id)
+    session.commit()

@@ -4,8 +4,9 @@ Who may export what follows the screens (services/access.py): a site's history f
 who sees the site, a learning set for its facilitators and the programme team, the whole
 programme for the programme team. Raters are named (email and name) only for the people
 who see the steering group's member list; everyone else gets "Rater 1", "Rater 2"... per
-site. A learning set exported with `anonymise` shows "Site A", "Site B"... as its
-dashboard does, with no organisation, region or rater names.
+site, numbered in an order that reveals nothing. A learning set exported with `anonymise`
+shows "Site A", "Site B"... as its dashboard does, with no organisation, region or rater
+names.
 """
 
 from collections import defaultdict
@@ -57,7 +58,9 @@ def learning_set_export(session: Session, *, principal: Principal, ls: LearningS
     """The sites of a learning set side by side, optionally anonymised as on its dashboard."""
     access.ensure_view_learning_set(principal, ls)
     sites = learning_sets.list_set_sites(session, ls=ls, include_archived=False)
-    names = anonymise_rule.site_names(sites, True) if anonymise else None
+    names = anonymise_rule.site_names(sites, True, ls.letter_seed) if anonymise else None
+    if names:
+        sites = anonymise_rule.in_name_order(sites, names)
     tables = collect(session, sites=sites, names=names,
                      identify=lambda s: not anonymise and access.can_identify_raters(principal, s))
     suffix = "-anonymised" if anonymise else ""
@@ -149,10 +152,12 @@ def _ratings(session: Session, scoped, by_id: dict, label: dict, key, identify: 
                Rating.comment, User.email, User.name)
         .join(Cycle, col(Cycle.id) == Rating.cycle_id)
         .join(User, col(User.id) == Rating.rater_id))).all()
-    # Pseudonyms are numbered per site in email order, so every installation numbers alike.
-    numbers: dict[int, dict[str, int]] = defaultdict(dict)
-    for site_id, email in sorted({(by_id[r[0]].site_id, r[5]) for r in found}):
-        numbers[site_id][email] = len(numbers[site_id]) + 1
+    # Pseudonyms are numbered per site in an order that says nothing of who is who.
+    emails: dict[int, set[str]] = defaultdict(set)
+    for r in found:
+        emails[by_id[r[0]].site_id].add(r[5])
+    numbers = {site_id: anonymise_rule.rater_numbers(site_id, found_emails)
+               for site_id, found_emails in emails.items()}
     rows = []
     for cycle_id, challenge, perspective, level, comment, email, name in found:
         cycle = by_id[cycle_id]

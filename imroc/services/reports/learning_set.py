@@ -68,7 +68,8 @@ def set_report(session: Session, *, ls: LearningSet, principal: Principal,
     rule as the learning set's dashboard."""
     access.ensure_learning_set_report(principal, ls)
     board = dashboards.learning_set_dashboard(session, ls=ls)
-    names = anonymise_rule.site_names(board.sites, anonymise)
+    names = anonymise_rule.site_names(board.sites, anonymise, ls.letter_seed)
+    board.sites = anonymise_rule.in_name_order(board.sites, names)
     facilitators = list(session.exec(
         select(User.name).join(LearningSetFacilitator,
                                col(LearningSetFacilitator.user_id) == User.id)
