@@ -43,7 +43,7 @@ def _others_page(request, session, principal, *, values=None, errors=None, statu
     roles = [r for r in OtherRole if r == OtherRole.facilitator or principal.is_admin]
     sets = learning_sets.list_learning_sets(session, principal=principal)
     return render(request, "invitations/index.html", {
-        "invitations": invitations.list_other(session), "status_of": invitations.status,
+        "invitations": invitations.list_other(session), "invitation_status": invitations.status,
         "roles": roles, "sets": sets, "values": values or {}, "errors": errors,
         "error_list": error_list(errors), "invited": invited}, status_code=status)
 
