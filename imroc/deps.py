@@ -106,7 +106,7 @@ async def csrf_protect(request: Request, session: SessionDep,
         sent = value if isinstance(value, str) else None
     cookie = request.cookies.get(SESSION_COOKIE)
     if _principal is None and cookie and not is_api(request.url.path):
-        lapsed = await run_in_threadpool(kept_forms.lapsed_session, session, token=cookie,
+        lapsed = await run_in_threadpool(auth.stored_session, session, token=cookie,
                                          kind=auth.BROWSER)
         if lapsed is not None and tokens_match(sent, lapsed.csrf_token):
             kept = None

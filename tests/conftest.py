@@ -136,6 +136,22 @@ def client(app):
 
 
 @pytest.fixture
+def browser(app):
+    """browser(user) -> a signed-in page Browser (tests/pages.py) with its own cookies."""
+    from contextlib import ExitStack
+
+    from fastapi.testclient import TestClient
+
+    from tests.pages import Browser
+
+    with ExitStack() as stack:
+        def make(user) -> Browser:
+            return Browser(stack.enter_context(TestClient(app, base_url="https://testserver")),
+                           user)
+        yield make
+
+
+@pytest.fixture
 def world(request, session) -> World:
     """Two sites in two learning sets with a person in every role (tests/factories.World);
     in modules marked `with_history`, with the past cycles of tests/data_history.py too."""

@@ -2,11 +2,9 @@
 stale edits shown back to the person, overdue actions marked in words."""
 
 import re
-from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from imroc import clock
@@ -14,17 +12,7 @@ from imroc.models import Action, AuditEvent
 from imroc.templating import uk_date
 from tests.core_loop import advance_to, open_cycle
 from tests.factories import a_year_ahead
-from tests.pages import Browser, form_fields, text, typed_date
-
-
-@pytest.fixture
-def browser(app):
-    with ExitStack() as stack:
-        def make(user) -> Browser:
-            return Browser(stack.enter_context(TestClient(app, base_url="https://testserver")),
-                           user)
-        yield make
-
+from tests.pages import form_fields, text, typed_date
 
 
 @pytest.fixture

@@ -2,10 +2,7 @@
 every perspective, ending with the history page and cycle 4's carried-over actions."""
 
 import re
-from contextlib import ExitStack
 
-import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from imroc.models import Action, AuditEvent, Cycle
@@ -14,16 +11,6 @@ from tests.factories import World, a_year_ahead, make_member
 from tests.pages import Browser, form_fields, text, typed_date
 
 PERSPECTIVES = ["staff", "lived_experience", "carer", "partner"]
-
-
-@pytest.fixture
-def browser(app):
-    """browser(user) -> a signed-in Browser with its own cookies."""
-    with ExitStack() as stack:
-        def make(user) -> Browser:
-            return Browser(stack.enter_context(TestClient(app, base_url="https://testserver")),
-                           user)
-        yield make
 
 
 def action_ids(page: str) -> list[int]:

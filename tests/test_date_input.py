@@ -3,11 +3,9 @@ the date those make, names a missing or impossible part by the field's label, an
 what was typed."""
 
 import re
-from contextlib import ExitStack
 from datetime import date
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from imroc.models import Action, Cycle, Measure, Site
@@ -16,15 +14,6 @@ from imroc.validation import DATE_LABELS, TypedDate
 from imroc.web.forms import combine, error_list
 from tests.core_loop import API, advance_to, open_cycle
 from tests.pages import Browser, form_fields, text, typed_date
-
-
-@pytest.fixture
-def browser(app):
-    with ExitStack() as stack:
-        def make(user) -> Browser:
-            return Browser(stack.enter_context(TestClient(app, base_url="https://testserver")),
-                           user)
-        yield make
 
 
 @pytest.fixture

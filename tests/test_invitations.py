@@ -9,7 +9,7 @@ from sqlmodel import select
 from imroc.clock import utcnow
 from imroc.db import write_session
 from imroc.models import Invitation, LearningSetFacilitator, Membership, User
-from tests.factories import PASSWORD, api_token, csrf_from, make_user, sign_in
+from tests.factories import api_token, csrf_from, make_user, sign_in
 from tests.pages import text
 
 NEW = "my own long password"
@@ -168,4 +168,25 @@ def test_the_api_invites_and_lists_and_checks_who_may(client, session, world, ma
     with write_session() as s:
         fay_user = s.exec(select(User).where(User.email == "fac@example.org")).one()
         assert s.get(LearningSetFacilitator, (world.set_a.id, fay_user.id)) is not None
-    assert PASSWORD  # the world's people keep theirs
+
+
+def test_an_accepted_invitation_cannot_be_sent_again_or_withdrawn(client, session, world,
+                                                                   mailbox, app):
+    programme = api_token(client, world.programme)
+    bad = client.post("/api/v1/invitations", headers=programme, json={
+        "email": "x@example.org", "name": "X", "role": "facilitator", "learning_set_id": 99999})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "learning_set_id"
+    made = client.post("/api/v1/invitations", headers=programme, json={
+        "email": "fac2@example.org", "name": "Fred Facilitator", "role": "facilitator"})
+    assert made.status_code == 201
+    path = mailbox.link_in(mailbox.messages[0], "/invitations/accept/")
+    with TestClient(app, base_url="https://testserver") as fred:
+        page = fred.get(path)
+        fred.post(path, data={"password": NEW, "confirm": NEW, "csrf_token": csrf_from(page.text)})
+    sign_in(client, world.programme)
+    csrf = csrf_from(client.get("/invitations").text)
+    inv_id = made.json()["id"]
+    for verb in ("resend", "withdraw"):
+        refused = client.post(f"/invitations/{inv_id}/{verb}", data={"csrf_token": csrf})
+        assert refused.status_code == 409, verb
+    assert len(mailbox.messages) == 1

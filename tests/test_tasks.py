@@ -96,14 +96,13 @@ def test_actions_due_reach_their_owner_and_overdue_ones_the_lead(client, session
 def test_the_review_date_near_or_passed_is_on_the_leads_and_programmes_lists(
         client, session, world):
     today = clock.today()
-    cycle = _open(session, world, started_on=today - timedelta(days=120),
+    _open(session, world, started_on=today - timedelta(days=120),
                   review_due_on=today - timedelta(days=1))
     lead = _kinds(_tasks(client, world.lead))
     assert lead["review_due"] == [f"The review of cycle 1 of Site A was due on "
                                   f"{today - timedelta(days=1):%-d %B %Y}"]
     assert _kinds(_tasks(client, world.programme))["review_due"]
     assert "review_due" not in _kinds(_tasks(client, world.member))
-    assert cycle.id
 
 
 def test_facilitators_see_stalled_cycles_missing_voices_and_assessments_awaiting_them(
@@ -160,3 +159,24 @@ def test_the_home_page_lists_what_needs_you_with_links(client, session, world):
         in page
     sign_in(client, world.outsider)
     assert "Nothing needs you at the moment" in client.get("/").text
+
+
+def test_a_measure_gone_quiet_is_on_the_programmes_list_and_its_leads_reminders(
+        client, session, world):
+    from imroc.services import reminders
+    from tests.test_measures_api import local
+
+    lead = api_token(client, world.lead)
+    made = client.post("/api/v1/measures", headers=lead, json=local(world.site_a.id))
+    assert made.status_code == 201, made.text
+    start = clock.today().replace(day=1)
+    months = [(start.year * 12 + start.month - 1 - k) for k in (8, 7)]  # long ago, then quiet
+    points = [{"period": f"{m // 12}-{m % 12 + 1:02d}-01", "value": 3} for m in months]
+    saved = client.put(f"/api/v1/sites/{world.site_a.id}/measures/{made.json()['id']}/data",
+                       headers=lead, json={"points": points})
+    assert saved.status_code == 200, saved.text
+    [quiet] = _kinds(_tasks(client, world.programme))["values_due"]
+    assert quiet.startswith("Peer support contacts (Site A): no values for ")
+    due = [r for r in reminders.plan(session, today=clock.today()) if r.kind == "values_due"]
+    assert [(r.title.split(":")[0], r.user_ids) for r in due] == [
+        ("Peer support contacts (Site A)", {world.lead.id})]

@@ -178,16 +178,22 @@ def resolve(session: Session, *, token: str | None, kind: str) -> tuple[User, Au
     return user, row
 
 
+def stored_session(session: Session, *, token: str | None, kind: str) -> AuthSession | None:
+    """The stored session a cookie names, live or lapsed, unless it was ended on purpose
+    (signed out, or its person's access taken away)."""
+    if not token or len(token) > 200:
+        return None
+    row = session.get(AuthSession, token_digest(token))
+    if row is None or row.kind != kind or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    return row if user is not None and user.is_active else None
+
+
 def ended_by_time(session: Session, *, token: str | None) -> bool:
     """Whether a browser's cookie names a session that ended only because time ran out
     (idle or absolute limit), not by signing out or by deactivation."""
-    if not token or len(token) > 200:
-        return False
-    row = session.get(AuthSession, token_digest(token))
-    if row is None or row.kind != BROWSER or row.revoked_at is not None:
-        return False
-    user = session.get(User, row.user_id)
-    return user is not None and user.is_active
+    return stored_session(session, token=token, kind=BROWSER) is not None
 
 
 def needs_touch(row: AuthSession) -> bool:

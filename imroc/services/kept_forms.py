@@ -19,17 +19,6 @@ MAX_FIELDS = 500
 MAX_CHARS = 400_000
 
 
-def lapsed_session(session: Session, *, token: str | None, kind: str) -> AuthSession | None:
-    """The stored session a cookie names, live or lapsed, unless it was ended on purpose
-    (signed out, or its person's access taken away)."""
-    if not token or len(token) > 200:
-        return None
-    row = session.get(AuthSession, token_digest(token))
-    if row is None or row.kind != kind or row.revoked_at is not None:
-        return None
-    return row
-
-
 def keep(session: Session, *, lapsed: AuthSession, sent_csrf: str | None, path: str,
          pairs: list[tuple[str, str]]) -> str | None:
     """Keep what was sent for the lapsed session's person; returns the browser's secret,

@@ -6,7 +6,6 @@ of queries, whatever the number of sites."""
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from imroc import clock, periods
@@ -14,11 +13,9 @@ from imroc.clock import utcnow
 from imroc.config import get_settings
 from imroc.models import (
     Cycle,
-    DataPoint,
     FacilitatorRating,
     Feedback,
     LearningSet,
-    Measure,
     Meeting,
     Membership,
     Rating,
@@ -27,6 +24,7 @@ from imroc.models import (
 from imroc.models.cycle import STAGE_LABELS, Stage
 from imroc.models.user import PERSPECTIVE_LABELS, Perspective
 from imroc.services.access import Principal
+from imroc.services.measures import values
 from imroc.services.tasks import Task, group_tasks, open_cycles, uk_words
 
 QUIET_PERIODS = 3
@@ -137,15 +135,13 @@ def programme_tasks(session: Session) -> list[Task]:
 
 def _quiet_measures(session: Session, today: date) -> list[Task]:
     """Measures a site reported on, then stopped for three periods or more."""
-    rows = session.exec(select(DataPoint.site_id, Measure, Site.name,
-                               func.max(DataPoint.period_start))
-                        .join(Measure, Measure.id == DataPoint.measure_id)
-                        .join(Site, Site.id == DataPoint.site_id)
-                        .where(col(Measure.archived).is_(False), col(Site.archived_at).is_(None))
-                        .group_by(DataPoint.site_id, Measure.id, Site.name)
-                        .order_by(Site.name)).all()
+    names = dict(session.exec(select(Site.id, Site.name).where(
+        col(Site.archived_at).is_(None))).all())
+    rows = sorted((r for r in values.last_entered(session) if r[0] in names),
+                  key=lambda r: names[r[0]])
     out = []
-    for site_id, measure, site_name, last in rows:
+    for site_id, measure, last in rows:
+        site_name = names[site_id]
         ended = periods.last_complete(today, measure.frequency)
         quiet = len(periods.between(periods.following(last, measure.frequency), ended,
                                     measure.frequency)) if last < ended else 0

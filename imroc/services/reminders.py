@@ -10,18 +10,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, text
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from imroc import periods
 from imroc.clock import utcnow
-from imroc.models import Action, Cycle, DataPoint, Mail, Measure, Membership, Notification, Site
+from imroc.models import Action, Cycle, Mail, Membership, Notification, Site
 from imroc.models.action import UNFINISHED
 from imroc.models.cycle import Stage
 from imroc.models.notification import KIND_LABELS
 from imroc.models.notification import NotificationKind as Kind
 from imroc.models.user import User
 from imroc.services import mail
+from imroc.services.measures import values
 from imroc.services.notifications import notify, unsubscribe_token
 
 REVIEW_NEAR = timedelta(days=7)
@@ -87,10 +88,7 @@ def plan(session: Session, *, today: date) -> list[Reminder]:
 def _values(session: Session, today: date, sites: dict[int, Site],
             leads: dict[int, set[int]]) -> list[Reminder]:
     out = []
-    for site_id, measure, last in session.exec(select(
-            DataPoint.site_id, Measure, func.max(DataPoint.period_start)).join(
-            Measure, Measure.id == DataPoint.measure_id).where(
-            col(Measure.archived).is_(False)).group_by(DataPoint.site_id, Measure.id)).all():
+    for site_id, measure, last in values.last_entered(session):
         ended = periods.last_complete(today, measure.frequency)
         site = sites.get(site_id)
         if site is None or last >= ended:

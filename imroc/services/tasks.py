@@ -3,8 +3,8 @@
 Each item links to the place to act. A steering group member sees their ratings, their
 actions and their site's measures; a lead also sees who has not rated, the consensus, the
 stage's next step, the review date and the site's overdue actions. Facilitators and the
-programme team get theirs from services/oversight.py. A fixed number of queries, whatever
-the number of sites.
+programme team get theirs from services/oversight.py. A fixed number of queries, plus two
+for each of the person's own sites (its measures and their values).
 """
 
 from collections import defaultdict

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from imroc import clock, periods
 from imroc.errors import Conflict, Invalid, NotFound
@@ -199,3 +199,13 @@ def due(session: Session, *, site: Site, measures: list[Measure],
         out.append(Due(m, [p for p in ended if p not in entered[m.id]],
                        max(entered[m.id], default=None)))
     return out
+
+
+def last_entered(session: Session) -> list[tuple[int, Measure, date]]:
+    """For every site and live measure it reports on, the latest period with a value (one
+    query, whatever the number of sites): what reminders and the programme's list read."""
+    return [(site_id, measure, last) for site_id, measure, last in session.exec(
+        select(DataPoint.site_id, Measure, func.max(DataPoint.period_start))
+        .join(Measure, Measure.id == DataPoint.measure_id)
+        .where(col(Measure.archived).is_(False))
+        .group_by(DataPoint.site_id, Measure.id)).all()]
