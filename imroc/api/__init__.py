@@ -14,6 +14,7 @@ from imroc.api import (
     notifications,
     reports,
     sites,
+    users,
 )
 
 ERRORS = {400: {"description": "The request body could not be read"},
@@ -24,7 +25,7 @@ ERRORS = {400: {"description": "The request body could not be read"},
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 for module in (auth, framework, sites, invitations, learning_sets, cycles, assessments, actions,
-               reports, measures, notifications):
+               reports, measures, notifications, users):
     router.include_router(module.router)
 
 from imroc.api import data  # noqa: E402  (exports and imports)

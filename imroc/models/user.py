@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel
 from pydantic import Field as PField
@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from imroc.clock import utcnow
 from imroc.models.base import UTCDateTime
-from imroc.validation import InputModel
+from imroc.validation import MAX_INT, Id, InputModel
 
 
 class GlobalRole(StrEnum):
@@ -141,6 +141,54 @@ class UserPublic(BaseModel):
     name: str
     global_role: str | None
     is_active: bool
+
+
+PEOPLE_ROLES = ("site_member", "site_lead", "facilitator", "programme_team", "admin", "none")
+
+
+class PeopleFilter(InputModel):
+    """Searching and filtering the list of people, one page at a time."""
+
+    q: str | None = PField(default=None, max_length=200,
+                           description="Part of a name or e-mail address")
+    role: Literal["site_member", "site_lead", "facilitator", "programme_team", "admin",
+                  "none"] | None = None
+    site_id: Id | None = None
+    learning_set_id: Id | None = None
+    active: bool | None = None
+    limit: int = PField(default=25, ge=1, le=100)
+    offset: int = PField(default=0, ge=0, le=MAX_INT)
+
+
+class UserMembershipIn(InputModel):
+    """A place on a site's steering group, given to a person from their own record."""
+
+    site_id: Id
+    role: SiteRole
+    perspective: Perspective
+
+
+class MembershipPublic(BaseModel):
+    id: int
+    site_id: int
+    site_name: str
+    role: str
+    perspective: str
+
+
+class PersonPublic(UserPublic):
+    """A person with every place they hold and how they sign in."""
+
+    sign_in_method: str
+    memberships: list[MembershipPublic]
+    facilitated_learning_set_ids: list[int]
+
+
+class PeoplePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[PersonPublic]
 
 
 class KeptForm(SQLModel, table=True):

@@ -146,6 +146,12 @@ def ensure_admin(p: Principal) -> None:
         raise Forbidden("Only an administrator can do this")
 
 
+def ensure_read_people(p: Principal) -> None:
+    """Administrators and the programme team look people up; only administrators change them."""
+    if not p.is_programme:
+        raise Forbidden("Only administrators and the programme team can look people up")
+
+
 # --- cycles --------------------------------------------------------------------------------
 
 def is_group_member(p: Principal, site: Site) -> bool:

@@ -7,9 +7,16 @@ from imroc.clock import utcnow
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import LearningSet, Membership, Site, User
 from imroc.models.site import LearningSetUpdate
-from imroc.models.user import GlobalRole, MembershipCreate, SiteRole, UserCreate, UserUpdate
+from imroc.models.user import (
+    GlobalRole,
+    MembershipCreate,
+    SiteRole,
+    UserCreate,
+    UserMembershipIn,
+    UserUpdate,
+)
 from imroc.security import hash_password
-from imroc.services import audit
+from imroc.services import access, audit
 from imroc.services.access import Principal
 from imroc.services.auth import revoke_all
 from imroc.validation import parse
@@ -103,17 +110,35 @@ def add_membership(
     if user is None:
         raise Invalid({"email": "No one has an account with this email address yet. "
                                 "Ask an administrator to create it first"})
+    return _join(session, site=site, user=user, role=data.role.value,
+                 perspective=data.perspective.value, actor=actor, field="email")
+
+
+def join_site(session: Session, *, user: User, data: UserMembershipIn,
+              principal: Principal) -> Membership:
+    """Give a person a role and perspective at a site, from their own record (an
+    administrator)."""
+    access.ensure_admin(principal)
+    site = session.get(Site, data.site_id)
+    if site is None or site.archived_at is not None:
+        raise Invalid({"site_id": "Select a site that is taking part (no open site has this id)"})
+    return _join(session, site=site, user=user, role=data.role.value,
+                 perspective=data.perspective.value, actor=principal.user, field="site_id")
+
+
+def _join(session: Session, *, site: Site, user: User, role: str, perspective: str,
+          actor: User, field: str) -> Membership:
     existing = session.exec(select(Membership).where(
         Membership.user_id == user.id, Membership.site_id == site.id)).first()
     if existing is not None:
-        raise Invalid({"email": f"{user.name} is already a member of this site"})
+        raise Invalid({field: f"{user.name} is already a member of {site.name}"})
     try:
-        membership = add_member(session, site_id=site.id, user_id=user.id, role=data.role.value,
-                                perspective=data.perspective.value, actor=actor)
+        membership = add_member(session, site_id=site.id, user_id=user.id, role=role,
+                                perspective=perspective, actor=actor)
+        session.commit()
     except IntegrityError:
         session.rollback()
         raise Conflict("This person was added to the site at the same moment") from None
-    session.commit()
     return membership
 
 
@@ -157,6 +182,18 @@ def remove_membership(session: Session, *, site: Site, membership_id: int,
     audit.record(session, actor=principal.user, action="remove_member", entity="membership",
                  entity_id=membership_id, site_id=site.id, before=before)
     session.commit()
+
+
+def remove_any_membership(session: Session, *, membership_id: int,
+                          principal: Principal) -> None:
+    """Take a person off any site's steering group, by the membership's id (an
+    administrator)."""
+    access.ensure_admin(principal)
+    membership = session.get(Membership, membership_id)
+    if membership is None:
+        raise NotFound("Membership not found")
+    remove_membership(session, site=session.get(Site, membership.site_id),
+                      membership_id=membership_id, principal=principal)
 
 
 def system_principal() -> Principal:
