@@ -113,6 +113,18 @@ MATRIX = {
     ("GET", "/admin/users/{user_id}/edit"): ADMIN_ONLY,
     ("POST", "/admin/users/{user_id}/edit"): ADMIN_ONLY,
     ("GET", "/admin/audit"): ADMIN_ONLY,
+    ("GET", "/admin/users/{user_id}"): ADMIN_ONLY,
+    ("GET", "/admin/users/import"): ADMIN_ONLY,
+    # The matrix sends no file: an administrator passes access, then is told to choose one.
+    ("POST", "/admin/users/import"): row(403, 403, 403, 403, 403, 422),
+    # People over JSON: the programme team may read, administrators change.
+    ("GET", "/api/v1/users"): PROGRAMME_ONLY,
+    ("POST", "/api/v1/users"): ADMIN_ONLY,
+    ("GET", "/api/v1/users/{user_id}"): PROGRAMME_ONLY,
+    ("PATCH", "/api/v1/users/{user_id}"): ADMIN_ONLY,
+    ("GET", "/api/v1/users/{user_id}/memberships"): PROGRAMME_ONLY,
+    ("POST", "/api/v1/users/{user_id}/memberships"): ADMIN_ONLY,
+    ("DELETE", "/api/v1/memberships/{membership_id}"): ADMIN_ONLY,
     ("GET", "/cycles/{cycle_id}/rate"): ASSESS_RATE,
     ("POST", "/cycles/{cycle_id}/rate"): ASSESS_RATE,
     ("GET", "/cycles/{cycle_id}/consensus"): SITE_VIEW,
@@ -285,6 +297,12 @@ BODIES = {
     ("POST", "/api/v1/cycles/{cycle_id}/actions"): {"challenge": 3, "title": "Another step"},
     ("PATCH", "/api/v1/actions/{action_id}"): {"status": "in_progress", "version": 1},
     ("POST", "/api/v1/sites"): {"name": "A new site", "kind": "pilot"},
+    ("POST", "/api/v1/users"): {"email": "api.new@example.org", "name": "Api New",
+                                "password": "a-long-enough-password"},
+    ("PATCH", "/api/v1/users/{user_id}"): {"name": "Renamed"},
+    ("POST", "/api/v1/users/{user_id}/memberships"): {"site_id": "{site_b_id}",
+                                                      "role": "site_member",
+                                                      "perspective": "carer"},
     ("PATCH", "/api/v1/sites/{site_id}"): {"region": "Somewhere"},
     ("POST", "/api/v1/learning-sets"): {"name": "A new set"},
     ("PATCH", "/api/v1/learning-sets/{learning_set_id}"): {"region": "East"},
@@ -386,7 +404,8 @@ def test_route_against_role(client, session, method, path, role):
     membership = session.exec(select(Membership).where(
         Membership.user_id == world.member.id)).one()
     ids = {"site_id": world.site_a.id, "learning_set_id": world.set_a.id, "challenge": 1,
-           "user_id": world.member.id, "membership_id": membership.id}
+           "user_id": world.member.id, "membership_id": membership.id,
+           "site_b_id": world.site_b.id}
     if path in PLAN_READY or "{action_id}" in path:
         ids |= plan_ready(session, world)
     elif "{cycle_id}" in path:

@@ -19,6 +19,7 @@ from imroc.routes import (
     notifications,
     outbox,
     passwords,
+    people_import,
     reports,
     sites,
     users,
@@ -26,7 +27,8 @@ from imroc.routes import (
 
 # Pages are for people; /openapi.json documents the JSON API only.
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-for module in (auth, passwords, invitations, home, sites, learning_sets, users, cycles,
+for module in (auth, passwords, invitations, home, sites, learning_sets, people_import,
+               users, cycles,
                assessments, consensus, actions, dashboards, reports, measure_admin, measures,
                outbox, notifications, meeting):
     router.include_router(module.router)

@@ -77,12 +77,9 @@ def invite_to_site(session: Session, *, site: Site, principal: Principal,
                 learning_set_id=None):
         raise Invalid({"email": "This person has already been invited: send the invitation "
                                 "again from the list of invitations instead"})
-    inv = Invitation(email=email, name=data.name, role=data.role.value,
-                     perspective=data.perspective.value, site_id=site.id,
-                     invited_by_id=principal.user.id, secret_hash="", expires_at=utcnow())
-    mail_id = _send(session, inv, inviter=principal.user, where=site.name)
-    audit.record(session, actor=principal.user, action="invite", entity="invitation",
-                 entity_id=inv.id, site_id=site.id, after=audit.snapshot(inv, FIELDS))
+    inv, mail_id = add_invitation(session, email=email, name=data.name, role=data.role.value,
+                                  perspective=data.perspective.value, site=site,
+                                  learning_set=None, inviter=principal.user)
     session.commit()
     return inv, mail_id
 
@@ -106,15 +103,36 @@ def invite(session: Session, *, principal: Principal, data: InvitationIn) -> tup
                 learning_set_id=data.learning_set_id):
         raise Invalid({"email": "This person has already been invited: send the invitation "
                                 "again from the list of invitations instead"})
-    inv = Invitation(email=email, name=data.name, role=data.role.value,
-                     learning_set_id=data.learning_set_id, invited_by_id=principal.user.id,
-                     secret_hash="", expires_at=utcnow())
-    mail_id = _send(session, inv, inviter=principal.user,
-                    where=ls.name if ls else "the ImROC programme")
-    audit.record(session, actor=principal.user, action="invite", entity="invitation",
-                 entity_id=inv.id, after=audit.snapshot(inv, FIELDS))
+    inv, mail_id = add_invitation(session, email=email, name=data.name, role=data.role.value,
+                                  perspective=None, site=None, learning_set=ls,
+                                  inviter=principal.user)
     session.commit()
     return inv, mail_id
+
+
+def add_invitation(session: Session, *, email: str, name: str, role: str,
+                   perspective: str | None, site: Site | None, learning_set: LearningSet | None,
+                   inviter: User) -> tuple[Invitation, int]:
+    """The one way an invitation comes to be: the row, its message and its audit row, in
+    the caller's transaction (the caller has checked who may, and commits)."""
+    inv = Invitation(email=email, name=name, role=role, perspective=perspective,
+                     site_id=site.id if site else None,
+                     learning_set_id=learning_set.id if learning_set else None,
+                     invited_by_id=inviter.id, secret_hash="", expires_at=utcnow())
+    where_to = site.name if site else learning_set.name if learning_set \
+        else "the ImROC programme"
+    mail_id = _send(session, inv, inviter=inviter, where=where_to)
+    audit.record(session, actor=inviter, action="invite", entity="invitation",
+                 entity_id=inv.id, site_id=inv.site_id, after=audit.snapshot(inv, FIELDS))
+    return inv, mail_id
+
+
+def pending_emails(session: Session, emails: list[str]) -> set[str]:
+    """Which of these addresses have an invitation waiting to be accepted."""
+    rows = session.exec(select(Invitation).where(
+        col(Invitation.email).in_(emails or [""]), col(Invitation.accepted_at).is_(None),
+        col(Invitation.withdrawn_at).is_(None))).all()
+    return {r.email for r in rows if status(r) == "pending"}
 
 
 def get_invitation(session: Session, *, invitation_id: int, principal: Principal) -> Invitation:
