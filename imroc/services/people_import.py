@@ -3,7 +3,7 @@ or none.
 
 A check-only run reports and changes nothing; a real run with any problem also changes
 nothing and reports the same list. Each person gets either an account with no password
-(they choose one through "Forgot your password?") and their place, or an invitation by
+(they choose one through "Forgotten your password?") and their place, or an invitation by
 e-mail with which they choose their own password and take the place.
 """
 
