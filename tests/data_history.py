@@ -34,7 +34,7 @@ def add_history(session: Session, world: World) -> dict:
     session.commit()
     one = Cycle(site_id=world.site_a.id, number=1, framework_id=fw.id, stage="closed",
                 started_on=date(2024, 1, 8), review_due_on=date(2024, 4, 8),
-                meeting_id=meeting.id, aim='=HYPERLINK("http://evil.example")',
+                learning_set_id=world.set_a.id, meeting_id=meeting.id, aim='=HYPERLINK("http://evil.example")',
                 prediction="Half the actions done", study_notes="We learned a lot",
                 signed_off_at=datetime(2024, 2, 1, 10, 30, tzinfo=UTC),
                 signed_off_by=world.lead.id,
@@ -42,7 +42,7 @@ def add_history(session: Session, world: World) -> dict:
     session.add(one)
     session.commit()
     two = Cycle(site_id=world.site_a.id, number=2, framework_id=fw.id, stage="assess",
-                started_on=date(2024, 4, 15))
+                started_on=date(2024, 4, 15), learning_set_id=world.set_a.id)
     session.add(two)
     session.commit()
     session.add_all([

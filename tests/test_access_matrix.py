@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from imroc.models import Membership, Notification
+from imroc.models import Meeting, Membership, Notification
 from imroc.models.action import ActionCreate, PrioritiesIn, PriorityIn
 from imroc.models.assessment import ScoreIn, ScoresIn
 from imroc.models.cycle import CycleCreate, CycleUpdate
@@ -52,6 +52,7 @@ ASSESS_FEEDBACK = row(403, 403, OK, 404, OK, OK)
 # The cycle, priority and action pages of a cycle of site A, and their API twins.
 CYCLE_GROUP = row(OK, OK, 403, 404, 403, 403)        # the steering group writes the plan
 CYCLE_LEAD = row(403, OK, 403, 404, 403, 403)        # open a cycle, move it on, set priorities
+CYCLE_MEETING = row(403, OK, OK, 404, OK, OK)        # tie the cycle to a meeting of its set
 # A local measure of site A: its lead or the programme team define it; the group enters values.
 MEASURE_MANAGE = row(403, OK, 403, 404, OK, OK)
 # An invitation to site A: its lead and the programme team manage it; no one else sees it.
@@ -107,6 +108,7 @@ MATRIX = {
     ("POST", "/learning-sets/{learning_set_id}/letters"): SET_MANAGE,
     ("POST", "/learning-sets/{learning_set_id}/edit"): SET_MANAGE,
     ("POST", "/learning-sets/{learning_set_id}/meetings"): SET_MEETING,
+    ("GET", "/meetings/{meeting_id}"): SET_VIEW,
     ("GET", "/admin/users"): ADMIN_ONLY,
     ("GET", "/admin/users/new"): ADMIN_ONLY,
     ("POST", "/admin/users"): ADMIN_ONLY,
@@ -149,6 +151,7 @@ MATRIX = {
     ("GET", "/programme"): PROGRAMME_ONLY,
     ("GET", "/cycles/{cycle_id}"): SITE_VIEW,
     ("POST", "/cycles/{cycle_id}/record"): CYCLE_GROUP,
+    ("POST", "/cycles/{cycle_id}/meeting"): CYCLE_MEETING,
     ("POST", "/cycles/{cycle_id}/advance"): CYCLE_LEAD,
     ("GET", "/cycles/{cycle_id}/priorities"): SITE_VIEW,
     ("POST", "/cycles/{cycle_id}/priorities"): CYCLE_LEAD,
@@ -282,6 +285,7 @@ BODIES = {
     ("POST", "/sites/{site_id}/cycles"): {"started_on": "2024-01-08",
                                           "review_due_on": "2024-04-08"},
     ("POST", "/cycles/{cycle_id}/record"): {"aim": "An aim", "prediction": "A prediction"},
+    ("POST", "/cycles/{cycle_id}/meeting"): {"meeting_id": "{meeting_id}"},
     ("POST", "/cycles/{cycle_id}/advance"): {"stage": "plan"},
     ("POST", "/cycles/{cycle_id}/priorities"): {"challenge_1": "3", "rank_1": "1",
                                                 "target_level_1": "2", "reason_1": "Lowest"},
@@ -383,6 +387,14 @@ def a_notification(session, world) -> int:
     return session.exec(select(Notification.id)).one()
 
 
+def a_meeting(session, world) -> int:
+    """A meeting of learning set A (site A's set)."""
+    meeting = Meeting(learning_set_id=world.set_a.id, held_on=date(2024, 5, 1), title="May")
+    session.add(meeting)
+    session.commit()
+    return meeting.id
+
+
 def a_measure(session, world) -> dict:
     """A local measure of site A with a value for January 2024."""
     lead = load_principal(session, world.lead)
@@ -417,6 +429,8 @@ def test_route_against_role(client, session, method, path, role):
         ids["invitation_id"] = an_invitation(session, world)
     if "{notification_id}" in path:
         ids["notification_id"] = a_notification(session, world)
+    if "{meeting_id}" in path or (method, path) == ("POST", "/cycles/{cycle_id}/meeting"):
+        ids["meeting_id"] = a_meeting(session, world)
     url = path.format(**ids) + QUERIES.get((method, path), "")
     user = world.by_role(role)
     is_api = path.startswith("/api/")

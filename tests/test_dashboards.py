@@ -26,7 +26,8 @@ def add_history(session, site: Site, cycles: int = 2, base: int = 0) -> None:
     fw = frameworks.current(session)
     for number in range(1, cycles + 1):
         cycle = Cycle(site_id=site.id, number=number, framework_id=fw.id, stage="closed",
-                      started_on=date(2023, number, 1), signed_off_at=utcnow())
+                      started_on=date(2023, number, 1), signed_off_at=utcnow(),
+                      learning_set_id=site.learning_set_id)
         session.add(cycle)
         session.flush()
         session.add_all([ConsensusScore(cycle_id=cycle.id, challenge=n,

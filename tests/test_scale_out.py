@@ -243,7 +243,8 @@ def test_medians_come_from_each_sites_latest_signed_off_levels(session):
 
     def cycle(site, number: int, level: int, signed: bool = True) -> None:
         c = Cycle(site_id=site.id, number=number, framework_id=fw.id, stage="closed",
-                  started_on=date(2023, number, 1), signed_off_at=utcnow() if signed else None)
+                  started_on=date(2023, number, 1), signed_off_at=utcnow() if signed else None,
+                  learning_set_id=site.learning_set_id)
         session.add(c)
         session.flush()
         session.add_all([ConsensusScore(cycle_id=c.id, challenge=n, level=level)

@@ -29,7 +29,8 @@ def _site(session, name: str, ls, levels: dict[int, list[int]], priorities: list
     session.commit()
     for number, row in levels.items():
         cycle = Cycle(site_id=site.id, number=number, framework_id=fw.id, stage="closed",
-                      started_on=date(2024, number, 1), signed_off_at=utcnow())
+                      started_on=date(2024, number, 1), signed_off_at=utcnow(),
+                      learning_set_id=site.learning_set_id)
         session.add(cycle)
         session.commit()
         session.add_all([ConsensusScore(cycle_id=cycle.id, challenge=n, level=lv)

@@ -51,6 +51,11 @@ class Cycle(SQLModel, table=True):
     review_due_on: date | None = None
     meeting_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("meeting.id"), nullable=True))
+    # The learning set the site was in when the cycle ran: the cycle stays with that set when
+    # the site moves on (services/set_history.py).
+    learning_set_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("learning_set.id"), nullable=True, index=True))
     aim: str = Field(default="", sa_column=Column(Text, nullable=False))
     prediction: str = Field(default="", sa_column=Column(Text, nullable=False))
     measures: str = Field(default="", sa_column=Column(Text, nullable=False))
@@ -106,6 +111,9 @@ class CycleUpdate(InputModel):
     study_notes: str | None = PField(default=None, max_length=TEXT)
     act_notes: str | None = PField(default=None, max_length=TEXT)
     review_due_on: Day | None = None
+    # A meeting of the cycle's learning set; null unlinks (leads, the set's facilitators and
+    # the programme team).
+    meeting_id: Id | None = None
     version: Version | None = None
 
 
@@ -117,6 +125,7 @@ class CyclePublic(BaseModel):
     started_on: date
     review_due_on: date | None
     meeting_id: int | None
+    learning_set_id: int | None
     framework_id: int
     aim: str
     prediction: str

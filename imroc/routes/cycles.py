@@ -14,7 +14,16 @@ from imroc.models.cycle import (
     CycleUpdate,
     Stage,
 )
-from imroc.services import access, actions, audit, consensus, cycles, frameworks, priorities
+from imroc.services import (
+    access,
+    actions,
+    audit,
+    consensus,
+    cycles,
+    frameworks,
+    meetings,
+    priorities,
+)
 from imroc.services.measures import charts as measure_charts
 from imroc.templating import render
 from imroc.validation import parse
@@ -78,8 +87,7 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
         "can_lead": access.is_lead(principal, site), "can_write": can_write,
         "previous": siblings[at - 1] if at > 0 else None,
         "following": siblings[at + 1] if at + 1 < len(siblings) else None,
-        "meeting": next((m for m in cycles.meeting_options(session, site=site)
-                         if m.id == cycle.meeting_id), None) if cycle.meeting_id else None,
+        **_meeting_context(session, principal, cycle, site, values),
         "priorities": chosen,
         "measure_charts": [(a, a.chart(f"measure-{a.measure.id}")) for a in analyses],
         "titles": {c["number"]: c["title"] for c in fw["challenges"]},
@@ -90,6 +98,20 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
         "values": values if values is not None else {f: getattr(cycle, f) for f in PDSA_FIELDS},
         "errors": errors, "error_list": error_list(errors), "conflict": conflict,
     }, status_code=status)
+
+
+def _meeting_context(session, principal, cycle, site, values) -> dict:
+    """The meeting the cycle is tied to, and the form to tie it (lead, facilitator, team)."""
+    options = meetings.options_for(session, cycle=cycle)
+    can_link = access.can_link_meeting(principal, site, cycle)
+    chosen = (values or {}).get("meeting_id", cycle.meeting_id)
+    return {
+        "meeting": next((m for m in options if m.id == cycle.meeting_id), None),
+        "meeting_options": options if can_link else [],
+        "meeting_values": {"meeting_id": chosen},
+        "can_see_meeting": principal.is_programme
+        or cycle.learning_set_id in principal.facilitated_set_ids,
+    }
 
 
 @router.get("/cycles/{cycle_id}")
@@ -122,6 +144,28 @@ def cycle_record(request: Request, session: SessionDep, principal: CurrentPrinci
                            errors={"pdsa_record": exc.message}, status=409,
                            conflict={"fields": changed, "current": exc.current})
     return RedirectResponse(f"/cycles/{cycle.id}?saved=true#pdsa-record", status_code=303)
+
+
+@router.post("/cycles/{cycle_id}/meeting")
+def cycle_meeting(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                  loaded: CycleDep, form: Form) -> Response:
+    """Tie the cycle to a meeting of its learning set, change the meeting, or untie it."""
+    cycle, site = loaded
+    access.ensure_link_meeting(principal, site, cycle)
+    values = fields(form, "meeting_id", "version")
+    try:
+        data = parse(CycleUpdate, {"meeting_id": values.get("meeting_id"),
+                                   "version": values.get("version")})
+        cycles.update_record(session, cycle=cycle, site=site, data=data, principal=principal)
+    except Invalid as exc:
+        return _cycle_page(request, session, principal, cycle, site, values={
+            **{f: getattr(cycle, f) for f in PDSA_FIELDS}, "meeting_id": values.get("meeting_id")},
+            errors=exc.errors, status=422)
+    except Conflict as exc:
+        return _cycle_page(request, session, principal, cycle, site, values={
+            **{f: getattr(cycle, f) for f in PDSA_FIELDS}, "meeting_id": values.get("meeting_id")},
+            errors={"meeting_id": exc.message}, status=409)
+    return RedirectResponse(f"/cycles/{cycle.id}?saved=true#meeting", status_code=303)
 
 
 @router.post("/cycles/{cycle_id}/advance")

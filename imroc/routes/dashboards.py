@@ -18,6 +18,7 @@ from imroc.templating import render
 from imroc.validation import MAX_INT
 from imroc.web.downloads import chart_csv
 from imroc.web.page_cache import kept_body
+from imroc.web.sections import STAGE_NAMES
 
 router = APIRouter()
 
@@ -52,7 +53,12 @@ def _set_builder(session: Session, ls, anonymise: bool) -> Callable[[], dict]:
         data = dashboards.learning_set_dashboard(session, ls=ls)
         names = anonymise_rule.site_names(data.sites, anonymise, ls.letter_seed)
         data.sites = anonymise_rule.in_name_order(data.sites, names)
+        # Progress meeting by meeting: the cycles tied to each meeting, of the sites shown.
+        meeting_rows = [(m, [mc for mc in data.by_meeting.get(m.id, []) if mc.site.id in names])
+                        for m in data.meetings]
         return {"d": data, "names": names, "ls": ls, "anonymise": anonymise,
+                "meeting_rows": meeting_rows, "titles": frameworks.short_titles(session),
+                "stage_names": STAGE_NAMES,
                 "csv_base": f"/learning-sets/{ls.id}/dashboard",
                 "charts": set_charts(data, frameworks.short_titles(session), names)}
 

@@ -1,16 +1,18 @@
-"""Learning-set pages: list, create, view (sites, facilitators, meetings), edit."""
+"""Learning-set pages: list, create, view (sites, facilitators, meetings), edit; a meeting
+with the sites' cycles tied to it."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
-from imroc.deps import CurrentPrincipal, LearningSetDep
+from imroc.deps import CurrentPrincipal, LearningSetDep, PathId
 from imroc.errors import Conflict, Invalid
 from imroc.models.site import LearningSetCreate, LearningSetUpdate, MeetingCreate
-from imroc.services import access, learning_sets, users
+from imroc.services import access, frameworks, learning_sets, meetings, users
 from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
+from imroc.web.sections import STAGE_NAMES
 
 router = APIRouter()
 
@@ -114,3 +116,18 @@ def meeting_add(request: Request, session: SessionDep, principal: CurrentPrincip
         return _show_page(request, session, principal, ls, values=values, errors=exc.errors,
                           status=422)
     return RedirectResponse(f"/learning-sets/{ls.id}#meetings", status_code=303)
+
+
+@router.get("/meetings/{meeting_id}")
+def meeting_show(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                 meeting_id: PathId) -> Response:
+    """The sites' cycles tied to a meeting and what each brought (stage, levels agreed)."""
+    meeting, ls = meetings.get_meeting(session, meeting_id=meeting_id, principal=principal)
+    linked = meetings.by_meeting(session, meeting_id=meeting.id).get(meeting.id, [])
+    return render(request, "learning_sets/meeting.html", {
+        "meeting": meeting, "ls": ls, "linked": linked,
+        "name_of": {mc.site.id: mc.site.name for mc in linked},
+        "linkable": {mc.cycle.id for mc in linked if access.can_view_site(principal, mc.site)},
+        "titles": frameworks.short_titles(session),
+        "stage_names": STAGE_NAMES,
+    })

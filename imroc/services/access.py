@@ -187,6 +187,21 @@ def ensure_facilitator(p: Principal, site: Site) -> None:
         raise Forbidden("Only a facilitator of this site's learning set can do this")
 
 
+def can_link_meeting(p: Principal, site: Site, cycle) -> bool:
+    """The lead, a facilitator of the learning set the cycle runs in and the programme team
+    tie a cycle to one of that set's meetings (or change or remove the link)."""
+    return (p.is_programme or is_lead(p, site)
+            or (cycle.learning_set_id is not None
+                and cycle.learning_set_id in p.facilitated_set_ids))
+
+
+def ensure_link_meeting(p: Principal, site: Site, cycle) -> None:
+    ensure_view_site(p, site)
+    if not can_link_meeting(p, site, cycle):
+        raise Forbidden("Only the steering group lead, the learning set's facilitators and the "
+                        "programme team can tie this cycle to a meeting")
+
+
 def can_give_feedback(p: Principal, site: Site) -> bool:
     """Facilitators of the site's learning set and the programme team give feedback."""
     return is_site_facilitator(p, site) or p.is_programme

@@ -21,9 +21,16 @@ from imroc.models.cycle import (
     Stage,
 )
 from imroc.services import audit, frameworks, notices
-from imroc.services.access import Principal, ensure_group_member, ensure_lead, ensure_view_site
+from imroc.services.access import (
+    Principal,
+    ensure_group_member,
+    ensure_lead,
+    ensure_link_meeting,
+    ensure_view_site,
+)
 
 REVIEW_AFTER = timedelta(days=91)
+RECORD_FIELDS = PDSA_FIELDS + ("review_due_on", "meeting_id")
 
 
 def public(cycle: Cycle) -> CyclePublic:
@@ -72,7 +79,7 @@ def _start(session: Session, *, site: Site, started_on: date, review_due_on: dat
     last = session.exec(select(func.max(Cycle.number)).where(Cycle.site_id == site.id)).one() or 0
     cycle = Cycle(site_id=site.id, number=last + 1, framework_id=frameworks.current(session).id,
                   started_on=started_on, review_due_on=review_due_on or started_on + REVIEW_AFTER,
-                  meeting_id=meeting_id)
+                  meeting_id=meeting_id, learning_set_id=site.learning_set_id)
     session.add(cycle)
     session.flush()
     if last:
@@ -114,18 +121,29 @@ def open_cycle(session: Session, *, site: Site, data: CycleCreate, principal: Pr
 
 def update_record(session: Session, *, cycle: Cycle, site: Site, data: CycleUpdate,
                   principal: Principal) -> Cycle:
-    """Write the PDSA record (aim, prediction, measures, notes of each stage)."""
-    ensure_group_member(principal, site)
-    if cycle.stage == Stage.closed:
-        raise Conflict("This cycle is closed; its record can no longer change")
+    """Write the PDSA record (aim, prediction, measures, notes of each stage) and the
+    learning-set meeting the cycle is tied to (`meeting_id`, null unlinks)."""
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    linking = "meeting_id" in changes
+    if linking:
+        ensure_link_meeting(principal, site, cycle)
+    if set(changes) - {"meeting_id"} or not linking:
+        ensure_group_member(principal, site)
+        if cycle.stage == Stage.closed:
+            raise Conflict("This cycle is closed; its record can no longer change")
     if data.version is not None and data.version != cycle.version:
         raise Conflict("Someone else changed this cycle's record while you were editing it",
                        current=public(cycle))
-    changes = data.model_dump(exclude_unset=True, exclude={"version"})
     review = changes.get("review_due_on")
     if review is not None and review < cycle.started_on:
         raise Invalid({"review_due_on": "The review date must be on or after the start date"})
-    before = audit.snapshot(cycle, PDSA_FIELDS + ("review_due_on",))
+    if linking and changes["meeting_id"] is not None:
+        meeting = session.get(Meeting, changes["meeting_id"])
+        if meeting is None or meeting.learning_set_id != cycle.learning_set_id \
+                or cycle.learning_set_id is None:
+            raise Invalid({"meeting_id": "Select a meeting of the learning set this cycle "
+                                         "runs in"})
+    before = audit.snapshot(cycle, RECORD_FIELDS)
     values = {k: (v or "").strip() if k in PDSA_FIELDS else v for k, v in changes.items()}
     values = {k: v for k, v in values.items() if getattr(cycle, k) != v}
     if not values:
@@ -143,7 +161,7 @@ def update_record(session: Session, *, cycle: Cycle, site: Site, data: CycleUpda
         raise Conflict("Someone else changed this cycle's record while you were editing it",
                        current=public(cycle))
     session.refresh(cycle)
-    after = audit.snapshot(cycle, PDSA_FIELDS + ("review_due_on",))
+    after = audit.snapshot(cycle, RECORD_FIELDS)
     audit.record(session, actor=principal.user, action="update", entity="cycle",
                  entity_id=cycle.id, site_id=site.id,
                  before={k: v for k, v in before.items() if before[k] != after[k]},

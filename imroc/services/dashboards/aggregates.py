@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -25,7 +25,8 @@ from imroc.models import (
 )
 from imroc.models.cycle import Stage
 from imroc.models.framework import CHALLENGE_NUMBERS
-from imroc.services import actions, learning_sets
+from imroc.services import actions, set_history
+from imroc.services import meetings as meeting_links
 
 RECENT_IDS = 1000
 
@@ -43,10 +44,14 @@ def data_version(session: Session) -> tuple[int, int]:
     return top, recent
 
 
-def latest_levels(session: Session, site_ids: list[int] | None = None) -> dict[int, dict[int, int]]:
-    """Each site's agreed levels from its latest signed-off cycle (one query)."""
+def latest_levels(session: Session, site_ids: list[int] | None = None,
+                  learning_set_id: int | None = None) -> dict[int, dict[int, int]]:
+    """Each site's agreed levels from its latest signed-off cycle (of those run in the
+    learning set, when one is given) (one query)."""
     latest = (select(Cycle.site_id, func.max(Cycle.number).label("number"))
               .where(col(Cycle.signed_off_at).is_not(None)).group_by(Cycle.site_id))
+    if learning_set_id is not None:
+        latest = latest.where(set_history.ran_in(learning_set_id))
     if site_ids is not None:
         latest = latest.where(col(Cycle.site_id).in_(site_ids or [-1]))
     sub = latest.subquery()
@@ -62,7 +67,8 @@ def latest_levels(session: Session, site_ids: list[int] | None = None) -> dict[i
 
 def level_medians(session: Session, learning_set_id: int | None = None
                   ) -> dict[int, float | None]:
-    """The median of the sites' latest agreed levels per challenge (one query).
+    """The median of the sites' latest agreed levels per challenge (one query); for a
+    learning set, each site's latest cycle run in that set.
 
     SQL counts the sites at each level of each challenge (at most 40 rows, however many
     sites there are) and the median is read from those counts.
@@ -70,8 +76,7 @@ def level_medians(session: Session, learning_set_id: int | None = None
     latest = (select(Cycle.site_id, func.max(Cycle.number).label("number"))
               .where(col(Cycle.signed_off_at).is_not(None)).group_by(Cycle.site_id))
     if learning_set_id is not None:
-        latest = latest.join(Site, col(Site.id) == Cycle.site_id).where(
-            Site.learning_set_id == learning_set_id)
+        latest = latest.where(set_history.ran_in(learning_set_id))
     sub = latest.subquery()
     counts: dict[int, dict[int, int]] = defaultdict(dict)
     for challenge, level, count in session.exec(
@@ -178,25 +183,28 @@ class SetDashboard:
     priority_counts: dict[int, int]
     action_counts: dict[int, dict[str, int]]  # site id -> status -> count
     meetings: list
+    by_meeting: dict = field(default_factory=dict)  # meeting id -> [MeetingCycle]
 
 
 def learning_set_dashboard(session: Session, *, ls: LearningSet) -> SetDashboard:
-    """The set's sites side by side (six queries)."""
+    """The set's sites side by side, from the cycles run in the set (seven queries)."""
     from imroc.models import Meeting
 
-    sites = learning_sets.list_set_sites(session, ls=ls, include_archived=False)
+    sites = set_history.set_sites(session, ls=ls, include_archived=False)
     site_ids = [s.id for s in sites] or [-1]
-    latest = latest_levels(session, site_ids)
+    here = set_history.ran_in(ls.id)
+    latest = latest_levels(session, site_ids, learning_set_id=ls.id)
     by_round: dict[int, dict[int, float]] = defaultdict(dict)
     for number, challenge, mean in session.exec(
             select(Cycle.number, ConsensusScore.challenge, func.avg(ConsensusScore.level))
             .join(ConsensusScore, col(ConsensusScore.cycle_id) == Cycle.id)
-            .where(col(Cycle.site_id).in_(site_ids), col(Cycle.signed_off_at).is_not(None))
+            .where(col(Cycle.site_id).in_(site_ids), here,
+                   col(Cycle.signed_off_at).is_not(None))
             .group_by(Cycle.number, ConsensusScore.challenge)):
         by_round[number][challenge] = round(float(mean), 2)
     priority_counts = dict(session.exec(
         select(Priority.challenge, func.count()).join(Cycle, col(Cycle.id) == Priority.cycle_id)
-        .where(col(Cycle.site_id).in_(site_ids)).group_by(Priority.challenge)).all())
+        .where(col(Cycle.site_id).in_(site_ids), here).group_by(Priority.challenge)).all())
     action_counts: dict[int, dict[str, int]] = defaultdict(dict)
     # A chain of carried actions is one piece of work: counted once, in its latest cycle.
     later = aliased(Action)
@@ -204,14 +212,15 @@ def learning_set_dashboard(session: Session, *, ls: LearningSet) -> SetDashboard
     for site_id, status, count in session.exec(
             select(Cycle.site_id, Action.status, func.count())
             .join(Cycle, col(Cycle.id) == Action.cycle_id)
-            .where(col(Cycle.site_id).in_(site_ids), ~carried_on)
+            .where(col(Cycle.site_id).in_(site_ids), here, ~carried_on)
             .group_by(Cycle.site_id, Action.status)):
         action_counts[site_id][status] = count
     meetings = list(session.exec(select(Meeting).where(Meeting.learning_set_id == ls.id)
                                  .order_by(col(Meeting.held_on))).all())
     return SetDashboard(learning_set=ls, sites=sites, latest=latest, by_round=dict(by_round),
                         priority_counts=priority_counts, action_counts=dict(action_counts),
-                        meetings=meetings)
+                        meetings=meetings,
+                        by_meeting=meeting_links.by_meeting(session, learning_set_id=ls.id))
 
 
 @dataclass
@@ -224,15 +233,17 @@ class ProgrammeComparison:
 def programme_comparison(session: Session, *, kind: str | None = None,
                          learning_set_id: int | None = None,
                          region: str | None = None) -> ProgrammeComparison:
-    """Every site's latest agreed levels, filtered (three queries)."""
+    """Every site's latest agreed levels, filtered (three queries); filtered by learning
+    set, the set's sites and their latest cycles run in it."""
     query = select(Site).where(col(Site.archived_at).is_(None)).order_by(col(Site.name))
     if kind:
         query = query.where(Site.kind == kind)
     if learning_set_id:
-        query = query.where(Site.learning_set_id == learning_set_id)
+        query = query.where(or_(Site.learning_set_id == learning_set_id, col(Site.id).in_(
+            select(Cycle.site_id).where(set_history.ran_in(learning_set_id)))))
     if region:
         query = query.where(Site.region == region)
     sites = list(session.exec(query).all())
-    latest = latest_levels(session, [s.id for s in sites])
+    latest = latest_levels(session, [s.id for s in sites], learning_set_id=learning_set_id or None)
     set_names = dict(session.exec(select(LearningSet.id, LearningSet.name)).all())
     return ProgrammeComparison(sites=sites, latest=latest, set_names=set_names)

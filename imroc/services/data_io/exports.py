@@ -29,7 +29,7 @@ from imroc.models import (
     User,
 )
 from imroc.models.cycle import PDSA_FIELDS
-from imroc.services import access, actions, learning_sets
+from imroc.services import access, actions, set_history
 from imroc.services import anonymise as anonymise_rule
 from imroc.services.access import Principal
 from imroc.services.data_io.layout import TABLES, utc_seconds
@@ -57,11 +57,12 @@ def learning_set_export(session: Session, *, principal: Principal, ls: LearningS
                         anonymise: bool = False) -> Export:
     """The sites of a learning set side by side, optionally anonymised as on its dashboard."""
     access.ensure_view_learning_set(principal, ls)
-    sites = learning_sets.list_set_sites(session, ls=ls, include_archived=False)
+    # The cycles run in this set: a site that moved keeps its earlier cycles here.
+    sites = set_history.set_sites(session, ls=ls, include_archived=False)
     names = anonymise_rule.site_names(sites, True, ls.letter_seed) if anonymise else None
     if names:
         sites = anonymise_rule.in_name_order(sites, names)
-    tables = collect(session, sites=sites, names=names,
+    tables = collect(session, sites=sites, names=names, learning_set_id=ls.id,
                      identify=lambda s: not anonymise and access.can_identify_raters(principal, s))
     suffix = "-anonymised" if anonymise else ""
     return Export(name=f"imroc-learning-set-{ls.id}{suffix}", tables=tables)
@@ -80,8 +81,10 @@ def programme_export(session: Session, *, principal: Principal | None,
 
 def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], bool],
             names: dict[int, str] | None = None, every_site: bool = False,
+            learning_set_id: int | None = None,
             progress: Callable[[str], None] | None = None) -> Rows:
-    """The six tables for these sites, in a fixed number of queries whatever their size."""
+    """The six tables for these sites (only their cycles run in `learning_set_id` when
+    given), in a fixed number of queries whatever their size."""
     step = progress or (lambda _table: None)
     label = {s.id: (names or {}).get(s.id, s.name) for s in sites}
     anonymised = names is not None
@@ -90,6 +93,8 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
     set_names = dict(session.exec(select(LearningSet.id, LearningSet.name)).all())
 
     def scoped(query):
+        if learning_set_id is not None:
+            query = query.where(set_history.ran_in(learning_set_id))
         return query if every_site else query.where(col(Cycle.site_id).in_(site_ids or [-1]))
 
     out: Rows = {name: [] for name in TABLES}

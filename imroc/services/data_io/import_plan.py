@@ -30,7 +30,15 @@ from imroc.models import (
     User,
 )
 from imroc.models.site import LearningSetCreate, SiteCreate
-from imroc.services import actions, assessments, audit, learning_sets, priorities, sites
+from imroc.services import (
+    actions,
+    assessments,
+    audit,
+    learning_sets,
+    priorities,
+    set_history,
+    sites,
+)
 from imroc.services import users as users_service
 
 # No argon2 hash looks like this, so no password can ever match it.
@@ -167,29 +175,32 @@ def _site(session: Session, sp: SitePlan, set_ids: dict[str, int], users: dict[s
                                      role=role, perspective=perspective, actor=actor,
                                      action="import")
             added += 1
-    meetings = {}
-    if site.learning_set_id:
-        meetings = {(m.held_on, m.title): m.id for m in session.exec(
-            select(Meeting).where(Meeting.learning_set_id == site.learning_set_id))}
-    counts = _cycles(session, site, sp, users, meetings, actor)
+    counts = _cycles(session, site, sp, users, actor)
     audit.record(session, actor=actor, action="import", entity="site", entity_id=site.id,
                  site_id=site.id, after={**counts, "members_added": added})
 
 
 def _cycles(session: Session, site: Site, sp: SitePlan, users: dict[str, User],
-            meetings: dict, actor: User | None) -> dict[str, int]:
+            actor: User | None) -> dict[str, int]:
     made: dict[int, Cycle] = {}
+    meetings: dict[int, dict] = {}  # learning set id -> (held on, title) -> meeting id
     for number, cp in sorted(sp.cycles.items()):
+        # The cycle belongs to the set the site was in when it ran, and so does its meeting.
+        set_id = set_history.set_on(session, site=site, on=cp.started_on)
         meeting_id = None
-        if cp.meeting and site.learning_set_id:
-            meeting_id = meetings.get(cp.meeting)
+        if cp.meeting and set_id:
+            if set_id not in meetings:
+                meetings[set_id] = {(m.held_on, m.title): m.id for m in session.exec(
+                    select(Meeting).where(Meeting.learning_set_id == set_id))}
+            meeting_id = meetings[set_id].get(cp.meeting)
             if meeting_id is None:
-                meeting_id = meetings[cp.meeting] = learning_sets.add_meeting(
-                    session, learning_set_id=site.learning_set_id, held_on=cp.meeting[0],
+                meeting_id = meetings[set_id][cp.meeting] = learning_sets.add_meeting(
+                    session, learning_set_id=set_id, held_on=cp.meeting[0],
                     title=cp.meeting[1], actor=actor, action="import").id
         made[number] = Cycle(
             site_id=site.id, number=number, framework_id=cp.framework_id, stage=cp.stage,
             started_on=cp.started_on, review_due_on=cp.review_due_on, meeting_id=meeting_id,
+            learning_set_id=set_id,
             signed_off_at=cp.signed_off_at, closed_at=cp.closed_at,
             signed_off_by=users[cp.signed_off_by].id if cp.signed_off_by else None, **cp.pdsa)
     session.add_all(made.values())
