@@ -74,6 +74,8 @@ def test_learning_set_report_shows_the_sites_side_by_side(client, session):
     assert "14 March 2024 Spring meeting" in words
     assert f'href="/learning-sets/{ls.id}/report.pdf"' in page.text
     assert 'aria-labelledby="chart-set-levels-title chart-set-levels-desc"' in page.text
+    # Means are drawn in a colour of their own, on an axis of whole, named levels.
+    assert "3 Transformation</text>" in page.text and 'fill="#7c2855"' in page.text
 
 
 def test_anonymised_report_and_pdf_name_no_site(client, session, monkeypatch):
