@@ -160,30 +160,35 @@ def radar(labels: list[str], series: list[tuple[str, list[float | None]]],
         })
     scale_angle = radar_scale_angle(len(labels))
     values, names = level_ticks(level_names, max_level)
-    layout = _layout(title, height=600, polar={
-        # The level scale is drawn half-way between the first two spokes, so no point sits
-        # on it; its labels are the levels' names, above the lines, reading across the page
-        # (the level at the centre is left unlabelled: every spoke meets there).
+    layout = _layout(title, height=640, polar={
+        # The rings' numbers lie beside the first spoke, on the side away from its points,
+        # above the lines; the centre (every spoke meets there) is not numbered. Their names
+        # are too long to fit between the rings: they are spelt out under the circle.
         "radialaxis": {"range": [0, max_level], "tickmode": "array",
-                       "tickvals": values[1:], "ticktext": names[1:],
-                       "tickfont": {"size": 13, "color": "#212b32"}, "layer": "above traces",
-                       "angle": scale_angle, "tickangle": 0, "side": "counterclockwise",
-                       "gridcolor": GRID, "linecolor": GRID},
+                       "tickvals": values[1:], "ticktext": [str(v) for v in values[1:]],
+                       "tickfont": {"size": 14, "color": "#212b32"}, "layer": "above traces",
+                       "angle": scale_angle, "tickangle": scale_angle, "side": "clockwise",
+                       "showline": False, "gridcolor": GRID},
         "angularaxis": {"tickmode": "array", "tickvals": labels,
                         "ticktext": [wrap(label, 12) for label in labels],
                         "tickfont": TICK_FONT, "direction": "clockwise", "rotation": 90,
                         "gridcolor": GRID, "linecolor": "#768692"}})
     # Polar tick labels do not push the margins out by themselves.
-    layout["margin"] = {"l": 120, "r": 120, "t": 100, "b": 70}
+    layout["margin"] = {"l": 120, "r": 120, "t": 100, "b": 120}
+    layout["annotations"] = [{
+        "xref": "paper", "yref": "paper", "x": 0.5, "y": 0, "yanchor": "top", "yshift": -84,
+        "showarrow": False, "font": {"size": 14, "color": "#212b32"},
+        "text": f"Levels: {names[0]} (the centre), " + ", ".join(names[1:])}]
     layout["legend"].update({"yref": "container", "y": 1, "yanchor": "top",
                              "xref": "container", "x": 0})
     return plotly_safe({"data": data, "layout": layout})
 
 
 def radar_scale_angle(spokes: int) -> float:
-    """Where the level scale is drawn: half-way between the first two spokes (the first
-    points up, the others follow clockwise), in degrees anticlockwise from the right."""
-    return round(90 - 180 / max(spokes, 1), 2)
+    """Where the ring numbers are drawn: just clockwise of the first spoke (which points up),
+    in degrees anticlockwise from the right. The numbers sit on the clockwise side of that
+    line, in the open space before the second spoke, so no point covers them."""
+    return 90 - min(3.0, 90 / max(spokes, 1))
 
 
 def heatmap(row_labels: list[str], column_labels: list[str], z: list[list[float | None]],

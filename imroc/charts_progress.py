@@ -62,9 +62,6 @@ def progress_grid(row_labels: list[str], quarters: list[date],
     }]
     placed = [(p, day, name) for day, name in meetings
               if (p := _position(day, quarters)) is not None]
-    shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": p, "x1": p, "y0": 0,
-               "y1": 1, "line": {"color": MEETING_COLOUR, "width": 2, "dash": "dot"}}
-              for p, _, _ in placed]
     if placed:
         data.append({
             "type": "scatter", "mode": "markers", "name": "Learning-set meeting",
@@ -77,6 +74,11 @@ def progress_grid(row_labels: list[str], quarters: list[date],
     strip = 46 if placed else 0
     height = max(220, grid_height + strip + 90)
     top = 1 - strip / height if placed else 1
+    # A short line from each meeting's marker down to the grid, clear of the numbers.
+    shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": p, "x1": p,
+               "y0": round(top - 0.02, 4), "y1": 1,
+               "line": {"color": MEETING_COLOUR, "width": 2, "dash": "dot"}}
+              for p, _, _ in placed]
     layout = _layout(
         title, legend=False, height=height,
         xaxis={"tickmode": "array", "tickvals": xs, "ticktext": columns, "tickfont": TICK_FONT,

@@ -245,13 +245,13 @@ def test_level_axes_count_whole_levels_and_name_them():
     assert heat.key == "levels" and heat.scale == tuple(SCALE)
 
 
-def test_the_radar_names_its_rings_between_the_spokes_clear_of_every_point():
+def test_the_radar_numbers_its_rings_clear_of_the_points_and_names_the_levels():
     fig = charts.radar(LABELS, [("a", [1] * 10)], title="t", level_names=SCALE)
     axis = fig["layout"]["polar"]["radialaxis"]
-    assert axis["tickvals"] == [1, 2, 3] and axis["ticktext"] == NAMED[1:]
-    assert axis["layer"] == "above traces"
-    # Spokes: the first points up (90 degrees), the others follow clockwise every 36.
-    spokes = [(90 - 36 * i) % 360 for i in range(10)]
-    gap = min(min(abs(axis["angle"] % 360 - s), 360 - abs(axis["angle"] % 360 - s))
-              for s in spokes)
-    assert gap == 18  # half-way between two spokes, where no point is drawn
+    assert axis["tickvals"] == [1, 2, 3] and axis["ticktext"] == ["1", "2", "3"]
+    assert axis["range"] == [0, 3] and axis["layer"] == "above traces"
+    # Just clockwise of the first spoke (up), numbers on the side away from its points:
+    # the next spoke is 36 degrees on, so no point lies on or beside the numbers.
+    assert 85 <= axis["angle"] < 90 and axis["side"] == "clockwise"
+    assert fig["layout"]["annotations"][0]["text"] == (
+        "Levels: 0 Not yet started (the centre), 1 Engagement, 2 Development, 3 Transformation")
