@@ -20,9 +20,14 @@ PALETTE = ["#005eb8", "#7c2855", "#007f3b", "#330072", "#425563", "#8a1538", "#0
 SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross"]
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid"]
 PATTERNS = ["", "/", ".", "x", "-", "\\", "+"]
-# One colour per level 0-3, light to dark. Plotly prints a cell's number in #444 on a light
-# cell and in white on a dark one: each pair has at least 4.5:1 contrast.
+# The one colour scale of levels 0-3, light to dark, used by every chart that colours by level
+# (heat maps, the stacked counts of sites per level) and by the key in static/css/app.css
+# (`.app-level-key__swatch--N`, kept equal by a test). A number printed on a level's colour
+# uses LEVEL_TEXT: each pair has at least 4.5:1 contrast.
 LEVEL_COLOURS = ["#f0f4f5", "#aec8e6", "#005eb8", "#003087"]
+LEVEL_TEXT = ["#212b32", "#212b32", "#ffffff", "#ffffff"]
+# A light bar needs an edge to be seen on white (3:1 for non-text contrast).
+LEVEL_EDGE = "#425563"
 FONT = {"family": "Arial, sans-serif", "size": 16, "color": "#212b32"}
 TICK_FONT = {"size": 14}
 GRID = "#d8dde0"
@@ -105,6 +110,23 @@ def level_scale(max_level: int = 3) -> list[list[Any]]:
     return scale
 
 
+def level_ticks(names: list[str] | tuple[str, ...] = (), max_level: int = 3
+                ) -> tuple[list[int], list[str]]:
+    """Whole levels only, each named as the scale names it ("1 Engagement")."""
+    values = list(range(max_level + 1))
+    return values, [f"{v} {names[v]}" if v < len(names) else str(v) for v in values]
+
+
+def level_axis(names: list[str] | tuple[str, ...] = (), max_level: int = 3,
+               **extra: Any) -> dict[str, Any]:
+    """A value axis of levels: 0 to the top level, a tick at each whole level with its name
+    (never 0.5 steps), whatever the data."""
+    values, text = level_ticks(names, max_level)
+    return {"range": [0, max_level], "rangemode": "normal", "tickmode": "array",
+            "tickvals": values, "ticktext": text, "tickfont": TICK_FONT, "gridcolor": GRID,
+            "zerolinecolor": "#768692", "automargin": True, **extra}
+
+
 def _layout(title: str, *, legend: bool = True, height: int | None = None,
             **extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
@@ -122,8 +144,10 @@ def _layout(title: str, *, legend: bool = True, height: int | None = None,
 
 
 def radar(labels: list[str], series: list[tuple[str, list[float | None]]],
-          *, title: str, max_level: int = 3) -> dict[str, Any]:
-    """Agreed levels around the ten challenges, one closed line per series."""
+          *, title: str, max_level: int = 3, level_names: list[str] | tuple[str, ...] = ()
+          ) -> dict[str, Any]:
+    """Agreed levels around the ten challenges, one closed line per series; the rings are
+    the whole levels, named, their labels drawn above the lines."""
     data = []
     for i, (name, values) in enumerate(series):
         data.append({
@@ -134,22 +158,37 @@ def radar(labels: list[str], series: list[tuple[str, list[float | None]]],
             "marker": {"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 10},
             "hovertemplate": "%{theta}: level %{r}<extra>%{fullData.name}</extra>",
         })
-    scale_angle = round(90 - 180 / max(len(labels), 1), 2)
-    layout = _layout(title, height=600, polar={
-        # The level scale is drawn between the first two spokes, clear of the lines.
-        # (A tick angle equal to the axis angle keeps its numbers upright.)
-        "radialaxis": {"range": [0, max_level], "dtick": 1, "tickfont": TICK_FONT,
-                       "angle": scale_angle, "tickangle": scale_angle,
-                       "gridcolor": GRID, "linecolor": GRID},
+    scale_angle = radar_scale_angle(len(labels))
+    values, names = level_ticks(level_names, max_level)
+    layout = _layout(title, height=640, polar={
+        # The rings' numbers lie beside the first spoke, on the side away from its points,
+        # above the lines; the centre (every spoke meets there) is not numbered. Their names
+        # are too long to fit between the rings: they are spelt out under the circle.
+        "radialaxis": {"range": [0, max_level], "tickmode": "array",
+                       "tickvals": values[1:], "ticktext": [str(v) for v in values[1:]],
+                       "tickfont": {"size": 14, "color": "#212b32"}, "layer": "above traces",
+                       "angle": scale_angle, "tickangle": scale_angle, "side": "clockwise",
+                       "showline": False, "gridcolor": GRID},
         "angularaxis": {"tickmode": "array", "tickvals": labels,
                         "ticktext": [wrap(label, 12) for label in labels],
                         "tickfont": TICK_FONT, "direction": "clockwise", "rotation": 90,
                         "gridcolor": GRID, "linecolor": "#768692"}})
     # Polar tick labels do not push the margins out by themselves.
-    layout["margin"] = {"l": 120, "r": 120, "t": 100, "b": 70}
+    layout["margin"] = {"l": 120, "r": 120, "t": 100, "b": 120}
+    layout["annotations"] = [{
+        "xref": "paper", "yref": "paper", "x": 0.5, "y": 0, "yanchor": "top", "yshift": -84,
+        "showarrow": False, "font": {"size": 14, "color": "#212b32"},
+        "text": f"Levels: {names[0]} (the centre), " + ", ".join(names[1:])}]
     layout["legend"].update({"yref": "container", "y": 1, "yanchor": "top",
                              "xref": "container", "x": 0})
     return plotly_safe({"data": data, "layout": layout})
+
+
+def radar_scale_angle(spokes: int) -> float:
+    """Where the ring numbers are drawn: just clockwise of the first spoke (which points up),
+    in degrees anticlockwise from the right. The numbers sit on the clockwise side of that
+    line, in the open space before the second spoke, so no point covers them."""
+    return 90 - min(3.0, 90 / max(spokes, 1))
 
 
 def heatmap(row_labels: list[str], column_labels: list[str], z: list[list[float | None]],
@@ -178,24 +217,30 @@ def heatmap(row_labels: list[str], column_labels: list[str], z: list[list[float 
 
 def bars(categories: list[str], series: list[tuple[str, list[float | None]]], *, title: str,
          y_title: str, horizontal: bool | None = None, stacked: bool = False,
-         value_range: tuple[float, float] | None = None) -> dict[str, Any]:
+         value_range: tuple[float, float] | None = None,
+         levels: list[str] | tuple[str, ...] | None = None,
+         by_level: bool = False) -> dict[str, Any]:
     """Grouped (or stacked) bars, each series with its own colour and fill pattern.
 
     `horizontal=None` lays the bars along the page when the categories have long names or
     are many (the names are then read across, not tilted); the first category is on top.
-    `value_range` fixes the value axis (levels: (0, 3)) instead of fitting it to the data."""
+    `value_range` fixes the value axis instead of fitting it to the data; `levels` (the
+    scale's names) makes it an axis of whole, named levels. `by_level`: the series are the
+    levels 0, 1, 2, 3 in order, coloured on the one level scale (LEVEL_COLOURS)."""
     if horizontal is None:
         horizontal = len(categories) > 8 or any(len(str(c)) > 14 for c in categories)
     data = []
     for i, (name, values) in enumerate(series):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = LEVEL_COLOURS[i] if by_level else PALETTE[i % len(PALETTE)]
         trace: dict[str, Any] = {
             "type": "bar", "name": name,
             # "overlay": the pattern is drawn over the series colour (with the default
             # "replace" the bar would be white lines on nothing, i.e. invisible).
-            "marker": {"color": colour, "line": {"width": 0},
+            "marker": {"color": colour,
+                       "line": {"width": 1, "color": LEVEL_EDGE} if by_level else {"width": 0},
                        "pattern": {"shape": PATTERNS[i % len(PATTERNS)], "fillmode": "overlay",
-                                   "fgcolor": "#ffffff", "fgopacity": 0.45, "solidity": 0.15,
+                                   "fgcolor": LEVEL_TEXT[i] if by_level else "#ffffff",
+                                   "fgopacity": 0.3 if by_level else 0.45, "solidity": 0.15,
                                    "size": 10}},
             "hovertemplate": ("%{y}: %{x}" if horizontal else "%{x}: %{y}")
             + "<extra>%{fullData.name}</extra>",
@@ -205,6 +250,8 @@ def bars(categories: list[str], series: list[tuple[str, list[float | None]]], *,
             trace.update({"text": ["" if not v else v for v in values],
                           "texttemplate": "%{text}", "textposition": "inside",
                           "insidetextanchor": "middle", "textangle": 0})
+            if by_level:
+                trace["insidetextfont"] = {"color": LEVEL_TEXT[i]}
         else:
             trace.update({"texttemplate": "%{value}", "textposition": "outside",
                           "cliponaxis": False})
@@ -215,7 +262,9 @@ def bars(categories: list[str], series: list[tuple[str, list[float | None]]], *,
         data.append(trace)
     value_axis = {"title": {"text": y_title}, "rangemode": "tozero", "gridcolor": GRID,
                   "zerolinecolor": "#768692", "tickfont": TICK_FONT, "automargin": True}
-    if value_range is not None:
+    if levels is not None:
+        value_axis = level_axis(levels, title={"text": y_title})
+    elif value_range is not None:
         value_axis.update({"range": list(value_range), "rangemode": "normal"})
     elif _whole_numbers(series):
         # Counts: whole-number ticks (no "2.5 sites"), every one while they are few.

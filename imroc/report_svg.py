@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 SOLID, OUTLINE, INK, GRID = "#005eb8", "#425563", "#212b32", "#aeb7bd"
+# Bars of means: a colour of their own, never a level's (imroc/charts.py LEVEL_COLOURS).
+MEAN = "#7c2855"
 FONT = "Arial, Helvetica, sans-serif"
 LABEL_WIDTH = 240
 WIDTH = 680
@@ -37,7 +39,7 @@ def _clip(label: str, limit: int = 36) -> str:
 
 def bar_chart(chart_id: str, title: str, description: str, labels: Sequence[str],
               series: Sequence[tuple[str, Sequence[float | None]]], *, maximum: float,
-              ticks: Sequence[tuple[float, str]] = ()) -> Markup:
+              ticks: Sequence[tuple[float, str]] = (), colour: str = SOLID) -> Markup:
     """Horizontal bars, one group per label and one bar per series (at most two series:
     the first solid, the second outlined). A missing value draws no bar and says so."""
     cid = _id(chart_id)
@@ -59,7 +61,7 @@ def bar_chart(chart_id: str, title: str, description: str, labels: Sequence[str]
     if len(series) > 1:
         x = LABEL_WIDTH
         for i, (name, _values) in enumerate(series):
-            fill, stroke = (SOLID, SOLID) if i == 0 else ("#ffffff", OUTLINE)
+            fill, stroke = (colour, colour) if i == 0 else ("#ffffff", OUTLINE)
             parts.append(f'<rect x="{x}" y="8" width="16" height="12" fill="{fill}" '
                          f'stroke="{stroke}" stroke-width="2"/>')
             parts.append(_text(x + 22, 18, name))
@@ -81,7 +83,7 @@ def bar_chart(chart_id: str, title: str, description: str, labels: Sequence[str]
                 parts.append(_text(LABEL_WIDTH + 4, by + bar_h - 3, "no level", size=11))
                 continue
             w = max(float(value) * scale, 0)
-            fill, stroke = (SOLID, SOLID) if i == 0 else ("#ffffff", OUTLINE)
+            fill, stroke = (colour, colour) if i == 0 else ("#ffffff", OUTLINE)
             parts.append(f'<rect x="{LABEL_WIDTH}" y="{by + 1:.1f}" width="{w:.1f}" '
                          f'height="{bar_h - 3}" fill="{fill}" stroke="{stroke}" stroke-width="2"/>')
             shown = int(value) if float(value).is_integer() else round(float(value), 2)

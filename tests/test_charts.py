@@ -197,3 +197,61 @@ def test_a_long_label_still_wraps_after_escaping():
                          [[1]], title="t")
     tick = fig["layout"]["yaxis"]["ticktext"][0]
     assert "<br>" in tick and "&amp; &lt;Crisis&gt;" in tick
+
+
+SCALE = ["Not yet started", "Engagement", "Development", "Transformation"]
+NAMED = ["0 Not yet started", "1 Engagement", "2 Development", "3 Transformation"]
+
+
+def test_the_level_colours_are_the_same_in_the_charts_and_the_page_key():
+    import re
+    from pathlib import Path
+
+    css = (Path(charts.__file__).parent.parent / "static/css/app.css").read_text()
+    swatches = dict(re.findall(r"\.app-level-key__swatch--(\d) \{ background: (#[0-9a-f]{6});",
+                               css))
+    assert [swatches[str(lv)] for lv in range(4)] == charts.LEVEL_COLOURS
+
+
+def test_sites_per_level_bars_use_the_one_level_scale_light_to_dark():
+    from imroc.services.dashboards.aggregates import ProgrammeComparison
+    from imroc.services.dashboards.charts import programme_charts
+    from imroc.services.dashboards.progress import Progress
+
+    sites = [Site(id=i, name=f"S{i}", kind="pilot") for i in (1, 2)]
+    d = ProgrammeComparison(sites=sites, latest={1: {n: 0 for n in range(1, 11)},
+                                                 2: {n: 3 for n in range(1, 11)}},
+                            set_names={}, progress=Progress(quarters=[]))
+    by_name = {c.name: c for c in programme_charts(d, LABELS, SCALE)}
+    bars = by_name["distribution"].figure["data"]
+    assert [t["marker"]["color"] for t in bars] == charts.LEVEL_COLOURS  # 0 lightest
+    assert [t["name"] for t in bars] == NAMED
+    assert [t["insidetextfont"]["color"] for t in bars] == charts.LEVEL_TEXT
+    heat = by_name["sites"].figure["data"][0]
+    assert {c for _, c in heat["colorscale"]} == set(charts.LEVEL_COLOURS)
+    assert by_name["sites"].key == "levels"
+
+
+def test_level_axes_count_whole_levels_and_name_them():
+    d = _dashboard({10: {n: 1 for n in range(1, 11)}})
+    by_name = {c.name: c for c in site_charts(d, LABELS, SCALE)}
+    for name in ("benchmark", "self-vs-facilitator"):
+        layout = by_name[name].figure["layout"]
+        axis = layout["xaxis"] if by_name[name].figure["data"][0].get("orientation") == "h" \
+            else layout["yaxis"]
+        assert axis["tickvals"] == [0, 1, 2, 3] and axis["ticktext"] == NAMED, name
+        assert axis["range"] == [0, 3] and "dtick" not in axis
+    heat = by_name["heatmap"]
+    assert heat.key == "levels" and heat.scale == tuple(SCALE)
+
+
+def test_the_radar_numbers_its_rings_clear_of_the_points_and_names_the_levels():
+    fig = charts.radar(LABELS, [("a", [1] * 10)], title="t", level_names=SCALE)
+    axis = fig["layout"]["polar"]["radialaxis"]
+    assert axis["tickvals"] == [1, 2, 3] and axis["ticktext"] == ["1", "2", "3"]
+    assert axis["range"] == [0, 3] and axis["layer"] == "above traces"
+    # Just clockwise of the first spoke (up), numbers on the side away from its points:
+    # the next spoke is 36 degrees on, so no point lies on or beside the numbers.
+    assert 85 <= axis["angle"] < 90 and axis["side"] == "clockwise"
+    assert fig["layout"]["annotations"][0]["text"] == (
+        "Levels: 0 Not yet started (the centre), 1 Engagement, 2 Development, 3 Transformation")

@@ -2,11 +2,13 @@
 
 import io
 import json
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from imroc.clock import uk_date_of
 from imroc.models import Action, ConsensusScore, Cycle, Membership, Priority, Rating, Site, User
 from imroc.services.dashboards import aggregates as dashboards
 from tests.checks import counts
@@ -115,6 +117,8 @@ def test_the_simplest_layout_records_closed_signed_off_cycles(client, session, w
                           .order_by(Cycle.number)).all()
     assert [(c.number, c.stage, c.signed_off_at is not None) for c in cycles] == [
         (1, "closed", True), (2, "closed", True)]
+    # Signed off on the cycle's own date, not the day of the import.
+    assert [uk_date_of(c.signed_off_at) for c in cycles] == [date(2021, 1, 9), date(2022, 1, 9)]
     assert dashboards.latest_levels(session, [world.site_b.id]) == {
         world.site_b.id: {c: 2 for c in range(1, 11)}}
 

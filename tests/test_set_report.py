@@ -2,12 +2,11 @@
 the PDF, escaping and access."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
 from imroc import clock
-from imroc.clock import utcnow
 from imroc.models import Action, ConsensusScore, Cycle, Meeting, Priority, Site
 from imroc.routes import reports as report_routes
 from imroc.services import frameworks
@@ -29,7 +28,8 @@ def _site(session, name: str, ls, levels: dict[int, list[int]], priorities: list
     session.commit()
     for number, row in levels.items():
         cycle = Cycle(site_id=site.id, number=number, framework_id=fw.id, stage="closed",
-                      started_on=date(2024, number, 1), signed_off_at=utcnow(),
+                      started_on=date(2024, number, 1),
+                      signed_off_at=datetime(2024, 4 * number - 3, 20, 12, tzinfo=UTC),
                       learning_set_id=site.learning_set_id)
         session.add(cycle)
         session.commit()
@@ -65,14 +65,18 @@ def test_learning_set_report_shows_the_sites_side_by_side(client, session):
     assert "Meetings 1, the last on 14 March 2024" in words
     assert "Alpha Trust 1 1 2 2 1 0 3 1 1 1" in words  # its latest cycle, 2
     assert "Beta Trust 2 2 2 2 2 2 2 2 2 2" in words
-    # Cycle 1 mean of both sites, cycle 2 Alpha alone, and the mean of the latest levels.
-    assert f"1. {titles[0]} 1 1 1.5" in words
-    assert f"7. {titles[6]} 2 3 2.5" in words
+    # By quarter: both sites' cycle 1 (signed off in January), then Alpha's cycle 2 (May)
+    # beside Beta's cycle 1 carried forward, each with its n; then the mean of the latest.
+    assert "Challenge Jan–Mar 2024 Meeting 14 March 2024 Apr–Jun 2024 Latest" in words
+    assert f"1. {titles[0]} 1 (n=2) 1.5 (n=2) 1.5" in words
+    assert f"7. {titles[6]} 2 (n=2) 2.5 (n=2) 2.5" in words
     assert f"1. {titles[0]} 2 4. {titles[3]} 1 7. {titles[6]} 1" in words
     assert "Alpha Trust 0 1 2 0 0" in words and "Beta Trust 0 0 0 1 0" in words
     assert "14 March 2024 Spring meeting" in words
     assert f'href="/learning-sets/{ls.id}/report.pdf"' in page.text
     assert 'aria-labelledby="chart-set-levels-title chart-set-levels-desc"' in page.text
+    # Means are drawn in a colour of their own, on an axis of whole, named levels.
+    assert "3 Transformation</text>" in page.text and 'fill="#7c2855"' in page.text
 
 
 def test_anonymised_report_and_pdf_name_no_site(client, session, monkeypatch):

@@ -38,7 +38,8 @@ def site_dashboard(request: Request, session: SessionDep, principal: CurrentPrin
     def build() -> dict:
         data = dashboards.site_dashboard(session, site=site)
         names = frameworks.short_titles(session)
-        return {"d": data, "charts": site_charts(data, names), "labels": names, "site": site,
+        return {"d": data, "charts": site_charts(data, names, frameworks.scale_names(session)),
+                "labels": names, "site": site,
                 "history": consensus.history(session, site=site)[1], "csv_base": csv_base}
 
     if chart:
@@ -60,7 +61,8 @@ def _set_builder(session: Session, ls, anonymise: bool) -> Callable[[], dict]:
                 "meeting_rows": meeting_rows, "titles": frameworks.short_titles(session),
                 "stage_names": STAGE_NAMES,
                 "csv_base": f"/learning-sets/{ls.id}/dashboard",
-                "charts": set_charts(data, frameworks.short_titles(session), names)}
+                "charts": set_charts(data, frameworks.short_titles(session), names,
+                                     frameworks.scale_names(session))}
 
     return build
 
@@ -120,7 +122,8 @@ def programme(request: Request, session: SessionDep, principal: CurrentPrincipal
                                                region=region or None)
         regions = sorted({s.region for s in sites.list_sites(session, principal=principal)
                           if s.region})
-        return {"d": data, "charts": programme_charts(data, frameworks.short_titles(session)),
+        return {"d": data, "charts": programme_charts(data, frameworks.short_titles(session),
+                                                      frameworks.scale_names(session)),
                 "kinds": sites.list_kinds(session), "regions": regions, "filters": filters,
                 "csv_query": urlencode({k: v for k, v in filters.items() if v})}
 

@@ -128,6 +128,14 @@ def short_titles(session: Session) -> list[str]:
                              .order_by(col(Challenge.number))).all())
 
 
+def scale_names(session: Session) -> list[str]:
+    """The names of the current framework's levels, lowest first ("Not yet started"...):
+    what level axes and keys show beside each number."""
+    fw = current(session)
+    return list(session.exec(select(ScaleLevel.name).where(ScaleLevel.framework_id == fw.id)
+                             .order_by(col(ScaleLevel.level))).all())
+
+
 def scale_levels(session: Session, framework_id: int) -> list[int]:
     """The levels of a framework version's rating scale, lowest first."""
     return list(session.exec(select(ScaleLevel.level).where(

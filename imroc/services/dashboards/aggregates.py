@@ -27,6 +27,7 @@ from imroc.models.cycle import Stage
 from imroc.models.framework import CHALLENGE_NUMBERS
 from imroc.services import actions, set_history
 from imroc.services import meetings as meeting_links
+from imroc.services.dashboards import progress as progress_rule
 
 RECENT_IDS = 1000
 
@@ -178,8 +179,8 @@ class SetDashboard:
     learning_set: LearningSet
     sites: list[Site]
     latest: dict[int, dict[int, int]]
-    # cycle number -> challenge -> mean agreed level across the set's sites
-    by_round: dict[int, dict[int, float]]
+    # the mean agreed level at the end of each calendar quarter, with n (progress.py)
+    progress: progress_rule.Progress
     priority_counts: dict[int, int]
     action_counts: dict[int, dict[str, int]]  # site id -> status -> count
     meetings: list
@@ -187,21 +188,15 @@ class SetDashboard:
 
 
 def learning_set_dashboard(session: Session, *, ls: LearningSet) -> SetDashboard:
-    """The set's sites side by side, from the cycles run in the set (seven queries)."""
+    """The set's sites side by side, from the cycles run in the set, and their progress by
+    quarter (seven queries)."""
     from imroc.models import Meeting
 
     sites = set_history.set_sites(session, ls=ls, include_archived=False)
     site_ids = [s.id for s in sites] or [-1]
     here = set_history.ran_in(ls.id)
     latest = latest_levels(session, site_ids, learning_set_id=ls.id)
-    by_round: dict[int, dict[int, float]] = defaultdict(dict)
-    for number, challenge, mean in session.exec(
-            select(Cycle.number, ConsensusScore.challenge, func.avg(ConsensusScore.level))
-            .join(ConsensusScore, col(ConsensusScore.cycle_id) == Cycle.id)
-            .where(col(Cycle.site_id).in_(site_ids), here,
-                   col(Cycle.signed_off_at).is_not(None))
-            .group_by(Cycle.number, ConsensusScore.challenge)):
-        by_round[number][challenge] = round(float(mean), 2)
+    levels = progress_rule.signed_off_levels(session, learning_set_ids=[ls.id])
     priority_counts = dict(session.exec(
         select(Priority.challenge, func.count()).join(Cycle, col(Cycle.id) == Priority.cycle_id)
         .where(col(Cycle.site_id).in_(site_ids), here).group_by(Priority.challenge)).all())
@@ -217,7 +212,8 @@ def learning_set_dashboard(session: Session, *, ls: LearningSet) -> SetDashboard
         action_counts[site_id][status] = count
     meetings = list(session.exec(select(Meeting).where(Meeting.learning_set_id == ls.id)
                                  .order_by(col(Meeting.held_on))).all())
-    return SetDashboard(learning_set=ls, sites=sites, latest=latest, by_round=dict(by_round),
+    progress = progress_rule.by_quarter(levels, [m.held_on for m in meetings])
+    return SetDashboard(learning_set=ls, sites=sites, latest=latest, progress=progress,
                         priority_counts=priority_counts, action_counts=dict(action_counts),
                         meetings=meetings,
                         by_meeting=meeting_links.by_meeting(session, learning_set_id=ls.id))
@@ -228,13 +224,15 @@ class ProgrammeComparison:
     sites: list[Site]
     latest: dict[int, dict[int, int]]
     set_names: dict[int, str]
+    progress: progress_rule.Progress  # per learning set, by quarter
 
 
 def programme_comparison(session: Session, *, kind: str | None = None,
                          learning_set_id: int | None = None,
                          region: str | None = None) -> ProgrammeComparison:
-    """Every site's latest agreed levels, filtered (three queries); filtered by learning
-    set, the set's sites and their latest cycles run in it."""
+    """Every site's latest agreed levels and each learning set's progress by quarter,
+    filtered (four queries); filtered by learning set, the set's sites and their latest
+    cycles run in it."""
     query = select(Site).where(col(Site.archived_at).is_(None)).order_by(col(Site.name))
     if kind:
         query = query.where(Site.kind == kind)
@@ -246,4 +244,7 @@ def programme_comparison(session: Session, *, kind: str | None = None,
     sites = list(session.exec(query).all())
     latest = latest_levels(session, [s.id for s in sites], learning_set_id=learning_set_id or None)
     set_names = dict(session.exec(select(LearningSet.id, LearningSet.name)).all())
-    return ProgrammeComparison(sites=sites, latest=latest, set_names=set_names)
+    progress = progress_rule.by_quarter(
+        progress_rule.signed_off_levels(session, site_ids=[s.id for s in sites]))
+    return ProgrammeComparison(sites=sites, latest=latest, set_names=set_names,
+                               progress=progress)

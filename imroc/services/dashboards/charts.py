@@ -1,6 +1,7 @@
 """Turning dashboard aggregates into charts, each with its table of the same numbers."""
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -8,10 +9,13 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from imroc import charts
+from imroc.charts_progress import progress_grid, quarter_label
 from imroc.models.action import STATUS_LABELS
 from imroc.models.framework import CHALLENGE_NUMBERS
 from imroc.models.user import PERSPECTIVE_LABELS
+from imroc.periods import start_of
 from imroc.services.dashboards.aggregates import ProgrammeComparison, SetDashboard, SiteDashboard
+from imroc.services.dashboards.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,9 @@ class Chart:
     figure: dict[str, Any]
     table: charts.Table
     summary: str = ""
+    # The key above the chart: "levels" (the level colours), "means" (the means' own scale).
+    key: str = ""
+    scale: tuple[str, ...] = ()  # the levels' names, for the key
 
     @cached_property
     def json(self) -> Markup:
@@ -36,8 +43,11 @@ def _fmt(value: float | None) -> Any:
     return int(value) if float(value).is_integer() else round(float(value), 2)
 
 
-def site_charts(d: SiteDashboard, labels: list[str]) -> list[Chart]:
-    """The charts of a site's dashboard. `labels` are the ten short titles, in order."""
+def site_charts(d: SiteDashboard, labels: list[str], scale: list[str] | None = None
+                ) -> list[Chart]:
+    """The charts of a site's dashboard. `labels` are the ten short titles, in order;
+    `scale` the levels' names, lowest first."""
+    scale = scale or []
     out: list[Chart] = []
     scored = d.signed_off
     if scored:
@@ -48,7 +58,8 @@ def site_charts(d: SiteDashboard, labels: list[str]) -> list[Chart]:
             picks.append((f"Cycle {scored[0].number} (first)", scored[0]))
         series = [(name, [d.levels[c.id].get(n) for n in CHALLENGE_NUMBERS]) for name, c in picks]
         out.append(Chart("radar", "Agreed levels on the ten challenges",
-                         charts.radar(labels, series, title="Agreed levels on the ten challenges"),
+                         charts.radar(labels, series, title="Agreed levels on the ten challenges",
+                                      level_names=scale),
                          charts.table("Agreed level per challenge", ["Challenge"] + [s[0] for s in series],
                                       [[labels[n - 1]] + [_fmt(s[1][n - 1]) for s in series]
                                        for n in CHALLENGE_NUMBERS])))
@@ -57,14 +68,15 @@ def site_charts(d: SiteDashboard, labels: list[str]) -> list[Chart]:
         out.append(Chart("heatmap", "Agreed levels, cycle by cycle",
                          charts.heatmap(labels, columns, z, title="Agreed levels, cycle by cycle"),
                          charts.table("Agreed level per challenge and cycle", ["Challenge"] + columns,
-                                      [[labels[i]] + [_fmt(v) for v in row] for i, row in enumerate(z)])))
+                                      [[labels[i]] + [_fmt(v) for v in row] for i, row in enumerate(z)]),
+                         key="levels", scale=tuple(scale)))
         latest = d.levels[scored[-1].id]
         bench = [("This site", [latest.get(n) for n in CHALLENGE_NUMBERS]),
                  ("Learning set median", [d.set_median.get(n) for n in CHALLENGE_NUMBERS]),
                  ("Programme median", [d.programme_median.get(n) for n in CHALLENGE_NUMBERS])]
         out.append(Chart("benchmark", "This site against the medians of its learning set and the programme",
                          charts.bars(labels, bench, title="Compared with others (medians, no site named)",
-                                     y_title="Agreed level", value_range=(0, 3)),
+                                     y_title="Agreed level", levels=scale),
                          charts.table("Latest agreed level and medians",
                                       ["Challenge"] + [b[0] for b in bench],
                                       [[labels[n - 1]] + [_fmt(b[1][n - 1]) for b in bench]
@@ -74,7 +86,7 @@ def site_charts(d: SiteDashboard, labels: list[str]) -> list[Chart]:
                     ("Facilitator", [d.facilitator.get(n) for n in CHALLENGE_NUMBERS])]
             out.append(Chart("self-vs-facilitator", "Self-assessment and the facilitator's view",
                              charts.bars(labels, pair, title="Self-assessment and the facilitator's view",
-                                         y_title="Level", value_range=(0, 3)),
+                                         y_title="Level", levels=scale),
                              charts.table("Agreed level, facilitator's level and the gap",
                                           ["Challenge", "Agreed", "Facilitator", "Gap"],
                                           [[labels[n - 1], _fmt(latest.get(n)), _fmt(d.facilitator.get(n)),
@@ -103,7 +115,8 @@ def site_charts(d: SiteDashboard, labels: list[str]) -> list[Chart]:
     return out
 
 
-def set_charts(d: SetDashboard, labels: list[str], names: dict[int, str]) -> list[Chart]:
+def set_charts(d: SetDashboard, labels: list[str], names: dict[int, str],
+               scale: list[str] | None = None) -> list[Chart]:
     """The learning-set dashboard; `names` maps site id to the name to show (maybe anonymised)."""
     out: list[Chart] = []
     site_names = [names[s.id] for s in d.sites]
@@ -111,15 +124,11 @@ def set_charts(d: SetDashboard, labels: list[str], names: dict[int, str]) -> lis
     out.append(Chart("sites", "The set's sites side by side (latest agreed levels)",
                      charts.heatmap(site_names, labels, z, title="Latest agreed levels by site"),
                      charts.table("Latest agreed level by site and challenge", ["Site"] + labels,
-                                  [[site_names[i]] + [_fmt(v) for v in row] for i, row in enumerate(z)])))
-    rounds = sorted(d.by_round)
-    if rounds:
-        cols = [f"Cycle {r}" for r in rounds]
-        zr = [[d.by_round[r].get(n) for r in rounds] for n in CHALLENGE_NUMBERS]
-        out.append(Chart("progress", "Progress per challenge across cycles (mean of the set's sites)",
-                         charts.heatmap(labels, cols, zr, title="Mean agreed level per cycle"),
-                         charts.table("Mean agreed level per challenge and cycle", ["Challenge"] + cols,
-                                      [[labels[i]] + [_fmt(v) for v in row] for i, row in enumerate(zr)])))
+                                  [[site_names[i]] + [_fmt(v) for v in row] for i, row in enumerate(z)]),
+                     key="levels", scale=tuple(scale or [])))
+    if d.progress.quarters:
+        out.append(set_progress_chart(d.progress, d.learning_set.id, labels,
+                                      [(m.held_on, m.title) for m in d.meetings]))
     ranked = sorted(CHALLENGE_NUMBERS, key=lambda n: (-d.priority_counts.get(n, 0), n))
     names_ranked = [labels[n - 1] for n in ranked]
     counts = [d.priority_counts.get(n, 0) for n in ranked]
@@ -143,7 +152,8 @@ def set_charts(d: SetDashboard, labels: list[str], names: dict[int, str]) -> lis
     return out
 
 
-def programme_charts(d: ProgrammeComparison, labels: list[str]) -> list[Chart]:
+def programme_charts(d: ProgrammeComparison, labels: list[str],
+                     scale: list[str] | None = None) -> list[Chart]:
     """The programme team's comparison of every site."""
     out: list[Chart] = []
     names = [s.name for s in d.sites]
@@ -151,23 +161,18 @@ def programme_charts(d: ProgrammeComparison, labels: list[str]) -> list[Chart]:
     out.append(Chart("sites", "Latest agreed level, site by challenge",
                      charts.heatmap(names, labels, z, title="Latest agreed level, site by challenge"),
                      charts.table("Latest agreed level by site and challenge", ["Site"] + labels,
-                                  [[names[i]] + [_fmt(v) for v in row] for i, row in enumerate(z)])))
+                                  [[names[i]] + [_fmt(v) for v in row] for i, row in enumerate(z)]),
+                     key="levels", scale=tuple(scale or [])))
     levels = range(0, 4)
-    dist = [(f"Level {lv}", [sum(1 for row in z if row[n] == lv) for n in range(10)]) for lv in levels]
+    dist = [(_level_name(lv, scale or []),
+             [sum(1 for row in z if row[n] == lv) for n in range(10)]) for lv in levels]
     out.append(Chart("distribution", "How many sites are at each level, per challenge",
                      charts.bars(labels, dist, title="Sites at each level", y_title="Sites",
-                                 stacked=True),
+                                 stacked=True, by_level=True),
                      charts.table("Sites at each level per challenge", ["Challenge"] + [d_[0] for d_ in dist],
                                   [[labels[n]] + [d_[1][n] for d_ in dist] for n in range(10)])))
-    by_set: dict[str, list[list[int | None]]] = {}
-    for s, row in zip(d.sites, z, strict=True):
-        by_set.setdefault(d.set_names.get(s.learning_set_id, "No learning set"), []).append(row)
-    set_names = sorted(by_set)
-    zs = [[_mean([r[n] for r in by_set[name]]) for n in range(10)] for name in set_names]
-    out.append(Chart("sets", "Progress compared across learning sets (mean latest level)",
-                     charts.heatmap(set_names, labels, zs, title="Mean latest level by learning set"),
-                     charts.table("Mean latest agreed level by learning set", ["Learning set"] + labels,
-                                  [[set_names[i]] + [_fmt(v) for v in row] for i, row in enumerate(zs)])))
+    if d.progress.quarters:
+        out.append(sets_progress_chart(d.progress, d.set_names, labels))
     days = [("Allocated", [s.consultancy_days_allocated for s in d.sites]),
             ("Used", [s.consultancy_days_used for s in d.sites])]
     out.append(Chart("consultancy", "Consultancy days allocated and used",
@@ -178,6 +183,55 @@ def programme_charts(d: ProgrammeComparison, labels: list[str]) -> list[Chart]:
     return out
 
 
-def _mean(values: list[int | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return round(sum(present) / len(present), 2) if present else None
+PROGRESS_KEY = "means"
+
+
+def set_progress_chart(p: Progress, group: int | None, labels: list[str],
+                       meetings: list[tuple[date, str]]) -> Chart:
+    """A learning set's progress per challenge by calendar quarter, with n and meetings."""
+    cells = [p.cells(group, n) for n in CHALLENGE_NUMBERS]
+    quarters = [quarter_label(q) for q in p.quarters]
+    held = {q: [f"{day.isoformat()} {title}" for day, title in meetings
+                if start_of(day, "quarterly") == q] for q in p.quarters}
+    title = "Progress per challenge, quarter by quarter (mean of the sites' agreed levels)"
+    return Chart(
+        "progress", title,
+        progress_grid(labels, p.quarters, [[c.mean for c in row] for row in cells],
+                      [[c.n for c in row] for row in cells], meetings, title=title),
+        charts.table("Mean agreed level at the end of each quarter, per challenge, with the "
+                     "number of sites behind it (n) and the set's meetings",
+                     ["Challenge", "Quarter", "Sites with an agreed level (n)",
+                      "Mean agreed level", "Learning-set meetings in the quarter"],
+                     [[labels[i], quarters[j], c.n, _fmt(c.mean), "; ".join(held[q])]
+                      for i, row in enumerate(cells)
+                      for j, (q, c) in enumerate(zip(p.quarters, row, strict=True))]),
+        key=PROGRESS_KEY)
+
+
+def sets_progress_chart(p: Progress, set_names: dict[int, str], labels: list[str]) -> Chart:
+    """Each learning set's progress by calendar quarter: the mean of its sites' agreed levels
+    on all ten challenges, with the number of sites behind it."""
+    groups = sorted(p.overall, key=lambda g: (g is None, set_names.get(g, "") if g else ""))
+    names = [set_names.get(g, "Learning set") if g is not None else "No learning set"
+             for g in groups]
+    rows = [p.overall_of(g) for g in groups]
+    quarters = [quarter_label(q) for q in p.quarters]
+    title = "Progress compared across learning sets, quarter by quarter (mean agreed level)"
+    return Chart(
+        "sets", title,
+        progress_grid(names, p.quarters, [[c.mean for c in row] for row in rows],
+                      [[c.n for c in row] for row in rows], title=title),
+        charts.table("Mean agreed level of each learning set's sites at the end of each "
+                     "quarter, on all ten challenges and on each, with the number of sites (n)",
+                     ["Learning set", "Quarter", "Sites with an agreed level (n)",
+                      "Mean agreed level (all ten challenges)"]
+                     + [f"{n}. {label}" for n, label in zip(CHALLENGE_NUMBERS, labels, strict=True)],
+                     [[names[i], quarters[j], c.n, _fmt(c.mean)]
+                      + [_fmt(p.cells(g, n)[j].mean) for n in CHALLENGE_NUMBERS]
+                      for i, (g, row) in enumerate(zip(groups, rows, strict=True))
+                      for j, c in enumerate(row)]),
+        key=PROGRESS_KEY)
+
+
+def _level_name(level: int, scale: list[str]) -> str:
+    return f"{level} {scale[level]}" if level < len(scale) else f"Level {level}"

@@ -8,7 +8,7 @@ each cycle it names is then recorded as closed, with its consensus signed off.
 
 from typing import Any
 
-from imroc.clock import utcnow
+from imroc.clock import uk_midday
 from imroc.models.cycle import PDSA_FIELDS
 from imroc.services.data_io.import_checks import (
     OUTCOMES,
@@ -188,10 +188,12 @@ def _consensus_row(r: Reader, row: int, v: dict) -> None:
             return
         if not _new_cycle(r, "consensus", row, sp, v["cycle"]):
             return
-        now = utcnow()
+        # Its agreed levels are dated by the cycle's own date (the assessment opens a
+        # cycle), never by the day of the import: progress over time reads this date.
+        agreed = uk_midday(v["started_on"])
         cp = sp.cycles[v["cycle"]] = CyclePlan(
             number=v["cycle"], framework_id=r.known.current_framework, stage="closed",
-            started_on=v["started_on"], signed_off_at=now, closed_at=now)
+            started_on=v["started_on"], signed_off_at=agreed, closed_at=agreed)
     if not _scored(r, "consensus", row, cp, v):
         return
     cp.consensus.append({"challenge": v["challenge"], "level": v["level"],

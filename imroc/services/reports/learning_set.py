@@ -11,13 +11,16 @@ from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from imroc import clock, report_svg
+from imroc.charts_progress import mean_cell, quarter_label
 from imroc.models import LearningSet, LearningSetFacilitator, Meeting, Site, User
 from imroc.models.action import STATUS_LABELS
 from imroc.models.framework import CHALLENGE_NUMBERS
+from imroc.periods import start_of
 from imroc.services import access, frameworks
 from imroc.services import anonymise as anonymise_rule
 from imroc.services.access import Principal
 from imroc.services.dashboards import aggregates as dashboards
+from imroc.services.dashboards.progress import Progress
 
 
 @dataclass
@@ -29,15 +32,24 @@ class SetReport:
     names: dict[int, str]  # site id -> the name to print (maybe anonymised)
     titles: list[str]  # the ten short titles
     latest: dict[int, dict[int, int]]  # site id -> challenge -> latest agreed level
-    by_round: dict[int, dict[int, float]]  # cycle number -> challenge -> mean level
+    progress: Progress  # the mean agreed level at the end of each quarter, with n
+    scale: list[str]  # the levels' names, lowest first
     priority_counts: dict[int, int]
     action_counts: dict[int, dict[str, int]]
     meetings: list[Meeting]
     today: date
 
     @property
-    def rounds(self) -> list[int]:
-        return sorted(self.by_round)
+    def quarters(self) -> list[tuple[str, list[Meeting]]]:
+        """Each calendar quarter, named, with the set's meetings held in it."""
+        return [(quarter_label(q), [m for m in self.meetings
+                                    if start_of(m.held_on, "quarterly") == q])
+                for q in self.progress.quarters]
+
+    def progress_cells(self, challenge: int) -> list[str]:
+        """A challenge's row of the progress table: "1.67 (n=3)" per quarter."""
+        return [mean_cell(c.mean, c.n)
+                for c in self.progress.cells(self.learning_set.id, challenge)]
 
     def mean_latest(self, challenge: int) -> float | None:
         """The mean of the sites' latest agreed levels on one challenge."""
@@ -77,7 +89,8 @@ def set_report(session: Session, *, ls: LearningSet, principal: Principal,
     return SetReport(
         learning_set=ls, anonymised=anonymise, facilitators=facilitators, sites=board.sites,
         names=names, titles=frameworks.short_titles(session), latest=board.latest,
-        by_round=board.by_round, priority_counts=board.priority_counts,
+        progress=board.progress, scale=frameworks.scale_names(session),
+        priority_counts=board.priority_counts,
         action_counts=board.action_counts, meetings=board.meetings,
         today=today or clock.today())
 
@@ -91,7 +104,8 @@ def charts(report: SetReport) -> dict[str, Markup]:
             "Bar chart of the mean of the sites' latest agreed levels (0 to 3) on each "
             "challenge. The same numbers are in the table that follows.",
             report.titles, [("Mean level", [report.mean_latest(n) for n in CHALLENGE_NUMBERS])],
-            maximum=3, ticks=[(lv, str(lv)) for lv in range(4)])
+            maximum=3, ticks=[(lv, f"{lv} {report.scale[lv]}" if lv < len(report.scale)
+                              else str(lv)) for lv in range(4)], colour=report_svg.MEAN)
     ranked = report.priorities_ranked
     if ranked:
         top = ranked[0][1]
