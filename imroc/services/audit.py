@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from imroc.clock import utcnow
 from imroc.models import AuditEvent, User
 
 
@@ -32,9 +33,12 @@ def record(
     site_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the current transaction (the caller commits)."""
+    """Add one audit event to the current transaction (the caller commits); `at` is when it
+    happened, for work recorded afterwards (now when omitted)."""
     event = AuditEvent(
+        occurred_at=at or utcnow(),
         actor_id=actor.id if actor else None,
         action=action,
         entity=entity,
