@@ -47,8 +47,9 @@ def demo_logins() -> list[tuple[str, str]]:
     ]
 
 
-def load_demo(session: Session, path: Path = DEMO_FILE) -> dict:
-    """Create the demo programme once; a second run changes nothing."""
+def load_demo(session: Session, path: Path = DEMO_FILE, today: date | None = None) -> dict:
+    """Create the demo programme once; a second run changes nothing. Its open cycles began a
+    few weeks before `today` (the day it is loaded when omitted)."""
     if users.find_by_email(session, f"admin@{DOMAIN}") is not None:
         return {"created": False}
     with path.open("rb") as fh:
@@ -83,9 +84,10 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> dict:
             user = person(f"s{n:02d}.{label}@{DOMAIN}")
             users.add_membership(session, site=site, actor=admin, data=MembershipCreate(
                 email=user.email, role=role, perspective=perspective))
-    cycles = demo_history.load_history(session, sites=created_sites)
-    values = demo_measures.load_measures(session, sites=created_sites, actor=actor)
+    history = demo_history.load_history(session, sites=created_sites, today=today)
+    values = demo_measures.load_measures(session, sites=created_sites, actor=actor,
+                                         history=history, today=today)
     return {"created": True, "sites": len(data["sites"]), "learning_sets": len(set_ids),
-            "cycles": cycles, "measure_values": values}
+            "cycles": history.played, "measure_values": values}
 
 

@@ -1,6 +1,7 @@
 """Measures for the demo programme: two core measures every site reports, and a local one,
-with values from January 2023 that improve in steps at half the sites, entered through the
-same services people use."""
+with values from January 2023 that improve in steps the month after a site adopted a change
+under the measure's challenges (as its PDSA history records it), entered through the same
+services people use."""
 
 import random
 from datetime import date
@@ -11,6 +12,7 @@ from imroc import clock, periods
 from imroc.models import Membership, Site, User
 from imroc.models.measure import MeasureIn, PointIn
 from imroc.models.user import SiteRole
+from imroc.seed.demo_history import SAFETY_PLANNING, History
 from imroc.services.access import Principal, load_principal
 from imroc.services.measures import definitions as measures
 from imroc.services.measures import values as measure_data
@@ -50,7 +52,16 @@ def _series(rng: random.Random, months: list[date], steps: list[date], base: flo
     return out
 
 
-def load_measures(session: Session, *, sites: list[Site], actor: Principal,
+def _steps(history: History, site: Site, measure: MeasureIn, most: int = 2) -> list[date]:
+    """The months from which a measure moves: after the site's first adopted changes under
+    the measure's challenges."""
+    decided = sorted(day for day, challenge, _title in history.adopted.get(site.id, [])
+                     if challenge in measure.challenges)
+    return [periods.following(periods.start_of(day, "monthly"), "monthly")
+            for day in decided[:most]]
+
+
+def load_measures(session: Session, *, sites: list[Site], actor: Principal, history: History,
                   today: date | None = None, seed: int = 2011) -> int:
     """Define the demo measures and fill in every site's values; the count of values."""
     rng = random.Random(seed)
@@ -62,11 +73,12 @@ def load_measures(session: Session, *, sites: list[Site], actor: Principal,
         if n == 0:
             continue  # the first site starts fresh, for the walk-through in the README
         lead = _lead(session, site)
-        # Half the sites improve in two steps, as their changes take hold.
-        steps = [date(2024, 7, 1), date(2025, 7, 1)] if n % 2 else []
-        inspire = _series(rng, months, steps, rng.uniform(52, 62), 6, 3.5, 0, 100)
+        # A site improves in steps, as the changes it adopted take hold.
+        inspire = _series(rng, months, _steps(history, site, CORE[0]), rng.uniform(52, 62), 6,
+                          3.5, 0, 100)
         asked = [rng.randint(18, 30) for _ in months]
-        share = _series(rng, months, steps, rng.uniform(0.45, 0.6), 0.08, 0.06, 0, 1)
+        share = _series(rng, months, _steps(history, site, CORE[1]), rng.uniform(0.45, 0.6),
+                        0.08, 0.06, 0, 1)
         for measure, points in (
                 (core[0], [PointIn(period=m, value=v) for m, v in zip(months, inspire, strict=True)]),
                 (core[1], [PointIn(period=m, numerator=round(a * s), denominator=a)
@@ -77,10 +89,14 @@ def load_measures(session: Session, *, sites: list[Site], actor: Principal,
         if n == 1:
             local = measures.create_measure(session, principal=lead, data=LOCAL.model_copy(
                 update={"site_id": site.id}))
-            hours = _series(rng, months, months[24:25], 80, -30, 9, 0, 500)
-            points = [PointIn(period=m, value=v, rebase=i == 24,
-                              annotation="New safety-planning practice on every ward"
-                              if i == 24 else "") for i, (m, v) in enumerate(zip(months, hours, strict=True))]
+            # Seclusion falls once the safety-planning practice is adopted (its history's story).
+            change = [periods.following(periods.start_of(day, "monthly"), "monthly")
+                      for day, _c, title in history.adopted.get(site.id, [])
+                      if title == SAFETY_PLANNING[1]][:1]
+            hours = _series(rng, months, change, 80, -30, 9, 0, 500)
+            points = [PointIn(period=m, value=v, rebase=m in change,
+                              annotation=SAFETY_PLANNING[1] if m in change else "")
+                      for m, v in zip(months, hours, strict=True)]
             measure_data.save_points(session, site=site, measure=local, points=points,
                                      principal=lead, today=today)
             entered += len(points)

@@ -102,10 +102,13 @@ def ensure_manage_members(p: Principal, site: Site) -> None:
 
 
 def can_read_audit(p: Principal, site: Site | None) -> bool:
-    """Administrators read everything; a lead reads their own site's trail."""
+    """Administrators read everything; a site's trail is read by its lead, the programme
+    team and the facilitators of its learning set (who see its raters only as Rater 1, 2...,
+    as in exports: `can_identify_raters`)."""
     if p.is_admin:
         return True
-    return site is not None and p.role_at(site.id) == SiteRole.site_lead
+    return site is not None and (p.is_programme or p.role_at(site.id) == SiteRole.site_lead
+                                 or is_site_facilitator(p, site))
 
 
 def ensure_read_audit(p: Principal, site: Site | None) -> None:

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import delete as sql_delete
 from sqlmodel import Session, col, select
@@ -79,7 +79,7 @@ def _ensure_editable(cycle: Cycle) -> None:
 
 
 def create_action(session: Session, *, cycle: Cycle, site: Site, data: ActionCreate,
-                  principal: Principal) -> Action:
+                  principal: Principal, at: datetime | None = None) -> Action:
     """Add an action under one of the cycle's priorities."""
     ensure_group_member(principal, site)
     _ensure_editable(cycle)
@@ -93,9 +93,11 @@ def create_action(session: Session, *, cycle: Cycle, site: Site, data: ActionCre
     action = add_action(session, cycle_id=cycle.id, challenge=data.challenge, title=data.title,
                         owner=owner, owner_id=data.owner_id, due_on=data.due_on,
                         status=data.status.value, notes=data.notes)
+    if at is not None:
+        action.created_at = action.updated_at = at
     session.flush()
     audit.record(session, actor=principal.user, action="create", entity="action",
-                 entity_id=action.id, site_id=site.id, after=audit.snapshot(action, FIELDS))
+                 entity_id=action.id, site_id=site.id, after=audit.snapshot(action, FIELDS), at=at)
     session.commit()
     return action
 
@@ -125,7 +127,7 @@ def add_action(session: Session, *, cycle_id: int, challenge: int, title: str, o
 
 
 def update_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
-                  data: ActionUpdate, principal: Principal) -> Action:
+                  data: ActionUpdate, principal: Principal, at: datetime | None = None) -> Action:
     """Change an action if nobody else has since the version the person read (else 409)."""
     ensure_group_member(principal, site)
     _ensure_editable(cycle)
@@ -140,7 +142,8 @@ def update_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
             select(Priority.challenge).where(Priority.cycle_id == cycle.id)).all()):
         raise Invalid({"challenge": "Choose one of this cycle's priorities"})
     if "outcome" in changes and changes["outcome"] != action.outcome:
-        changes["outcome_on"] = clock.today() if changes["outcome"] is not None else None
+        decided = clock.uk_date_of(at) if at is not None else clock.today()
+        changes["outcome_on"] = decided if changes["outcome"] is not None else None
     if changes.get("owner_id") is not None:
         changes["owner"] = owner_name(session, site=site, owner_id=changes["owner_id"])
     elif "owner" in changes and "owner_id" not in changes:
@@ -148,7 +151,7 @@ def update_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
     before = audit.snapshot(action, FIELDS)
     values = {k: (v.strip() if isinstance(v, str) else getattr(v, "value", v))
               for k, v in changes.items()}
-    if not versioned.save_if_unchanged(session, Action, action.id, data.version, values):
+    if not versioned.save_if_unchanged(session, Action, action.id, data.version, values, at=at):
         session.rollback()
         session.refresh(action)
         raise Conflict("Someone else changed this action after you opened it. Your text is "
@@ -156,7 +159,7 @@ def update_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
     session.refresh(action)
     audit.record(session, actor=principal.user, action="update", entity="action",
                  entity_id=action.id, site_id=site.id, before=before,
-                 after=audit.snapshot(action, FIELDS))
+                 after=audit.snapshot(action, FIELDS), at=at)
     session.commit()
     return action
 

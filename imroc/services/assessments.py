@@ -1,5 +1,7 @@
 """Scores: members' own ratings, the agreed consensus with sign-off, the facilitator's view."""
 
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
 from imroc.clock import utcnow
@@ -77,8 +79,10 @@ def my_ratings(session: Session, *, cycle: Cycle, principal: Principal) -> dict[
 
 
 def set_ratings(session: Session, *, cycle: Cycle, site: Site, data: RatingsIn,
-                principal: Principal) -> list[Rating]:
-    """Save the caller's own ratings (a draft they can change until sign-off)."""
+                principal: Principal, at: datetime | None = None) -> list[Rating]:
+    """Save the caller's own ratings (a draft they can change until sign-off); `at` dates
+    work recorded afterwards (now when omitted), as for every service taking it."""
+    now = at or utcnow()
     ensure_group_member(principal, site)
     _ensure_open_assessment(cycle)
     _check_items(session, cycle, data.ratings, "ratings")
@@ -90,12 +94,12 @@ def set_ratings(session: Session, *, cycle: Cycle, site: Site, data: RatingsIn,
             cycle_id=cycle.id, rater_id=principal.user.id, challenge=item.challenge, level=0,
             perspective=perspective)
         row.level, row.comment = item.level, item.comment.strip()
-        row.perspective, row.updated_at = perspective, utcnow()
+        row.perspective, row.updated_at = perspective, now
         session.add(row)
         existing[item.challenge] = row
     audit.record(session, actor=principal.user, action="rate", entity="cycle",
                  entity_id=cycle.id, site_id=site.id, before={"levels": before},
-                 after={"levels": {r.challenge: r.level for r in existing.values()}})
+                 after={"levels": {r.challenge: r.level for r in existing.values()}}, at=now)
     session.commit()
     return sorted(existing.values(), key=lambda r: r.challenge)
 
@@ -132,8 +136,9 @@ def list_consensus(session: Session, *, cycle: Cycle) -> list[ConsensusScore]:
 
 
 def set_consensus(session: Session, *, cycle: Cycle, site: Site, data: ScoresIn,
-                  principal: Principal) -> list[ConsensusScore]:
+                  principal: Principal, at: datetime | None = None) -> list[ConsensusScore]:
     """The lead records the levels and rationale the group agreed."""
+    now = at or utcnow()
     ensure_lead(principal, site)
     _ensure_open_assessment(cycle)
     _check_items(session, cycle, data.scores, "scores")
@@ -143,18 +148,19 @@ def set_consensus(session: Session, *, cycle: Cycle, site: Site, data: ScoresIn,
         row = current.get(item.challenge) or ConsensusScore(cycle_id=cycle.id,
                                                             challenge=item.challenge, level=0)
         row.level, row.rationale = item.level, item.rationale.strip()
-        row.to_reconfirm, row.updated_by, row.updated_at = False, principal.user.id, utcnow()
+        row.to_reconfirm, row.updated_by, row.updated_at = False, principal.user.id, now
         session.add(row)
         current[item.challenge] = row
     audit.record(session, actor=principal.user, action="agree", entity="cycle",
                  entity_id=cycle.id, site_id=site.id, before={"scores": before},
                  after={"scores": {c: {"level": s.level, "rationale": s.rationale}
-                                   for c, s in current.items()}})
+                                   for c, s in current.items()}}, at=now)
     session.commit()
     return sorted(current.values(), key=lambda s: s.challenge)
 
 
-def sign_off(session: Session, *, cycle: Cycle, site: Site, principal: Principal) -> Cycle:
+def sign_off(session: Session, *, cycle: Cycle, site: Site, principal: Principal,
+             at: datetime | None = None) -> Cycle:
     """Lock the assessment once every challenge has an agreed, confirmed level."""
     ensure_lead(principal, site)
     _ensure_open_assessment(cycle)
@@ -169,12 +175,13 @@ def sign_off(session: Session, *, cycle: Cycle, site: Site, principal: Principal
             parts.append("re-confirm last cycle's level for challenge "
                          + ", ".join(map(str, sorted(unconfirmed))))
         raise Conflict("The consensus cannot be signed off yet: " + "; and ".join(parts) + ".")
-    cycle.signed_off_at, cycle.signed_off_by = utcnow(), principal.user.id
+    cycle.signed_off_at, cycle.signed_off_by = at or utcnow(), principal.user.id
     cycle.version += 1
     session.add(cycle)
     audit.record(session, actor=principal.user, action="sign_off", entity="cycle",
                  entity_id=cycle.id, site_id=site.id,
-                 after={"levels": {c: s.level for c, s in sorted(scores.items())}})
+                 after={"levels": {c: s.level for c, s in sorted(scores.items())}},
+                 at=cycle.signed_off_at)
     notices.consensus_signed_off(session, cycle=cycle, site=site)
     session.commit()
     return cycle

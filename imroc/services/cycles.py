@@ -1,6 +1,6 @@
 """PDSA cycles: opening, the PDSA record, moving through the stages, closing."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -74,12 +74,14 @@ def previous_cycle(session: Session, cycle: Cycle) -> Cycle | None:
 
 
 def _start(session: Session, *, site: Site, started_on: date, review_due_on: date | None,
-           meeting_id: int | None) -> Cycle:
+           meeting_id: int | None, at: datetime | None = None) -> Cycle:
     """Add cycle N+1 with the last agreed consensus offered as its starting point."""
     last = session.exec(select(func.max(Cycle.number)).where(Cycle.site_id == site.id)).one() or 0
     cycle = Cycle(site_id=site.id, number=last + 1, framework_id=frameworks.current(session).id,
                   started_on=started_on, review_due_on=review_due_on or started_on + REVIEW_AFTER,
                   meeting_id=meeting_id, learning_set_id=site.learning_set_id)
+    if at is not None:
+        cycle.created_at = cycle.updated_at = cycle.stage_changed_at = at
     session.add(cycle)
     session.flush()
     if last:
@@ -93,8 +95,10 @@ def _start(session: Session, *, site: Site, started_on: date, review_due_on: dat
     return cycle
 
 
-def open_cycle(session: Session, *, site: Site, data: CycleCreate, principal: Principal) -> Cycle:
-    """The lead opens the site's next cycle; a site has at most one open cycle."""
+def open_cycle(session: Session, *, site: Site, data: CycleCreate, principal: Principal,
+               at: datetime | None = None) -> Cycle:
+    """The lead opens the site's next cycle; a site has at most one open cycle. `at` dates
+    work recorded afterwards (now when omitted), as for every service taking it."""
     ensure_lead(principal, site)
     if open_cycle_of(session, site=site) is not None:
         raise Conflict("This site already has an open cycle. Close it before opening another.")
@@ -102,25 +106,25 @@ def open_cycle(session: Session, *, site: Site, data: CycleCreate, principal: Pr
         meeting = session.get(Meeting, data.meeting_id)
         if meeting is None or meeting.learning_set_id != site.learning_set_id:
             raise Invalid({"meeting_id": "Select a meeting of this site's learning set"})
-    started = data.started_on or clock.today()
+    started = data.started_on or (clock.uk_date_of(at) if at else clock.today())
     if data.review_due_on is not None and data.review_due_on < started:
         raise Invalid({"review_due_on": "The review date must be on or after the start date"})
     cycle = _start(session, site=site, started_on=started, review_due_on=data.review_due_on,
-                   meeting_id=data.meeting_id)
+                   meeting_id=data.meeting_id, at=at)
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
         raise Conflict("Another cycle was opened for this site at the same moment") from None
     audit.record(session, actor=principal.user, action="open", entity="cycle", entity_id=cycle.id,
-                 site_id=site.id, after={"number": cycle.number, "stage": cycle.stage})
+                 site_id=site.id, after={"number": cycle.number, "stage": cycle.stage}, at=at)
     notices.assessment_opened(session, cycle=cycle, site=site)
     session.commit()
     return cycle
 
 
 def update_record(session: Session, *, cycle: Cycle, site: Site, data: CycleUpdate,
-                  principal: Principal) -> Cycle:
+                  principal: Principal, at: datetime | None = None) -> Cycle:
     """Write the PDSA record (aim, prediction, measures, notes of each stage) and the
     learning-set meeting the cycle is tied to (`meeting_id`, null unlinks)."""
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
@@ -154,7 +158,7 @@ def update_record(session: Session, *, cycle: Cycle, site: Site, data: CycleUpda
     if data.version is not None:
         stmt = stmt.where(col(Cycle.version) == data.version)
     result = session.execute(stmt.values(**values, version=Cycle.version + 1,
-                                         updated_at=utcnow()))
+                                         updated_at=at or utcnow()))
     if result.rowcount != 1:
         session.rollback()
         session.refresh(cycle)
@@ -165,7 +169,7 @@ def update_record(session: Session, *, cycle: Cycle, site: Site, data: CycleUpda
     audit.record(session, actor=principal.user, action="update", entity="cycle",
                  entity_id=cycle.id, site_id=site.id,
                  before={k: v for k, v in before.items() if before[k] != after[k]},
-                 after={k: v for k, v in after.items() if before[k] != after[k]})
+                 after={k: v for k, v in after.items() if before[k] != after[k]}, at=at)
     session.commit()
     return cycle
 
@@ -211,7 +215,7 @@ def blockers(session: Session, cycle: Cycle) -> list[str]:
 
 
 def advance(session: Session, *, cycle: Cycle, site: Site, principal: Principal,
-            from_stage: str | None = None) -> Cycle:
+            from_stage: str | None = None, at: datetime | None = None) -> Cycle:
     """Move to the next stage when this one is complete; closing opens the next cycle.
 
     `from_stage` is the stage the person saw: a second press of the same button (or a page
@@ -227,15 +231,16 @@ def advance(session: Session, *, cycle: Cycle, site: Site, principal: Principal,
     before = cycle.stage
     cycle.stage = STAGE_ORDER[STAGE_ORDER.index(Stage(cycle.stage)) + 1].value
     cycle.version += 1
-    cycle.updated_at = cycle.stage_changed_at = utcnow()
+    now = at or utcnow()
+    cycle.updated_at = cycle.stage_changed_at = now
     session.add(cycle)
     audit.record(session, actor=principal.user, action="advance", entity="cycle",
                  entity_id=cycle.id, site_id=site.id, before={"stage": before},
-                 after={"stage": cycle.stage})
+                 after={"stage": cycle.stage}, at=now)
     if cycle.stage == Stage.closed:
-        cycle.closed_at = utcnow()
+        cycle.closed_at = now
         session.flush()  # the partial unique index must see this cycle closed first
-        nxt = _carry_over(session, cycle=cycle, site=site, principal=principal)
+        nxt = _carry_over(session, cycle=cycle, site=site, principal=principal, at=now)
         notices.cycle_closed(session, cycle=cycle, site=site)
         notices.assessment_opened(session, cycle=nxt, site=site)
     session.commit()
@@ -257,9 +262,11 @@ def settled_status(action: Action) -> str:
     return action.status
 
 
-def _carry_over(session: Session, *, cycle: Cycle, site: Site, principal: Principal) -> Cycle:
-    today = clock.today()
-    nxt = _start(session, site=site, started_on=today, review_due_on=None, meeting_id=None)
+def _carry_over(session: Session, *, cycle: Cycle, site: Site, principal: Principal,
+                at: datetime) -> Cycle:
+    """Open the next cycle on the day this one closed, carrying on its unfinished actions."""
+    nxt = _start(session, site=site, started_on=clock.uk_date_of(at), review_due_on=None,
+                 meeting_id=None, at=at)
     plan = session.exec(select(Action).where(Action.cycle_id == cycle.id)
                         .order_by(col(Action.id))).all()
     unfinished = [a for a in plan if carries_on(a)]
@@ -274,9 +281,10 @@ def _carry_over(session: Session, *, cycle: Cycle, site: Site, principal: Princi
                            owner=action.owner, owner_id=action.owner_id,
                            due_on=action.due_on,
                            status=action.status,
-                           notes=action.notes, carried_from_id=action.id))
+                           notes=action.notes, carried_from_id=action.id,
+                           created_at=at, updated_at=at))
     session.flush()
     audit.record(session, actor=principal.user, action="open", entity="cycle", entity_id=nxt.id,
                  site_id=site.id, after={"number": nxt.number, "stage": nxt.stage,
-                                         "carried_actions": [a.id for a in unfinished]})
+                                         "carried_actions": [a.id for a in unfinished]}, at=at)
     return nxt

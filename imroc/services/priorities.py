@@ -1,5 +1,7 @@
 """Choosing the few challenges a cycle will work on."""
 
+from datetime import datetime
+
 from sqlmodel import Session, col, delete, select
 
 from imroc.config import get_settings
@@ -47,7 +49,7 @@ def check_priorities(session: Session, *, cycle: Cycle, items: list) -> dict[str
 
 
 def set_priorities(session: Session, *, cycle: Cycle, site: Site, data: PrioritiesIn,
-                   principal: Principal) -> list[Priority]:
+                   principal: Principal, at: datetime | None = None) -> list[Priority]:
     """Replace the cycle's ranked priorities (at most IMROC_MAX_PRIORITIES)."""
     ensure_lead(principal, site)
     if cycle.stage != Stage.plan:
@@ -67,7 +69,8 @@ def set_priorities(session: Session, *, cycle: Cycle, site: Site, data: Prioriti
     session.add_all(rows)
     audit.record(session, actor=principal.user, action="prioritise", entity="cycle",
                  entity_id=cycle.id, site_id=site.id, before={"priorities": before},
-                 after={"priorities": [(p.challenge, p.rank, p.target_level) for p in rows]})
+                 after={"priorities": [(p.challenge, p.rank, p.target_level) for p in rows]},
+                 at=at)
     session.commit()
     return rows
 
