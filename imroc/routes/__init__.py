@@ -21,12 +21,14 @@ from imroc.routes import (
     passwords,
     reports,
     sites,
+    sso,
+    tokens,
     users,
 )
 
 # Pages are for people; /openapi.json documents the JSON API only.
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-for module in (auth, passwords, invitations, home, sites, learning_sets, users, cycles,
+for module in (auth, sso, tokens, passwords, invitations, home, sites, learning_sets, users, cycles,
                assessments, consensus, actions, dashboards, reports, measure_admin, measures,
                outbox, notifications, meeting):
     router.include_router(module.router)
