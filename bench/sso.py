@@ -34,6 +34,8 @@ def main() -> None:
     env.update({"IMROC_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "IMROC_ENV": "test",
                 "IMROC_COOKIE_SECURE": "false", "IMROC_SECRET_KEY": "bench-" + "z" * 40,
                 "IMROC_LOG_LEVEL": "WARNING", "IMROC_BASE_URL": base,
+                # This checkout's code, whichever environment the command comes from.
+                "PYTHONPATH": str(ROOT),
                 "IMROC_OIDC_ISSUER": provider.issuer, "IMROC_OIDC_CLIENT_ID": CLIENT_ID,
                 "IMROC_OIDC_CLIENT_SECRET": CLIENT_SECRET,
                 "IMROC_OIDC_ALLOWED_DOMAINS": "trust.nhs.uk"})
