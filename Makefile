@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 PG_ADMIN ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint test-sqlite test-postgres test-dates faketime install postgres browser pdf-libs lock fuzz bench clean help
+.PHONY: run test lint test-sqlite test-postgres test-dates faketime install postgres browser oidc-provider pdf-libs lock fuzz bench clean help
 
 help:
 	@echo "make run    - set up, migrate, load the framework and demo programme, serve on :8000"
@@ -58,18 +58,27 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "Could not install chromium: browser tests need /usr/bin/chromium"; exit 1; }; }
 
+# The tests' OpenID provider: the npm package oidc-provider, pinned by tests/oidc/package-lock.json.
+OIDC_STAMP := tests/oidc/node_modules/.installed-$(shell cat tests/oidc/package-lock.json | cksum | cut -d' ' -f1)
+$(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are needed for the tests' OpenID provider"; exit 1; }
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+oidc-provider: $(OIDC_STAMP)
+
 test: lint test-sqlite test-postgres
 
 # Ruff (pyflakes, pycodestyle, isort, bugbear, pyupgrade and more: see pyproject.toml).
 lint: install
 	$(BIN)/ruff check imroc tests bench migrations tools
 
-test-sqlite: install browser
+test-sqlite: install browser oidc-provider
 	IMROC_TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not browser"
 	IMROC_TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider -m browser
 
 # The browser tests drive their own server on SQLite, so they run once, in the SQLite pass.
-test-postgres: install postgres
+test-postgres: install postgres oidc-provider
 	IMROC_TEST_DATABASE=postgres IMROC_TEST_PG_ADMIN=$(PG_ADMIN) $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not browser"
 
 # Not part of `make test`: the non-browser suite on SQLite with the clock of every process
@@ -113,4 +122,4 @@ lock:
 	  --generate-hashes -o requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache tests/oidc/node_modules

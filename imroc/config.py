@@ -47,6 +47,17 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     # A cycle with no change of stage for this many weeks is "stalled" on the to-do lists.
     stalled_weeks: int = Field(default=8, ge=1, le=52)
+    # Single sign-on through the organisation's OpenID provider (off while the issuer is empty).
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_label: str = "Sign in with your NHS organisation"
+    # Comma-separated: e-mail domains whose people may get in by SSO without an account or an
+    # invitation (they arrive with no roles), and the Entra tenants (`tid`) accepted.
+    oidc_allowed_domains: str = ""
+    oidc_allowed_tenants: str = ""
+    # Off: passwords are refused for people of an allowed domain or who have used SSO.
+    password_sign_in: bool = True
     log_level: str = "INFO"
     # Adds X-SQL-Statements to every response (benchmarks and diagnosis only).
     count_sql: bool = False
@@ -62,8 +73,24 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def allowed_domains(self) -> frozenset[str]:
+        return _listed(self.oidc_allowed_domains)
+
+    @property
+    def allowed_tenants(self) -> frozenset[str]:
+        return _listed(self.oidc_allowed_tenants)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _listed(value: str) -> frozenset[str]:
+    return frozenset(part.strip().lower() for part in value.split(",") if part.strip())
 
 
 @lru_cache

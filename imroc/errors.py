@@ -59,3 +59,26 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class SignInFailed(DomainError):
+    """Single sign-on could not be completed: the flow's state, or the provider's answer,
+    was not right (400), or the provider answered with something unusable (502)."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status_code = status
+
+
+class SignInRefused(DomainError):
+    """The provider vouched for the person, but they may not get in here."""
+
+    status_code = 403
+
+
+class ProviderUnavailable(DomainError):
+    """The organisation's identity provider cannot be reached."""
+
+    status_code = 503

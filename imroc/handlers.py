@@ -35,6 +35,7 @@ TITLES = {
     422: "There is a problem with what you entered",
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
+    502: "Sorry, signing in with your organisation did not work",
     503: "Sorry, the service is unavailable",
 }
 log = logging.getLogger("imroc.errors")

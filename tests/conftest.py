@@ -219,3 +219,28 @@ def mailbox(monkeypatch) -> Iterator[Mailbox]:
         controller.stop()
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID provider (tests/oidc_provider.py) for this test process."""
+    from tests.oidc_provider import OidcProvider
+
+    provider = OidcProvider(["https://testserver"])
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def sso(oidc_provider, monkeypatch):
+    """Single sign-on set up against the test provider, with its accounts as they start."""
+    from imroc.config import get_settings
+
+    oidc_provider.reset_accounts()
+    for key, value in oidc_provider.env(IMROC_BASE_URL="https://testserver",
+                                        IMROC_OIDC_ALLOWED_DOMAINS="",
+                                        IMROC_OIDC_ALLOWED_TENANTS="").items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    yield oidc_provider
+    get_settings.cache_clear()

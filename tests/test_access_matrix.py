@@ -16,7 +16,7 @@ from imroc.models.cycle import CycleCreate, CycleUpdate
 from imroc.models.invitation import SiteInvitationIn
 from imroc.models.measure import MeasureIn, PointIn
 from imroc.models.notification import NotificationKind
-from imroc.services import actions, assessments, cycles, invitations, priorities
+from imroc.services import actions, api_tokens, assessments, cycles, invitations, priorities
 from imroc.services.access import load_principal
 from imroc.services.measures import definitions as measures
 from imroc.services.measures import values as measure_data
@@ -64,6 +64,11 @@ MATRIX = {
     ("GET", "/"): EVERYONE,
     ("GET", "/sign-in"): OPEN,
     ("POST", "/sign-in"): OPEN,
+    ("GET", "/sign-in/oidc"): OPEN,
+    ("GET", "/sign-in/oidc/callback"): OPEN,
+    ("GET", "/account/tokens"): EVERYONE,
+    ("POST", "/account/tokens"): EVERYONE,
+    ("POST", "/account/tokens/{token_id}/revoke"): NOTICE_OWN,
     ("POST", "/sign-out"): EVERYONE,
     ("GET", "/kept-form"): EVERYONE,
     ("GET", "/forgot-password"): OPEN,
@@ -254,6 +259,7 @@ BODIES = {
         "invite_role": "site_member", "invite_perspective": "carer"},
     ("POST", "/invitations"): {**INVITEE, "role": "facilitator"},
     ("POST", "/account/notifications"): {"choice": "digest", "kinds": "feedback"},
+    ("POST", "/account/tokens"): {"name": "Monthly figures", "days": "30"},
     ("POST", "/cycles/{cycle_id}/consensus/meeting/{challenge}"): {"level": "1",
                                                                    "rationale": "Agreed"},
     ("POST", "/api/v1/sites/{site_id}/invitations"): {**INVITEE, "role": "site_member",
@@ -431,6 +437,9 @@ def test_route_against_role(client, session, method, path, role):
         ids["notification_id"] = a_notification(session, world)
     if "{meeting_id}" in path or (method, path) == ("POST", "/cycles/{cycle_id}/meeting"):
         ids["meeting_id"] = a_meeting(session, world)
+    if "{token_id}" in path:
+        ids["token_id"] = api_tokens.create(session, user=world.member, name="Figures",
+                                            days="30")[1].id
     url = path.format(**ids) + QUERIES.get((method, path), "")
     user = world.by_role(role)
     is_api = path.startswith("/api/")

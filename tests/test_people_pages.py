@@ -85,6 +85,10 @@ def test_a_persons_page_shows_every_place_and_how_they_sign_in(client, session, 
     fay = client.get(f"/admin/users/{world.facilitator.id}").text
     assert "Set A" in fay and "is not on any site" in fay
     assert client.get("/admin/users/999999").status_code == 404
+    both.oidc_issuer, both.oidc_subject = "https://login.trust.example", "subject-1"
+    session.add(both)
+    session.commit()
+    assert "Single sign-on and password" in client.get(f"/admin/users/{both.id}").text
 
 
 def test_only_administrators_see_people_pages(client, world):

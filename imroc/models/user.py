@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from imroc.clock import utcnow
@@ -47,9 +47,10 @@ ROLE_LABELS = {
 
 
 class User(SQLModel, table=True):
-    """A person who can sign in."""
+    """A person who can sign in (an empty password hash: by single sign-on only)."""
 
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
@@ -63,6 +64,10 @@ class User(SQLModel, table=True):
         String(10), nullable=False, server_default="each"))
     mail_muted: str = Field(default="", sa_column=Column(
         String(300), nullable=False, server_default=""))
+    # The identity provider's issuer and subject (`sub`) this person signs in as, linked at
+    # their first sign-in by SSO and matched on from then on.
+    oidc_issuer: str | None = Field(default=None, sa_column=Column(String(300), nullable=True))
+    oidc_subject: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -98,6 +103,11 @@ class AuthSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A personal API token's name, given by its owner on their account page.
+    name: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    # Opened by single sign-on (signing out then also ends the provider's session).
+    via_sso: bool = Field(default=False, sa_column=Column(
+        Boolean, nullable=False, server_default=false()))
 
 
 class LoginThrottle(SQLModel, table=True):

@@ -22,13 +22,15 @@ from imroc.routes import (
     people_import,
     reports,
     sites,
+    sso,
+    tokens,
     users,
 )
 
 # Pages are for people; /openapi.json documents the JSON API only.
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-for module in (auth, passwords, invitations, home, sites, learning_sets, people_import,
-               users, cycles,
+for module in (auth, sso, tokens, passwords, invitations, home, sites, learning_sets,
+               people_import, users, cycles,
                assessments, consensus, actions, dashboards, reports, measure_admin, measures,
                outbox, notifications, meeting):
     router.include_router(module.router)

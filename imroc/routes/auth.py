@@ -12,9 +12,9 @@ from imroc.deps import (
     OptionalPrincipal,
 )
 from imroc.errors import Invalid, NotSignedIn, TooManyAttempts
-from imroc.services import auth, kept_forms
+from imroc.services import auth, kept_forms, oidc
 from imroc.templating import render
-from imroc.web.cookies import start_browser_session
+from imroc.web.cookies import safe_next, start_browser_session
 from imroc.web.forms import Form, error_list
 
 router = APIRouter()
@@ -33,11 +33,9 @@ def label_of(name: str) -> str:
     return name.replace("-", " ").replace("_", " ").strip().capitalize()
 
 
-def safe_next(target: str | None) -> str:
-    """Only follow a local path after sign-in (never another site)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+def _sso_offer() -> dict:
+    settings = get_settings()
+    return {"sso_label": settings.oidc_label if settings.oidc_enabled else None}
 
 
 @router.get("/sign-in")
@@ -48,7 +46,7 @@ def sign_in_page(request: Request, principal: OptionalPrincipal,
         return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "auth/sign_in.html", {
         "next": safe_next(next), "values": {}, "ended": ended, "reset": reset,
-        "idle_minutes": get_settings().session_idle_minutes})
+        "idle_minutes": get_settings().session_idle_minutes, **_sso_offer()})
 
 
 @router.post("/sign-in")
@@ -80,7 +78,7 @@ def sign_in(request: Request, session: SessionDep, form: Form) -> Response:
     return render(request, "auth/sign_in.html",
                   {"next": target, "values": {"email": email}, "errors": errors,
                    "ended": "kept" if target == "/kept-form" else None,
-                   "idle_minutes": get_settings().session_idle_minutes,
+                   "idle_minutes": get_settings().session_idle_minutes, **_sso_offer(),
                    "error_list": error_list(errors)}, status_code=status, headers=headers)
 
 
@@ -111,8 +109,13 @@ def keep_alive(request: Request, session: SessionDep, principal: CurrentPrincipa
 @router.post("/sign-out")
 def sign_out(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
     row = getattr(request.state, "auth_session", None)
+    target = "/sign-in"
     if row is not None:
+        via_sso = row.via_sso
         auth.sign_out(session, row=row)
-    response = RedirectResponse("/sign-in", status_code=303)
+        if via_sso and get_settings().oidc_enabled:
+            # The provider ends its own session too, then sends the browser back here.
+            target = oidc.end_session_url() or target
+    response = RedirectResponse(target, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -22,6 +22,8 @@ API = "api"
 # Refreshing last_seen_at on every request would make every page a write.
 TOUCH_INTERVAL = timedelta(minutes=1)
 WRONG_DETAILS = "Enter a correct email address and password"
+USE_SSO = ("Sign in with your organisation's account instead: passwords are not used for "
+           "your account")
 
 
 def _throttle_keys(email: str, client: str | None) -> list[str]:
@@ -111,6 +113,8 @@ def authenticate(session: Session, *, email: str, password: str, client: str | N
     if untypable(email):
         # No address holds one, and PostgreSQL cannot even compare text with a NUL in it.
         raise Invalid({"email": f"Email address {UNTYPABLE}"})
+    if password_refused(email, None):
+        raise NotSignedIn(USE_SSO, field="email")
     now = utcnow()
     keys = _throttle_keys(email, client)
     # The slow part, the password hash, runs before this request takes the write lock, so
@@ -134,10 +138,24 @@ def authenticate(session: Session, *, email: str, password: str, client: str | N
         row = session.get(LoginThrottle, key)
         if row is not None:
             session.delete(row)
+    if password_refused(email, user):
+        session.commit()
+        raise NotSignedIn(USE_SSO, field="email")
     return user
 
 
-def start_session(session: Session, *, user: User, kind: str = BROWSER) -> tuple[str, AuthSession]:
+def password_refused(email: str, user: User | None) -> bool:
+    """With password sign-in turned off: whether this person must sign in by SSO instead
+    (their address is of an allowed domain, or they have signed in by SSO before)."""
+    settings = get_settings()
+    if settings.password_sign_in or not settings.oidc_enabled:
+        return False
+    return email.rpartition("@")[2] in settings.allowed_domains or \
+        (user is not None and user.oidc_subject is not None)
+
+
+def start_session(session: Session, *, user: User, kind: str = BROWSER,
+                  via_sso: bool = False) -> tuple[str, AuthSession]:
     """Create a new server-side session (or API token); returns the secret and the row."""
     settings = get_settings()
     now = utcnow()
@@ -146,6 +164,7 @@ def start_session(session: Session, *, user: User, kind: str = BROWSER) -> tuple
     row = AuthSession(
         id=token_digest(token), user_id=user.id, kind=kind, csrf_token=new_token(),
         created_at=now, last_seen_at=now, expires_at=now + timedelta(hours=hours),
+        via_sso=via_sso,
     )
     session.add(row)
     session.commit()

@@ -232,6 +232,12 @@ def _grant(session: Session, inv: Invitation, user: User) -> None:
                  site_id=inv.site_id)
 
 
+def grant(session: Session, inv: Invitation, user: User) -> None:
+    """Accept an invitation for this person (signing in by SSO with its verified address):
+    the role and the audit row, in the caller's transaction."""
+    _grant(session, inv, user)
+
+
 def accept_signed_in(session: Session, *, inv: Invitation, principal: Principal) -> None:
     """The invitee, signed in to their own account, takes the role: no new password."""
     if principal.user.email != inv.email:

@@ -15,15 +15,17 @@ from imroc.models.user import MembershipPublic, PeopleFilter, PersonPublic, Site
 from imroc.services.data_io.import_plan import NO_PASSWORD
 
 # How a person signs in, in words for the pages; the API sends the key.
-SIGN_IN_LABELS = {"password": "Password", "no_password": "No password set yet"}
+SIGN_IN_LABELS = {"password": "Password", "no_password": "No password set yet",
+                  "single_sign_on": "Single sign-on", "both": "Single sign-on and password"}
 
 
 def sign_in_method(user: User) -> str:
-    """How this person signs in. The one place to extend when single sign-on links an
-    account to an identity provider (a linked account would answer "single_sign_on")."""
-    if not user.password_hash or user.password_hash == NO_PASSWORD:
-        return "no_password"
-    return "password"
+    """How this person signs in: a password, single sign-on (an account linked to the
+    identity provider at its first sign-in), both, or nothing yet."""
+    has_password = bool(user.password_hash) and user.password_hash != NO_PASSWORD
+    if user.oidc_subject:
+        return "both" if has_password else "single_sign_on"
+    return "password" if has_password else "no_password"
 
 
 @dataclass

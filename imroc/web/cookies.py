@@ -14,3 +14,10 @@ def start_browser_session(response: Response, token: str) -> Response:
                         max_age=settings.session_absolute_hours * 3600)
     response.delete_cookie(ANON_COOKIE, path="/")
     return response
+
+
+def safe_next(target: str | None) -> str:
+    """Only follow a local path after sign-in (never another site)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
