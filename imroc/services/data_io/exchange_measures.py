@@ -34,7 +34,7 @@ def export(session: Session, site: Site) -> list[dict]:
     ids = {p.measure_id for p in points}
     measures = session.exec(select(Measure).where(
         (Measure.site_id == site.id) | col(Measure.id).in_(sorted(ids) or [-1]))
-        .order_by(col(Measure.site_id).is_(None).desc(), col(Measure.name))).all()
+        .order_by(col(Measure.site_id).is_(None), col(Measure.name))).all()
     linked: dict[int, list[int]] = {}
     for mid, number in session.exec(select(MeasureChallenge.measure_id,
                                            MeasureChallenge.challenge).where(
