@@ -11,10 +11,8 @@ from typing import Any
 
 from imroc.models.cycle import PDSA_FIELDS
 from imroc.services.data_io.import_checks import (
-    OUTCOMES,
     PERSPECTIVES,
     STAGES,
-    STATUSES,
     Bad,
     Known,
     challenge_problem,
@@ -25,6 +23,7 @@ from imroc.services.data_io.import_checks import (
 from imroc.services.data_io.import_dates import settle_dates
 from imroc.services.data_io.import_files import Sheet
 from imroc.services.data_io.import_plan import CyclePlan, Plan, Problem, SitePlan
+from imroc.services.data_io.import_plan_rows import action_row, carried, priority_row
 from imroc.services.data_io.import_sites import match_site, parse_uid
 from imroc.services.data_io.layout import TABLES
 
@@ -116,12 +115,12 @@ def read_tables(sheets: dict[str, Sheet], known: Known) -> tuple[Plan, list[Prob
     for number, v in r.rows(sheets.get("ratings")):
         _rating_row(r, number, v)
     for number, v in r.rows(sheets.get("priorities")):
-        _priority_row(r, number, v)
+        priority_row(r, number, v)
     actions = list(r.rows(sheets.get("actions")))
     for number, v in actions:
-        _action_row(r, number, v)
+        action_row(r, number, v)
     for number, v in actions:
-        _carried(r, number, v)
+        carried(r, number, v)
     for sp in r.plan.sites.values():
         settle_dates(sp, known, lambda n, message, sp=sp: r.problem(
             "cycles", r.cycle_rows.get((sp.name, n)), "signed_off_at", None, message))
@@ -275,66 +274,3 @@ def _rating_row(r: Reader, row: int, v: dict) -> None:
     cp.ratings.append({"rater": email, "perspective": v["perspective"],
                        "challenge": v["challenge"], "level": v["level"],
                        "comment": v["comment"] or ""})
-
-
-def _priority_row(r: Reader, row: int, v: dict) -> None:
-    found = r.cycle("priorities", row, v)
-    if found is None:
-        return
-    cp = found[1]
-    checks = [("challenge", challenge_problem(r.known, cp.framework_id, v["challenge"]))]
-    checks += [(k, level_problem(r.known, cp.framework_id, v[k]))
-               for k in ("current_level", "target_level")]
-    for key, message in checks:
-        if message:
-            r.problem("priorities", row, key, v[key], message)
-            return
-    if not 1 <= v["rank"] <= 10 or any(p["rank"] == v["rank"] for p in cp.priorities):
-        r.problem("priorities", row, "rank", v["rank"], "Must be 1 to 10 and used once a cycle")
-        return
-    if any(p["challenge"] == v["challenge"] for p in cp.priorities):
-        r.problem("priorities", row, "challenge", v["challenge"], "Chosen twice in one cycle")
-        return
-    cp.priorities.append({k: v[k] for k in ("rank", "challenge", "current_level",
-                                            "target_level")} | {"reason": v["reason"] or ""})
-
-
-def _action_row(r: Reader, row: int, v: dict) -> None:
-    found = r.cycle("actions", row, v)
-    if found is None:
-        return
-    cp = found[1]
-    checks = (("challenge", challenge_problem(r.known, cp.framework_id, v["challenge"])),
-              ("status", None if v["status"] in STATUSES else
-               "Must be one of " + ", ".join(sorted(STATUSES))),
-              ("outcome", None if not v["outcome"] or v["outcome"] in OUTCOMES else
-               "Must be adopt, adapt, abandon or left empty"),
-              ("number", None if v["number"] >= 1 and
-               all(a["number"] != v["number"] for a in cp.actions) else
-               "Must be 1 or more and used once a cycle"))
-    for key, message in checks:
-        if message:
-            r.problem("actions", row, key, v[key], message)
-            return
-    cp.actions.append({k: v[k] for k in ("number", "challenge", "title", "status")} | {
-        "owner": v["owner"] or "", "due_on": v["due_on"], "outcome": v["outcome"] or None,
-        "notes": v["notes"] or "", "carried_from": None, "_row": row})
-
-
-def _carried(r: Reader, row: int, v: dict) -> None:
-    sp = r.plan.sites.get(v["site"].strip())
-    cp = sp.cycles.get(v["cycle"]) if sp else None
-    mine = next((a for a in cp.actions if a.get("_row") == row), None) if cp else None
-    if mine is None:
-        return
-    mine.pop("_row")
-    origin = (v["carried_from_cycle"], v["carried_from_number"])
-    if origin == (None, None):
-        return
-    source = sp.cycles.get(origin[0]) if None not in origin else None
-    if source is None or origin[0] >= v["cycle"] or \
-            not any(a["number"] == origin[1] for a in source.actions):
-        r.problem("actions", row, "carried_from_cycle", f"{origin[0]}/{origin[1]}",
-                  "Must name an action of an earlier cycle of this site in the same file")
-        return
-    mine["carried_from"] = origin
