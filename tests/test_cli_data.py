@@ -57,6 +57,7 @@ def test_export_then_import_with_a_dry_run_first(tmp_path, world):
     dry = invoke("import", str(out), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "No problems found" in dry.words and "Nothing was changed" in dry.words
+    assert "Site A: Site A is a new site" in dry.words
     assert counts(TABLES) == before
     real = invoke("import", str(out))
     assert real.exit_code == 0, real.output

@@ -20,7 +20,7 @@ from tests.factories import PASSWORD, api_token, make_user, sign_in
 
 pytestmark = pytest.mark.with_history  # the `world` fixture brings past cycles
 
-SCHEMA_FILE = ROOT / "schemas" / "imroc-exchange-1.schema.json"
+SCHEMA_FILE = ROOT / "schemas" / "imroc-exchange-2.schema.json"
 TABLES = (Site, User, Membership)
 
 
@@ -40,7 +40,7 @@ def import_document(doc: dict, *, dry_run: bool = False):
 
 def test_the_schema_file_matches_the_document_classes():
     stored = json.loads(Path(SCHEMA_FILE).read_text())
-    assert stored == schema(), "regenerate schemas/imroc-exchange-1.schema.json from " \
+    assert stored == schema(), "regenerate schemas/imroc-exchange-2.schema.json from " \
         "imroc.services.data_io.exchange_doc.schema()"
     assert stored["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
@@ -49,13 +49,14 @@ def test_the_document_validates_against_the_schema(client, world):
     doc = exported(client, world)
     validator = jsonschema_rs.validator_for(json.loads(SCHEMA_FILE.read_text()))
     assert validator.is_valid(doc), list(validator.iter_errors(doc))[:3]
-    broken = {**doc, "format_version": 2}
+    broken = {**doc, "format_version": 3}
     assert not validator.is_valid(broken)
 
 
 def test_the_document_holds_the_site_people_and_every_cycle(client, world):
     doc = exported(client, world)
-    assert doc["format"] == "imroc-exchange" and doc["format_version"] == 1
+    assert doc["format"] == "imroc-exchange" and doc["format_version"] == 2
+    assert doc["site"]["uid"] == world.site_a.uid
     assert doc["framework"] == {"id": "imroc", "version": "2011.1"}
     assert doc["site"]["learning_set"] == {"name": "Set A", "region": "North West",
                                            "facilitators": [world.facilitator.email]}
@@ -122,7 +123,7 @@ def test_imported_people_have_no_usable_password(client, world):
 
 def test_existing_accounts_are_reused_by_email(client, session, world):
     doc = exported(client, world)
-    doc["site"]["name"] = "Site A moved here"
+    doc["site"].update(name="Site A moved here", uid=None)  # another site
     users = counts((User,))["user_account"]
     report = import_document(doc)
     assert report.imported
@@ -140,13 +141,14 @@ def test_a_site_that_exists_is_never_overwritten(client, world):
     before = counts(TABLES)
     report = import_document(doc)
     assert not report.imported
-    assert [(p.column, p.message[:41]) for p in report.problems] == [
-        ("site/name", "A site with this name already exists here")]
+    assert [(p.column, p.message) for p in report.problems] == [
+        (f"cycles/{i}/number", f"Site A already has a cycle {n}: an import adds history and "
+         "never changes what is recorded") for i, n in ((0, 1), (1, 2))]
     assert counts(TABLES) == before
 
 
 @pytest.mark.parametrize(("change", "column"), [
-    (lambda d: d.update(format_version=2), "format_version"),
+    (lambda d: d.update(format_version=3), "format_version"),
     (lambda d: d["cycles"][0]["ratings"][0].update(level="high"), "cycles/0/ratings/0/level"),
     (lambda d: d["cycles"][0]["ratings"][0].update(rater="someone@else.org"),
      "cycles/0/ratings/0"),
@@ -158,7 +160,7 @@ def test_a_site_that_exists_is_never_overwritten(client, world):
 ])
 def test_a_bad_document_is_reported_and_imports_nothing(client, world, change, column):
     doc = exported(client, world)
-    doc["site"]["name"] = "A new site"
+    doc["site"].update(name="A new site", uid=None)  # another site
     change(doc)
     before = counts(TABLES)
     report = import_document(doc)
@@ -191,7 +193,7 @@ def test_another_programme_team_member_can_export_it(client, session, world):
 
 def test_a_malformed_field_is_explained_in_plain_english(client, world):
     doc = exported(client, world)
-    doc["site"]["name"] = "A new site"
+    doc["site"].update(name="A new site", uid=None)  # another site
     doc["cycles"][0]["ratings"][0]["level"] = "high"
     problems = import_document(doc).problems
     assert [(p.column, p.message) for p in problems] == [

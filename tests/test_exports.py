@@ -75,9 +75,10 @@ def test_cycles_consensus_and_actions_csv(client, world):
     assert priorities[1] == ["Site A", "1", "1", "2", "0", "2", "Lowest level"]
     sites = csv_rows(client.get(base + "sites"))
     assert sites == [["Site", "Organisation", "Kind of site", "Region", "Learning set",
-                      "Joined on", "Consultancy days allocated", "Consultancy days used"],
+                      "Joined on", "Consultancy days allocated", "Consultancy days used",
+                      "Site identifier"],
                      ["Site A", "Example NHS Trust", "pilot", "North West", "Set A",
-                      "2012-04-01", "30", "0"]]
+                      "2012-04-01", "30", "0", world.site_a.uid]]
 
 
 def test_xlsx_has_a_sheet_per_table_with_typed_cells(client, world):
@@ -176,6 +177,7 @@ def test_anonymised_learning_set_hides_names_as_the_dashboard_does(client, sessi
     names = site_names(session.exec(select(Site).where(Site.learning_set_id == ls.id)).all(),
                        True, ls.letter_seed)
     assert [(r[0], r[1], r[3]) for r in sites[1:]] == [("Site A", "", ""), ("Site B", "", "")]
+    assert sites[0][-1] == "Site identifier" and [r[-1] for r in sites[1:]] == ["", ""]
     ratings = csv_rows(client.get(base + "ratings"))
     assert {r[0] for r in ratings[1:]} == {names[world.site_a.id]}
     assert {r[3] for r in ratings[1:]} == {"Rater 1", "Rater 2"}

@@ -73,3 +73,30 @@ def test_upgrade_check_downgrade_upgrade(empty_database):
 
 def test_the_suite_database_has_no_drift(database):
     assert _drift(database) == []
+
+
+def test_existing_sites_each_get_their_own_uid(empty_database):
+    """The site uid migration backfills every row of a populated database, and goes back."""
+    import uuid
+
+    config = alembic_config()
+    command.upgrade(config, "a668e86f3b35")
+    engine = make_engine(empty_database)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO site_kind (code, label, default_consultancy_days, "
+                          "sort_order) VALUES ('pilot', 'Pilot', 30, 1)"))
+        for name in ("North", "South", "East"):
+            conn.execute(text(
+                "INSERT INTO site (name, organisation, kind, region, consultancy_days_allocated,"
+                " consultancy_days_used, version, created_at, updated_at) VALUES (:n, '', "
+                "'pilot', '', 30, 0, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+                {"n": name})
+    command.upgrade(config, "94eb0d3060d2")
+    with engine.connect() as conn:
+        uids = [r[0] for r in conn.execute(text("SELECT uid FROM site ORDER BY id"))]
+    assert len(uids) == 3 and len(set(uids)) == 3
+    assert all(str(uuid.UUID(u)) == u for u in uids)
+    command.downgrade(config, "a668e86f3b35")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM site")).scalar() == 3
+    engine.dispose()

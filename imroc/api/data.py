@@ -1,8 +1,10 @@
 """Exports, the exchange document and imports over the API (the same services as /data)."""
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from imroc.config import get_settings
 from imroc.db import SessionDep
@@ -28,17 +30,32 @@ class ProblemOut(BaseModel):
     message: str
 
 
+class SiteLineOut(BaseModel):
+    name: str = Field(description="The site as the file names it")
+    new: bool
+    existing_id: int | None = Field(description="The recorded site it adds to")
+    existing_name: str | None
+    matched_by: Literal["uid", "name"] | None = Field(
+        description="How the recorded site was found: by its identifier, or by its name "
+        "when the file gives none")
+    message: str
+    notes: list[str] = Field(description="What the import will record that the file leaves "
+                             "blank, cycle by cycle")
+
+
 class ImportReport(BaseModel):
     kind: str
     dry_run: bool
     imported: bool
     counts: dict[str, int]
+    sites: list[SiteLineOut]
     problems: list[ProblemOut]
 
 
 def _report(report: Report) -> ImportReport:
     return ImportReport(kind=report.kind, dry_run=report.dry_run, imported=report.imported,
                         counts=report.counts,
+                        sites=[SiteLineOut(**vars(s)) for s in report.sites],
                         problems=[ProblemOut(**vars(p)) for p in report.problems])
 
 

@@ -123,6 +123,10 @@ def import_command(
             table.add_row(p.table, str(p.row or ""), p.column, p.value, p.message)
         console.print(table)
         _fail("Nothing was imported. Correct the file and try again.")
+    for line in report.sites:
+        console.print(f"{line.name}: {line.message}", markup=False)
+        for note in line.notes:
+            console.print(f"  {note}", markup=False)
     if report.dry_run:
         console.print(f"No problems found. Importing would add {counts}. Nothing was changed "
                       "(dry run).")

@@ -1,6 +1,7 @@
 """Sites taking part, their kinds, learning sets, facilitators and meetings."""
 
 import secrets
+import uuid
 from datetime import date, datetime
 
 from pydantic import BaseModel
@@ -74,6 +75,9 @@ class Site(SQLModel, table=True):
     __tablename__ = "site"
 
     id: int | None = Field(default=None, primary_key=True)
+    # The site's stable identifier across renames and installations (exports carry it).
+    uid: str = Field(default_factory=lambda: str(uuid.uuid4()),
+                     sa_column=Column(String(36), nullable=False, unique=True))
     name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
     organisation: str = Field(default="", sa_column=Column(String(200), nullable=False))
     kind: str = Field(
@@ -136,6 +140,7 @@ class SiteUpdate(InputModel):
 
 class SitePublic(BaseModel):
     id: int
+    uid: str
     name: str
     organisation: str
     kind: str

@@ -96,7 +96,7 @@ def create_site(session: Session, *, data: SiteCreate, principal: Principal) -> 
 
 
 def add_site(session: Session, *, data: SiteCreate, actor: User | None,
-             action: str = "create") -> Site:
+             action: str = "create", uid: str | None = None) -> Site:
     """The one way a site comes to be: its rules, its learning-set period and its audit row,
     in the caller's transaction (the caller has checked who may, and commits)."""
     kind = _check_references(session, kind=data.kind, learning_set_id=data.learning_set_id,
@@ -105,7 +105,7 @@ def add_site(session: Session, *, data: SiteCreate, actor: User | None,
     values["name"] = data.name.strip()
     if values["consultancy_days_allocated"] is None:
         values["consultancy_days_allocated"] = kind.default_consultancy_days if kind else 0
-    site = Site(**values)
+    site = Site(**values) if uid is None else Site(**values, uid=uid)  # uid: kept by imports
     session.add(site)
     session.flush()
     _join_set(session, site, site.learning_set_id, data.joined_on or clock.today())

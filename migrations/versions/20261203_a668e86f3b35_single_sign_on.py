@@ -1,7 +1,7 @@
 """Single sign-on: a person's provider subject, and named or SSO-opened sessions.
 
 Revision ID: a668e86f3b35
-Revises: 7bb81c5fb007
+Revises: a45741e8b280
 Create Date: 2026-12-03 13:05:47.046347
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = 'a668e86f3b35'
-down_revision: str | None = '7bb81c5fb007'
+down_revision: str | None = 'a45741e8b280'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

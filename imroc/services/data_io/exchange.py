@@ -25,6 +25,7 @@ from imroc.models.cycle import PDSA_FIELDS
 from imroc.services import access, actions
 from imroc.services.access import Principal
 from imroc.services.data_io.exchange_doc import ExchangeDoc
+from imroc.services.data_io.exchange_sections import SECTIONS
 
 
 def export_site(session: Session, *, principal: Principal | None, site: Site) -> ExchangeDoc:
@@ -70,7 +71,7 @@ def export_site(session: Session, *, principal: Principal | None, site: Site) ->
         "exported_at": utcnow(),
         "framework": {"id": framework.key, "version": framework.version},
         "site": {
-            "name": site.name, "organisation": site.organisation, "kind": site.kind,
+            "uid": site.uid, "name": site.name, "organisation": site.organisation, "kind": site.kind,
             "region": site.region, "joined_on": site.joined_on,
             "consultancy_days_allocated": site.consultancy_days_allocated,
             "consultancy_days_used": site.consultancy_days_used,
@@ -113,4 +114,5 @@ def export_site(session: Session, *, principal: Principal | None, site: Site) ->
                           "created_at": f.created_at} for f in notes[c.id]],
         } for c in cycles],
     }
+    doc |= {section.KEY: section.export(session, site) for section in SECTIONS}
     return ExchangeDoc.model_validate(doc)

@@ -1,24 +1,30 @@
-"""The open JSON exchange document for one site, format version 1.
+"""The open JSON exchange document for one site, format version 2.
 
-schemas/imroc-exchange-1.schema.json is generated from these classes (`schema()`), and a
-test keeps the two the same. People are named by email: `people` lists everyone the
+schemas/imroc-exchange-2.schema.json is generated from these classes (`schema()`), and a
+test keeps the two the same. Version 2 added the site's identifier (`site.uid`) and the
+site's measures with their values; a version 1 document (schemas/imroc-exchange-1.schema.json)
+is still read, as a version 2 document without them. People are named by email: `people` lists everyone the
 document mentions, with their role and perspective at the site when they are a member of
 its steering group (null otherwise: facilitators, authors of feedback, former members).
 """
 
+from datetime import date
 from typing import Annotated, Literal
+from uuid import UUID
 
 from pydantic import AwareDatetime, ConfigDict, Field
 
 from imroc.models.action import ActionStatus, Outcome
 from imroc.models.cycle import Stage
 from imroc.models.framework import CHALLENGE_COUNT
+from imroc.models.measure import MAX_VALUE, ChartType, Direction, Frequency, MeasureKind
 from imroc.models.user import EMAIL_PATTERN, Perspective, SiteRole
 from imroc.validation import Day, InputModel
 
 FORMAT = "imroc-exchange"
-FORMAT_VERSION = 1
-SCHEMA_ID = "https://imroc.example/schemas/imroc-exchange-1.schema.json"
+FORMAT_VERSION = 2
+READS = (1, 2)  # the versions an import accepts
+SCHEMA_ID = "https://imroc.example/schemas/imroc-exchange-2.schema.json"
 
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
 Level = Annotated[int, Field(ge=0, le=20)]
@@ -44,6 +50,8 @@ class LearningSetDoc(Strict):
 
 
 class SiteDoc(Strict):
+    uid: UUID | None = Field(default=None, description="The site's stable identifier: an "
+                             "import adds to the site that has it, whatever its name")
     name: str = Field(min_length=1, max_length=200)
     organisation: str = Field(default="", max_length=200)
     kind: str = Field(min_length=1, max_length=40)
@@ -129,6 +137,39 @@ class PdsaDoc(Strict):
     act_notes: Text = ""
 
 
+Value = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_VALUE, le=MAX_VALUE)]
+
+
+class ValueDoc(Strict):
+    period: date = Field(description="The first day of the period")
+    value: Value
+    numerator: Value | None = None
+    denominator: Value | None = None
+    annotation: str = Field(default="", max_length=1000)
+    rebase: bool = Field(default=False, description="A recalculation point: the chart's "
+                         "limits are worked out again from this value")
+
+
+class MeasureDoc(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    core: bool = Field(description="A programme-wide measure (true) or the site's own")
+    definition: str = Field(default="", max_length=5000)
+    kind: MeasureKind
+    unit: str = Field(default="", max_length=30)
+    numerator_label: str = Field(default="", max_length=120)
+    denominator_label: str = Field(default="", max_length=120)
+    scale: int = Field(default=1, ge=1, le=1_000_000)
+    direction: Direction
+    target: Value | None = None
+    frequency: Frequency
+    chart: ChartType
+    baseline_points: int | None = Field(default=None, ge=2, le=500)
+    starts_on: date
+    archived: bool = False
+    challenges: list[Number] = Field(default_factory=list, max_length=10)
+    values: list[ValueDoc] = Field(default_factory=list, max_length=100_000)
+
+
 class CycleDoc(Strict):
     number: int = Field(ge=1, le=10_000)
     framework_version: str = Field(max_length=40)
@@ -150,15 +191,18 @@ class CycleDoc(Strict):
 
 
 class ExchangeDoc(Strict):
-    """One site's history: the site, its people, and every cycle with its scores and plan."""
+    """One site's history: the site, its people, every cycle with its scores and plan, and
+    its measures."""
 
     format: Literal["imroc-exchange"] = FORMAT
-    format_version: Literal[1] = FORMAT_VERSION
+    format_version: Literal[2] = FORMAT_VERSION
     exported_at: AwareDatetime
     framework: FrameworkRef
     site: SiteDoc
     people: list[PersonDoc] = Field(default_factory=list, max_length=MANY)
     cycles: list[CycleDoc] = Field(default_factory=list, max_length=10_000)
+    # Sections beside the cycles, one per exchange_sections.SECTIONS entry.
+    measures: list[MeasureDoc] = Field(default_factory=list, max_length=1000)
 
 
 def schema() -> dict:

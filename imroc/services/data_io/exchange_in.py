@@ -1,17 +1,24 @@
-"""Checking a JSON exchange document and turning it into a Plan (a new site and its history).
+"""Checking a JSON exchange document and turning it into a Plan (a site and its history).
 
-The document always creates a new site: one with the same name already here is refused,
-so nothing recorded is ever overwritten. Its learning set is joined by name, or created
-(with its facilitators) when missing. People are matched by email (see import_plan.py).
+The site is found by its identifier (`site.uid`), or by its name when the document gives
+none (import_sites.py); otherwise it is a new site. A site already here keeps its details
+and learning set, and gains only the cycles, people and values it does not have yet:
+nothing recorded is ever overwritten. A new site's learning set is joined by name, or
+created (with its facilitators) when missing. People are matched by email (see
+import_plan.py). Version 1 documents are read as version 2 ones without the newer parts.
 """
 
 from typing import Any
 
 from pydantic import ValidationError
+from sqlmodel import Session
 
-from imroc.services.data_io.exchange_doc import FORMAT, FORMAT_VERSION, ExchangeDoc
+from imroc.services.data_io.exchange_doc import FORMAT, FORMAT_VERSION, READS, ExchangeDoc
+from imroc.services.data_io.exchange_sections import SECTIONS
 from imroc.services.data_io.import_checks import Known, challenge_problem, level_problem
+from imroc.services.data_io.import_dates import settle_dates
 from imroc.services.data_io.import_plan import CyclePlan, Plan, Problem, SitePlan
+from imroc.services.data_io.import_sites import match_site
 from imroc.validation import reasons
 
 TABLE = "document"
@@ -21,25 +28,26 @@ def _where(loc: tuple) -> str:
     return "/".join(str(p) for p in loc) or "(top level)"
 
 
-def read_document(raw: Any, known: Known) -> tuple[Plan, list[Problem]]:
+def read_document(raw: Any, known: Known, session: Session) -> tuple[Plan, list[Problem]]:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         return Plan(), [Problem(TABLE, None, "format", str(raw.get("format") if isinstance(
             raw, dict) else ""), f'This is not an ImROC exchange document ("format" must be '
             f'"{FORMAT}")')]
-    if raw.get("format_version") != FORMAT_VERSION:
+    if raw.get("format_version") not in READS:
         return Plan(), [Problem(TABLE, None, "format_version", str(raw.get("format_version")),
-                                f"Only format version {FORMAT_VERSION} can be read")]
+                                "Only format versions " + " and ".join(map(str, READS)) +
+                                " can be read")]
     try:
-        doc = ExchangeDoc.model_validate(raw)
+        doc = ExchangeDoc.model_validate({**raw, "format_version": FORMAT_VERSION})
     except ValidationError as exc:
         # The same plain-English reasons as every form and the API give.
         return Plan(), [Problem(TABLE, None, _where(e["loc"]), str(e.get("input"))[:100],
                                 next(iter(reasons([e]).values())))
                         for e in exc.errors()[:200]]
-    return _check(doc, known)
+    return _check(doc, known, session)
 
 
-def _check(doc: ExchangeDoc, known: Known) -> tuple[Plan, list[Problem]]:
+def _check(doc: ExchangeDoc, known: Known, session: Session) -> tuple[Plan, list[Problem]]:
     problems: list[Problem] = []
 
     def bad(where: str, value: Any, message: str) -> None:
@@ -47,20 +55,23 @@ def _check(doc: ExchangeDoc, known: Known) -> tuple[Plan, list[Problem]]:
 
     plan = Plan()
     s = doc.site
-    if s.name in known.sites:
-        bad("site/name", s.name, "A site with this name already exists here: the document "
-            "adds a new site and never changes one that is recorded")
-    if s.kind not in known.kinds:
+    found = match_site(known, name=s.name, uid=str(s.uid) if s.uid else None)
+    if isinstance(found, str):
+        bad("site/name", s.name, found)
+        found = SitePlan(name=s.name)
+    if found.existing_id is None and s.kind not in known.kinds:
         bad("site/kind", s.kind, "Must be a kind of site: " + ", ".join(sorted(known.kinds)))
     emails = [p.email.lower() for p in doc.people]
     if len(set(emails)) != len(emails):
         bad("people", "", "Each person must be listed once")
     people = {p.email.lower(): p for p in doc.people}
     plan.people = {e: p.name for e, p in people.items()}
-    sp = plan.sites[s.name] = SitePlan(name=s.name, details={
-        "organisation": s.organisation, "kind": s.kind, "region": s.region,
-        "joined_on": s.joined_on, "consultancy_days_allocated": s.consultancy_days_allocated,
-        "consultancy_days_used": s.consultancy_days_used})
+    sp = plan.sites[s.name] = found
+    if sp.existing_id is None:  # a site already here keeps its details
+        sp.details = {
+            "organisation": s.organisation, "kind": s.kind, "region": s.region,
+            "joined_on": s.joined_on, "consultancy_days_allocated": s.consultancy_days_allocated,
+            "consultancy_days_used": s.consultancy_days_used}
     for e, p in people.items():
         if p.role is not None:
             if p.perspective is None:
@@ -73,7 +84,7 @@ def _check(doc: ExchangeDoc, known: Known) -> tuple[Plan, list[Problem]]:
             bad(where, email, "This person is not in the document's list of people")
         return email.lower() if email else None
 
-    if s.learning_set is not None:
+    if s.learning_set is not None and sp.existing_id is None:
         sp.learning_set = s.learning_set.name
         if s.learning_set.name not in known.learning_sets:
             plan.learning_sets[s.learning_set.name] = {
@@ -93,8 +104,12 @@ def _check(doc: ExchangeDoc, known: Known) -> tuple[Plan, list[Problem]]:
         if c.number in sp.cycles:
             bad(f"{at}/number", c.number, "This cycle number is used twice")
             continue
+        if (sp.existing_id, c.number) in known.cycles:
+            bad(f"{at}/number", c.number, f"{sp.existing_name} already has a cycle {c.number}: "
+                "an import adds history and never changes what is recorded")
+            continue
         open_cycles += c.stage.value != "closed"
-        if open_cycles > 1:
+        if open_cycles > 1 or (c.stage.value != "closed" and sp.existing_id in known.open_sites):
             bad(f"{at}/stage", c.stage.value, "Only one cycle can be open")
         cp = sp.cycles[c.number] = CyclePlan(
             number=c.number, framework_id=fid, stage=c.stage.value, started_on=c.started_on,
@@ -104,6 +119,11 @@ def _check(doc: ExchangeDoc, known: Known) -> tuple[Plan, list[Problem]]:
             meeting=(c.meeting.held_on, c.meeting.title) if c.meeting else None)
         _scores(c, cp, at, known, bad, person)
     _carried(doc, sp, bad)
+    settle_dates(sp, known, lambda n, message: bad(
+        f"cycles/{[c.number for c in doc.cycles].index(n)}/signed_off_at", None, message))
+    for section in SECTIONS:
+        sp.sections[section.KEY] = section.check(session, getattr(doc, section.KEY),
+                                                 sp.existing_id, bad)
     return plan, problems
 
 

@@ -104,7 +104,9 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
             "kind": s.kind, "region": "" if anonymised else s.region,
             "learning_set": set_names.get(s.learning_set_id, "") if s.learning_set_id else "",
             "joined_on": s.joined_on, "consultancy_days_allocated": s.consultancy_days_allocated,
-            "consultancy_days_used": s.consultancy_days_used})
+            "consultancy_days_used": s.consultancy_days_used,
+            # An identifier would tell who an anonymised site is.
+            "uid": "" if anonymised else s.uid})
     step("sites")
     cycles = sorted(session.exec(scoped(select(Cycle, Framework.version).join(
         Framework, col(Framework.id) == Cycle.framework_id))).all(),

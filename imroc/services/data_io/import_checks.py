@@ -101,14 +101,15 @@ def _datetime(raw: Any) -> datetime:
 class Known:
     """What the database already holds that a file is checked against (a few queries)."""
 
-    sites: dict[str, int]
+    sites: dict[str, int]                       # name -> id
+    uids: dict[str, tuple[int, str]]            # uid -> (id, name)
     kinds: dict[str, int]                       # code -> default consultancy days
     learning_sets: set[str]
     frameworks: dict[str, int]                  # version -> id
     current_framework: int
     levels: dict[int, set[int]]
     challenges: dict[int, set[int]]
-    cycles: set[tuple[int, int]]                # (site id, number)
+    cycles: dict[tuple[int, int], date]         # (site id, number) -> started on
     open_sites: set[int]
 
 
@@ -120,17 +121,20 @@ def load_known(session: Session) -> Known:
     challenges: dict[int, set[int]] = {}
     for fid, number in session.exec(select(Challenge.framework_id, Challenge.number)):
         challenges.setdefault(fid, set()).add(number)
-    cycles = session.exec(select(Cycle.site_id, Cycle.number, Cycle.stage)).all()
+    cycles = session.exec(select(Cycle.site_id, Cycle.number, Cycle.stage,
+                                 Cycle.started_on)).all()
+    sites = session.exec(select(Site.id, Site.name, Site.uid)).all()
     return Known(
-        sites={name: sid for sid, name in session.exec(select(Site.id, Site.name))},
+        sites={name: sid for sid, name, _ in sites},
+        uids={uid: (sid, name) for sid, name, uid in sites},
         kinds=dict(session.exec(select(SiteKind.code, SiteKind.default_consultancy_days)).all()),
         learning_sets=set(session.exec(select(LearningSet.name)).all()),
         frameworks={v: i for i, v in session.exec(
             select(Framework.id, Framework.version).where(Framework.key == current.key)
             .order_by(col(Framework.id)))},
         current_framework=current.id, levels=levels, challenges=challenges,
-        cycles={(s, n) for s, n, _ in cycles},
-        open_sites={s for s, _, stage in cycles if stage != Stage.closed.value})
+        cycles={(s, n): started for s, n, _, started in cycles},
+        open_sites={s for s, _, stage, _ in cycles if stage != Stage.closed.value})
 
 
 def level_problem(known: Known, framework_id: int, level: int | None) -> str | None:

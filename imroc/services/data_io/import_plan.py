@@ -40,6 +40,7 @@ from imroc.services import (
     sites,
 )
 from imroc.services import users as users_service
+from imroc.services.data_io.exchange_sections import SECTIONS
 
 # No argon2 hash looks like this, so no password can ever match it.
 NO_PASSWORD = "!imported: no password set"
@@ -79,12 +80,17 @@ class CyclePlan:
 
 @dataclass
 class SitePlan:
-    name: str
+    name: str                                               # as the file names it
     existing_id: int | None = None
+    uid: str | None = None                                  # a new site keeps the file's
+    existing_name: str | None = None
+    matched_by: str | None = None                           # "uid" or "name"
     details: dict[str, Any] = field(default_factory=dict)   # for a new site
     learning_set: str | None = None
     cycles: dict[int, CyclePlan] = field(default_factory=dict)
     members: dict[str, tuple[str, str]] = field(default_factory=dict)  # email -> role, perspective
+    notes: list[str] = field(default_factory=list)          # what the dry run should say
+    sections: dict[str, Any] = field(default_factory=dict)  # exchange_sections, by KEY
 
 
 @dataclass
@@ -102,7 +108,9 @@ class Plan:
             "consensus": sum(len(c.consensus) for c in cycles),
             "priorities": sum(len(c.priorities) for c in cycles),
             "actions": sum(len(c.actions) for c in cycles),
-        }
+        } | ({"values": values} if (values := sum(
+            len(m["doc"].values) for s in self.sites.values()
+            for m in s.sections.get("measures", []))) else {})
 
 
 def users_by_email(session: Session, emails: set[str]) -> dict[str, User]:
@@ -162,7 +170,7 @@ def _people(session: Session, plan: Plan, actor: User | None) -> dict[str, User]
 def _site(session: Session, sp: SitePlan, set_ids: dict[str, int], users: dict[str, User],
           actor: User | None) -> None:
     if sp.existing_id is None:
-        site = sites.add_site(session, actor=actor, action="import", data=SiteCreate(
+        site = sites.add_site(session, actor=actor, action="import", uid=sp.uid, data=SiteCreate(
             name=sp.name, learning_set_id=set_ids.get(sp.learning_set or ""), **sp.details))
     else:
         site = session.get(Site, sp.existing_id)
@@ -176,6 +184,9 @@ def _site(session: Session, sp: SitePlan, set_ids: dict[str, int], users: dict[s
                                      action="import")
             added += 1
     counts = _cycles(session, site, sp, users, actor)
+    for section in SECTIONS:
+        if section.KEY in sp.sections:
+            counts[section.KEY] = section.write(session, site, sp.sections[section.KEY], actor)
     audit.record(session, actor=actor, action="import", entity="site", entity_id=site.id,
                  site_id=site.id, after={**counts, "members_added": added})
 

@@ -3,18 +3,16 @@
 The layout is the export's (services/data_layout.py): sites, cycles, ratings, consensus,
 priorities, actions, any of which may be left out. The smallest useful file is one
 consensus table: Site, Cycle, Cycle started on, Challenge, Agreed level (and Rationale);
-each cycle it names is then recorded as closed, with its consensus signed off.
+each cycle it names is then recorded as closed, with its consensus signed off, dated as
+import_dates.py says.
 """
 
 from typing import Any
 
-from imroc.clock import uk_midday
 from imroc.models.cycle import PDSA_FIELDS
 from imroc.services.data_io.import_checks import (
-    OUTCOMES,
     PERSPECTIVES,
     STAGES,
-    STATUSES,
     Bad,
     Known,
     challenge_problem,
@@ -22,8 +20,11 @@ from imroc.services.data_io.import_checks import (
     email_problem,
     level_problem,
 )
+from imroc.services.data_io.import_dates import settle_dates
 from imroc.services.data_io.import_files import Sheet
 from imroc.services.data_io.import_plan import CyclePlan, Plan, Problem, SitePlan
+from imroc.services.data_io.import_plan_rows import action_row, carried, priority_row
+from imroc.services.data_io.import_sites import match_site, parse_uid
 from imroc.services.data_io.layout import TABLES
 
 COLUMNS = {t: {c.key: c for c in cols} for t, cols in TABLES.items()}
@@ -35,6 +36,7 @@ class Reader:
         self.plan = Plan()
         self.problems: list[Problem] = []
         self.seen: set[tuple] = set()  # (table, cycle, challenge[, rater]) already given
+        self.cycle_rows: dict[tuple[str, int], int] = {}  # (site, cycle) -> Cycles row
 
     def problem(self, table: str, row: int | None, key: str, value: Any, message: str) -> None:
         header = COLUMNS[table][key].header if key in COLUMNS[table] else key
@@ -74,8 +76,21 @@ class Reader:
                 self.problem(table, row, "site", name, "No site has this name: add it to the "
                              "Sites table or create the site first")
                 return None
-            self.plan.sites[name] = SitePlan(name=name, existing_id=self.known.sites[name])
+            found = match_site(self.known, name=name, uid=None)
+            if isinstance(found, str) or not self.once(table, row, "site", found):
+                return None
+            self.plan.sites[name] = found
         return self.plan.sites[name]
+
+    def once(self, table: str, row: int, key: str, found: SitePlan) -> bool:
+        """An existing site is named once in a file (by its identifier or its name)."""
+        twice = next((s for s in self.plan.sites.values()
+                      if found.existing_id is not None and s.existing_id == found.existing_id),
+                     None)
+        if twice is not None:
+            self.problem(table, row, key, found.name, f"This is {found.existing_name}, which "
+                         f"the file already names as {twice.name}")
+        return twice is None
 
     def cycle(self, table: str, row: int, values: dict) -> tuple[SitePlan, CyclePlan] | None:
         sp = self.site(table, row, values["site"])
@@ -100,12 +115,15 @@ def read_tables(sheets: dict[str, Sheet], known: Known) -> tuple[Plan, list[Prob
     for number, v in r.rows(sheets.get("ratings")):
         _rating_row(r, number, v)
     for number, v in r.rows(sheets.get("priorities")):
-        _priority_row(r, number, v)
+        priority_row(r, number, v)
     actions = list(r.rows(sheets.get("actions")))
     for number, v in actions:
-        _action_row(r, number, v)
+        action_row(r, number, v)
     for number, v in actions:
-        _carried(r, number, v)
+        carried(r, number, v)
+    for sp in r.plan.sites.values():
+        settle_dates(sp, known, lambda n, message, sp=sp: r.problem(
+            "cycles", r.cycle_rows.get((sp.name, n)), "signed_off_at", None, message))
     return r.plan, r.problems
 
 
@@ -114,8 +132,23 @@ def _site_row(r: Reader, row: int, v: dict) -> None:
     if name in r.plan.sites:
         r.problem("sites", row, "site", name, "This site is listed twice")
         return
-    if name in r.known.sites:  # an existing site: its details stay as they are
-        r.plan.sites[name] = SitePlan(name=name, existing_id=r.known.sites[name])
+    try:
+        uid = parse_uid(v["uid"])
+    except ValueError:
+        r.problem("sites", row, "uid", v["uid"], "Must be a site identifier as an export "
+                  "gives it, like 0f8fad5b-d9cb-469f-a165-70867728950e, or left empty")
+        return
+    if uid is not None and any(s.uid == uid for s in r.plan.sites.values()):
+        r.problem("sites", row, "uid", uid, "This site identifier is listed twice")
+        return
+    found = match_site(r.known, name=name, uid=uid)
+    if isinstance(found, str):
+        r.problem("sites", row, "site", name, found)
+        return
+    if not r.once("sites", row, "site", found):
+        return
+    if found.existing_id is not None:  # an existing site: its details stay as they are
+        r.plan.sites[name] = found
         return
     if v["kind"] not in r.known.kinds:
         r.problem("sites", row, "kind", v["kind"],
@@ -129,11 +162,13 @@ def _site_row(r: Reader, row: int, v: dict) -> None:
     learning_set = (v["learning_set"] or "").strip() or None
     if learning_set and learning_set not in r.known.learning_sets:
         r.plan.learning_sets.setdefault(learning_set, {"region": ""})
-    r.plan.sites[name] = SitePlan(name=name, learning_set=learning_set, details={
+    found.learning_set = learning_set
+    r.plan.sites[name] = found
+    found.details = {
         "organisation": v["organisation"] or "", "kind": v["kind"], "region": v["region"] or "",
         "joined_on": v["joined_on"],
         "consultancy_days_allocated": r.known.kinds[v["kind"]] if days is None else days,
-        "consultancy_days_used": v["consultancy_days_used"] or 0})
+        "consultancy_days_used": v["consultancy_days_used"] or 0}
 
 
 def _new_cycle(r: Reader, table: str, row: int, sp: SitePlan, number: int) -> bool:
@@ -169,6 +204,7 @@ def _cycle_row(r: Reader, row: int, v: dict) -> None:
             r.problem("cycles", row, "stage", v["stage"],
                       f"{sp.name} can have only one cycle that is not closed")
             return
+    r.cycle_rows[(sp.name, v["cycle"])] = row
     sp.cycles[v["cycle"]] = CyclePlan(
         number=v["cycle"], framework_id=fid, stage=v["stage"], started_on=v["started_on"],
         review_due_on=v["review_due_on"], signed_off_at=v["signed_off_at"],
@@ -188,12 +224,10 @@ def _consensus_row(r: Reader, row: int, v: dict) -> None:
             return
         if not _new_cycle(r, "consensus", row, sp, v["cycle"]):
             return
-        # Its agreed levels are dated by the cycle's own date (the assessment opens a
-        # cycle), never by the day of the import: progress over time reads this date.
-        agreed = uk_midday(v["started_on"])
+        # Signed off and closed by its own dates (import_dates.py), never the import's.
         cp = sp.cycles[v["cycle"]] = CyclePlan(
             number=v["cycle"], framework_id=r.known.current_framework, stage="closed",
-            started_on=v["started_on"], signed_off_at=agreed, closed_at=agreed)
+            started_on=v["started_on"])
     if not _scored(r, "consensus", row, cp, v):
         return
     cp.consensus.append({"challenge": v["challenge"], "level": v["level"],
@@ -240,66 +274,3 @@ def _rating_row(r: Reader, row: int, v: dict) -> None:
     cp.ratings.append({"rater": email, "perspective": v["perspective"],
                        "challenge": v["challenge"], "level": v["level"],
                        "comment": v["comment"] or ""})
-
-
-def _priority_row(r: Reader, row: int, v: dict) -> None:
-    found = r.cycle("priorities", row, v)
-    if found is None:
-        return
-    cp = found[1]
-    checks = [("challenge", challenge_problem(r.known, cp.framework_id, v["challenge"]))]
-    checks += [(k, level_problem(r.known, cp.framework_id, v[k]))
-               for k in ("current_level", "target_level")]
-    for key, message in checks:
-        if message:
-            r.problem("priorities", row, key, v[key], message)
-            return
-    if not 1 <= v["rank"] <= 10 or any(p["rank"] == v["rank"] for p in cp.priorities):
-        r.problem("priorities", row, "rank", v["rank"], "Must be 1 to 10 and used once a cycle")
-        return
-    if any(p["challenge"] == v["challenge"] for p in cp.priorities):
-        r.problem("priorities", row, "challenge", v["challenge"], "Chosen twice in one cycle")
-        return
-    cp.priorities.append({k: v[k] for k in ("rank", "challenge", "current_level",
-                                            "target_level")} | {"reason": v["reason"] or ""})
-
-
-def _action_row(r: Reader, row: int, v: dict) -> None:
-    found = r.cycle("actions", row, v)
-    if found is None:
-        return
-    cp = found[1]
-    checks = (("challenge", challenge_problem(r.known, cp.framework_id, v["challenge"])),
-              ("status", None if v["status"] in STATUSES else
-               "Must be one of " + ", ".join(sorted(STATUSES))),
-              ("outcome", None if not v["outcome"] or v["outcome"] in OUTCOMES else
-               "Must be adopt, adapt, abandon or left empty"),
-              ("number", None if v["number"] >= 1 and
-               all(a["number"] != v["number"] for a in cp.actions) else
-               "Must be 1 or more and used once a cycle"))
-    for key, message in checks:
-        if message:
-            r.problem("actions", row, key, v[key], message)
-            return
-    cp.actions.append({k: v[k] for k in ("number", "challenge", "title", "status")} | {
-        "owner": v["owner"] or "", "due_on": v["due_on"], "outcome": v["outcome"] or None,
-        "notes": v["notes"] or "", "carried_from": None, "_row": row})
-
-
-def _carried(r: Reader, row: int, v: dict) -> None:
-    sp = r.plan.sites.get(v["site"].strip())
-    cp = sp.cycles.get(v["cycle"]) if sp else None
-    mine = next((a for a in cp.actions if a.get("_row") == row), None) if cp else None
-    if mine is None:
-        return
-    mine.pop("_row")
-    origin = (v["carried_from_cycle"], v["carried_from_number"])
-    if origin == (None, None):
-        return
-    source = sp.cycles.get(origin[0]) if None not in origin else None
-    if source is None or origin[0] >= v["cycle"] or \
-            not any(a["number"] == origin[1] for a in source.actions):
-        r.problem("actions", row, "carried_from_cycle", f"{origin[0]}/{origin[1]}",
-                  "Must name an action of an earlier cycle of this site in the same file")
-        return
-    mine["carried_from"] = origin

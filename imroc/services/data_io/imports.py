@@ -17,16 +17,31 @@ from imroc.services.data_io.import_checks import load_known
 from imroc.services.data_io.import_files import read
 from imroc.services.data_io.import_plan import Plan, Problem, write
 from imroc.services.data_io.import_rows import read_tables
+from imroc.services.data_io.import_sites import describe as describe_site
 
 KINDS = {"exchange": "JSON exchange document", "tables": "spreadsheet"}
 NOUNS = {"sites": ("new site", "new sites"), "cycles": ("cycle", "cycles"),
          "ratings": ("rating", "ratings"), "consensus": ("agreed level", "agreed levels"),
-         "priorities": ("priority", "priorities"), "actions": ("action", "actions")}
+         "priorities": ("priority", "priorities"), "actions": ("action", "actions"),
+         "values": ("measure value", "measure values")}
 
 
 def describe(counts: dict[str, int]) -> str:
     """'1 new site, 2 cycles, 30 ratings...' for messages."""
     return ", ".join(f"{n:,} {NOUNS[k][n != 1]}" for k, n in counts.items())
+
+
+@dataclass
+class SiteLine:
+    """One site of the file: new, or which recorded site it adds to and how it was found."""
+
+    name: str
+    new: bool
+    existing_id: int | None
+    existing_name: str | None
+    matched_by: str | None
+    message: str
+    notes: list[str]
 
 
 @dataclass
@@ -36,6 +51,7 @@ class Report:
     imported: bool = False
     problems: list[Problem] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    sites: list[SiteLine] = field(default_factory=list)
 
     @property
     def kind_label(self) -> str:
@@ -57,11 +73,16 @@ def run_import(session: Session, data: bytes, *, principal: Principal | None, dr
     check_permission(principal)
     kind, content = read(data, max_bytes=max_bytes)
     known = load_known(session)
-    plan, problems = (read_document(content, known) if kind == "exchange"
+    plan, problems = (read_document(content, known, session) if kind == "exchange"
                       else read_tables(content, known))
-    if not problems and not any(s.cycles or s.existing_id is None for s in plan.sites.values()):
+    if not problems and not any(s.cycles or s.existing_id is None or any(s.sections.values())
+                                for s in plan.sites.values()):
         problems.append(Problem("file", None, "", "", "The file holds nothing to import"))
-    report = Report(kind=kind, dry_run=dry_run, problems=problems, counts=plan.counts())
+    report = Report(kind=kind, dry_run=dry_run, problems=problems, counts=plan.counts(),
+                    sites=[SiteLine(name=sp.name, new=sp.existing_id is None,
+                                    existing_id=sp.existing_id, existing_name=sp.existing_name,
+                                    matched_by=sp.matched_by, message=describe_site(sp),
+                                    notes=sp.notes) for sp in plan.sites.values()])
     if problems or dry_run:
         session.rollback()
         return report

@@ -1,7 +1,9 @@
 """The spreadsheet layout shared by exports and imports: six tables, their columns and types.
 
 Every table names sites by name and cycles by number, never by database id, so a file
-exported from one installation can be read into another. Columns marked `info` are
+exported from one installation can be read into another. The Sites table also gives each
+site's identifier (its uid), which stays the same when the site is renamed: an import
+finds the site by it. Columns marked `info` are
 written for people to read and ignored when a file is imported.
 """
 
@@ -39,6 +41,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("joined_on", "Joined on", DATE),
         _c("consultancy_days_allocated", "Consultancy days allocated", INT),
         _c("consultancy_days_used", "Consultancy days used", INT),
+        _c("uid", "Site identifier", max_length=36),
     ),
     "cycles": (
         SITE, CYCLE,
