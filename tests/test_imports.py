@@ -117,8 +117,9 @@ def test_the_simplest_layout_records_closed_signed_off_cycles(client, session, w
                           .order_by(Cycle.number)).all()
     assert [(c.number, c.stage, c.signed_off_at is not None) for c in cycles] == [
         (1, "closed", True), (2, "closed", True)]
-    # Signed off on the cycle's own date, not the day of the import.
-    assert [uk_date_of(c.signed_off_at) for c in cycles] == [date(2021, 1, 9), date(2022, 1, 9)]
+    # Signed off by the cycle's own dates, never the day of the import: cycle 1 closed the
+    # day cycle 2 started; the latest cycle, with no review date in the file, on its start.
+    assert [uk_date_of(c.signed_off_at) for c in cycles] == [date(2022, 1, 9), date(2022, 1, 9)]
     assert dashboards.latest_levels(session, [world.site_b.id]) == {
         world.site_b.id: {c: 2 for c in range(1, 11)}}
 
