@@ -43,16 +43,27 @@ def present(session: Session, cycle_ids: list[int]) -> dict[int, set[str]]:
     return out
 
 
+def gaps(answered: dict[int, set[str]], among: set[str]) -> dict[int, list[str]]:
+    """The challenges missing some of these perspectives, each with those missing."""
+    found = {n: _ordered(among - answered.get(n, set())) for n in CHALLENGE_NUMBERS}
+    return {n: missing for n, missing in found.items() if missing}
+
+
 def unheard(session: Session, cycle_ids: list[int]) -> dict[int, dict[int, list[str]]]:
     """Per cycle, the challenges that lack a perspective the site has among its members, each
     with the perspectives missing (two queries, whatever the number of cycles)."""
     answered = heard(session, cycle_ids)
     among = present(session, cycle_ids)
-    out: dict[int, dict[int, list[str]]] = {}
-    for cycle_id in cycle_ids:
-        gaps = {n: _ordered(among[cycle_id] - answered[cycle_id][n]) for n in CHALLENGE_NUMBERS}
-        out[cycle_id] = {n: missing for n, missing in gaps.items() if missing}
-    return out
+    return {cycle_id: gaps(answered[cycle_id], among[cycle_id]) for cycle_id in cycle_ids}
+
+
+def by_perspective(missing: dict[int, list[str]]) -> dict[str, list[int]]:
+    """{challenge: perspectives} turned round: {perspective: challenges}, in the usual order."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for n in sorted(missing):
+        for p in missing[n]:
+            out[p].append(n)
+    return {p: out[p] for p in _ordered(set(out))}
 
 
 def not_heard_from(session: Session, cycle_ids: list[int],
@@ -88,7 +99,11 @@ def waiting(session: Session, *, cycle: Cycle) -> dict[str, list[Waiting]]:
     return {p: out[p] for p in _ordered(set(out))}
 
 
+def words_of(items: list[str]) -> str:
+    """"a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def words(numbers: list[int]) -> str:
-    """1, 3 and 7."""
-    text = [str(n) for n in numbers]
-    return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
+    """"1, 3 and 7"."""
+    return words_of([str(n) for n in numbers])

@@ -25,7 +25,7 @@ from imroc.models import (
 )
 from imroc.models.cycle import Stage
 from imroc.models.framework import CHALLENGE_NUMBERS
-from imroc.services import actions, learning_sets
+from imroc.services import actions, learning_sets, voices
 
 RECENT_IDS = 1000
 
@@ -215,16 +215,47 @@ def learning_set_dashboard(session: Session, *, ls: LearningSet) -> SetDashboard
 
 
 @dataclass
+class Unheard:
+    """A signed-off consensus with challenges no one with lived experience answered."""
+
+    site: Site
+    cycle_id: int
+    cycle_number: int
+    challenges: list[int]
+
+    @property
+    def everywhere(self) -> bool:
+        return len(self.challenges) == len(CHALLENGE_NUMBERS)
+
+
+@dataclass
 class ProgrammeComparison:
     sites: list[Site]
     latest: dict[int, dict[int, int]]
     set_names: dict[int, str]
+    no_lived_experience: list[Unheard] = field(default_factory=list)
+
+
+def lived_experience_gaps(session: Session, sites: list[Site]) -> list[Unheard]:
+    """The sites' signed-off cycles with challenges no one with lived experience answered
+    (a "don't know" is an answer), by site then cycle (two queries)."""
+    by_id = {s.id: s for s in sites}
+    signed = session.exec(select(Cycle.id, Cycle.site_id, Cycle.number).where(
+        col(Cycle.site_id).in_(list(by_id) or [-1]), col(Cycle.signed_off_at).is_not(None))
+        .order_by(col(Cycle.number))).all()
+    gaps = voices.not_heard_from(session, [cycle_id for cycle_id, _, _ in signed])
+    out = [Unheard(site=by_id[site_id], cycle_id=cycle_id, cycle_number=number,
+                   challenges=gaps[cycle_id])
+           for cycle_id, site_id, number in signed if gaps[cycle_id]]
+    order = {s.id: i for i, s in enumerate(sites)}
+    return sorted(out, key=lambda u: (order[u.site.id], u.cycle_number))
 
 
 def programme_comparison(session: Session, *, kind: str | None = None,
                          learning_set_id: int | None = None,
                          region: str | None = None) -> ProgrammeComparison:
-    """Every site's latest agreed levels, filtered (three queries)."""
+    """Every site's latest agreed levels, and which signed-off consensus lacked a
+    lived-experience voice, filtered (five queries)."""
     query = select(Site).where(col(Site.archived_at).is_(None)).order_by(col(Site.name))
     if kind:
         query = query.where(Site.kind == kind)
@@ -235,4 +266,5 @@ def programme_comparison(session: Session, *, kind: str | None = None,
     sites = list(session.exec(query).all())
     latest = latest_levels(session, [s.id for s in sites])
     set_names = dict(session.exec(select(LearningSet.id, LearningSet.name)).all())
-    return ProgrammeComparison(sites=sites, latest=latest, set_names=set_names)
+    return ProgrammeComparison(sites=sites, latest=latest, set_names=set_names,
+                               no_lived_experience=lived_experience_gaps(session, sites))
