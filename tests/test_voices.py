@@ -148,6 +148,28 @@ def test_the_rate_page_offers_dont_know_and_saves_it(client, session, world):
     assert sum("checked" in line for line in checked) == 1
 
 
+def test_dont_know_saves_one_challenge_through_htmx(client, session, world):
+    cycle = _open(session, world)
+    csrf = sign_in(client, world.member)
+    r = client.post(f"/cycles/{cycle.id}/rate", data={"challenge": "4", "level_4": "dont_know"},
+                    headers={"HX-Request": "true", "X-CSRF-Token": csrf})
+    assert r.status_code == 200, r.text
+    assert "<html" not in r.text and "1 of 10 rated" in r.text
+    assert rows(session, "SELECT challenge, level, dont_know FROM rating WHERE cycle_id = :c",
+                c=cycle.id) == [(4, None, True)]
+
+
+def test_the_consensus_form_does_not_take_dont_know_as_an_agreed_level(client, session, world):
+    cycle = _open(session, world)
+    csrf = sign_in(client, world.lead)
+    r = client.post(f"/cycles/{cycle.id}/consensus",
+                    data={"csrf_token": csrf, "level_2": "dont_know", "rationale_2": "kept"})
+    assert r.status_code == 422
+    assert "Select one of the levels for challenge 2" in r.text and "kept</textarea>" in r.text
+    assert rows(session, "SELECT count(*) FROM consensus_score WHERE cycle_id = :c",
+                c=cycle.id) == [(0,)]
+
+
 def test_the_consensus_page_shows_dont_know_apart_from_the_levels(client, session, world):
     cycle = _open(session, world)
     _rate(session, world, world.lead, cycle, level=3)
