@@ -20,7 +20,7 @@ from imroc import periods
 from imroc.clock import UK
 from imroc.config import ROOT, get_settings
 from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
-from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS
+from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS, nobody
 from imroc.services import notifications
 from imroc.validation import DATE_LABELS
 from imroc.web.forms import date_parts
@@ -128,6 +128,7 @@ def _build_env() -> Environment:
     env.globals["memo"] = memo
     env.globals["perspective_labels"] = {k.value: v for k, v in PERSPECTIVE_LABELS.items()}
     env.globals["role_labels"] = ROLE_LABELS
+    env.globals["nobody"] = nobody
     env.globals["date_labels"] = DATE_LABELS
     env.globals["date_parts"] = date_parts
     return env

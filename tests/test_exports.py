@@ -32,15 +32,15 @@ def test_ratings_csv_cell_by_cell_for_the_lead(client, world):
                                                "&table=ratings"))
     lead, member = world.lead, world.member
     assert rows[0] == ["Site", "Cycle", "Challenge", "Rater", "Rater name", "Perspective",
-                       "Level", "Comment"]
+                       "Level", "Comment", "Don't know"]
     challenge_one = sorted([
         ["Site A", "1", "1", member.email, member.name, "lived_experience", "2",
-         "Peer workers now in two teams"],
+         "Peer workers now in two teams", "No"],
         ["Site A", "1", "1", lead.email, lead.name, "staff", "1",
-         "'-3 incidents since last year"]], key=lambda r: r[3])
+         "'-3 incidents since last year", "No"]], key=lambda r: r[3])
     assert sorted(rows[1:3], key=lambda r: r[3]) == challenge_one  # raters in a drawn order
     assert rows[3] == ["Site A", "1", "2", member.email, member.name, "lived_experience",
-                       "0", ""]
+                       "0", "", "No"]
 
 
 def test_cycles_consensus_and_actions_csv(client, world):
@@ -102,7 +102,7 @@ def test_xlsx_has_a_sheet_per_table_with_typed_cells(client, world):
     lead_row = next(r for r in ratings.iter_rows(min_row=2, values_only=True)
                     if r[3] == world.lead.email)
     assert list(lead_row) == ["Site A", 1, 1, world.lead.email, world.lead.name, "staff", 1,
-                              "'-3 incidents since last year"]
+                              "'-3 incidents since last year", "No"]
     assert isinstance(lead_row[1], int) and isinstance(lead_row[6], int)
     actions = book["Actions"]
     assert [c.value for c in actions[4]] == ["Site A", 2, 1, 2, "Start a recovery college",

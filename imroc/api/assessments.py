@@ -12,9 +12,10 @@ from imroc.models.assessment import (
     ReopenIn,
     ScoreOut,
     ScoresIn,
+    UnheardOut,
 )
 from imroc.models.cycle import CyclePublic
-from imroc.services import assessments, cycles
+from imroc.services import assessments, cycles, voices
 
 router = APIRouter(tags=["assessments"])
 
@@ -26,7 +27,8 @@ class RatingsOut(BaseModel):
 
 def _ratings(cycle_id: int, rows) -> RatingsOut:
     return RatingsOut(cycle_id=cycle_id, ratings=[RatingOut(
-        challenge=r.challenge, level=r.level, comment=r.comment, rater_id=r.rater_id,
+        challenge=r.challenge, level=r.level, dont_know=getattr(r, "dont_know", False),
+        comment=r.comment, rater_id=r.rater_id,
         perspective=getattr(r, "perspective", "facilitator"), updated_at=r.updated_at)
         for r in rows])
 
@@ -35,7 +37,9 @@ def _consensus(session: SessionDep, cycle) -> ConsensusOut:
     return ConsensusOut(cycle_id=cycle.id, signed_off=cycle.signed_off_at is not None, scores=[
         ScoreOut(challenge=s.challenge, level=s.level, rationale=s.rationale,
                  to_reconfirm=s.to_reconfirm)
-        for s in assessments.list_consensus(session, cycle=cycle)])
+        for s in assessments.list_consensus(session, cycle=cycle)],
+        unheard=[UnheardOut(challenge=n, perspectives=missing) for n, missing in
+                 voices.unheard(session, [cycle.id])[cycle.id].items()])
 
 
 @router.get("/cycles/{cycle_id}/ratings", response_model=RatingsOut)

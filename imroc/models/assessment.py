@@ -4,7 +4,17 @@ from datetime import datetime
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 from imroc.clock import utcnow
@@ -16,10 +26,17 @@ COMMENT = 2000
 
 
 class Rating(SQLModel, table=True):
-    """One person's level for one challenge in one cycle (their perspective recorded with it)."""
+    """One person's level for one challenge in one cycle (their perspective recorded with it).
+
+    "Don't know" is an answer without a level: the person has answered the challenge, but
+    no mean, spread or count of levels includes it."""
 
     __tablename__ = "rating"
-    __table_args__ = (UniqueConstraint("cycle_id", "rater_id", "challenge"),)
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "rater_id", "challenge"),
+        CheckConstraint("(dont_know AND level IS NULL) OR (NOT dont_know AND level IS NOT NULL)",
+                        name="level_or_dont_know"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: int = Field(sa_column=Column(Integer, ForeignKey("cycle.id"), nullable=False,
@@ -27,7 +44,9 @@ class Rating(SQLModel, table=True):
     rater_id: int = Field(sa_column=Column(Integer, ForeignKey("user_account.id"), nullable=False))
     perspective: str = Field(sa_column=Column(String(20), nullable=False))
     challenge: int
-    level: int
+    level: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    dont_know: bool = Field(default=False, sa_column=Column(
+        Boolean, nullable=False, default=False, server_default=false()))
     comment: str = Field(default="", sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -71,7 +90,10 @@ class FacilitatorRating(SQLModel, table=True):
 
 class RatingIn(InputModel):
     challenge: Whole = PField(ge=1, le=CHALLENGE_COUNT)
-    level: Whole = PField(ge=0, le=20)
+    # Required, but may be null with "dont_know": true (checked with the scale, in the service).
+    level: Whole | None = PField(default=None, ge=0, le=20)
+    dont_know: bool = PField(default=False, description="The person does not know: an answer "
+                             "without a level (level must then be null)")
     comment: str = PField(default="", max_length=COMMENT)
 
 
@@ -81,7 +103,8 @@ class RatingsIn(InputModel):
 
 class RatingOut(BaseModel):
     challenge: int
-    level: int
+    level: int | None
+    dont_know: bool = False
     comment: str
     rater_id: int
     perspective: str
@@ -105,10 +128,18 @@ class ScoreOut(BaseModel):
     to_reconfirm: bool
 
 
+class UnheardOut(BaseModel):
+    challenge: int
+    perspectives: list[str]
+
+
 class ConsensusOut(BaseModel):
     cycle_id: int
     signed_off: bool
     scores: list[ScoreOut]
+    # Challenges that lack a perspective the site has among its members ("don't know" counts
+    # as an answer), each with the perspectives not heard.
+    unheard: list[UnheardOut] = []
 
 
 class ReopenIn(InputModel):

@@ -37,6 +37,20 @@ PERSPECTIVE_LABELS = {
     Perspective.carer: "Carer",
     Perspective.partner: "Partner organisation",
 }
+# Who is missing, in words: "No carer has rated this challenge".
+PERSPECTIVE_NOBODY = {
+    Perspective.staff: "No member of staff",
+    Perspective.lived_experience: "No one with lived experience",
+    Perspective.carer: "No carer",
+    Perspective.partner: "No partner organisation",
+}
+
+
+def nobody(perspective: str) -> str:
+    """The start of a sentence saying who is missing: "No carer", "No one with lived experience"."""
+    return PERSPECTIVE_NOBODY.get(perspective, f"No one from the {perspective} perspective")
+
+
 ROLE_LABELS = {
     "site_member": "Steering group member",
     "site_lead": "Steering group lead",

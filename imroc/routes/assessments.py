@@ -19,7 +19,13 @@ from imroc.services.access import Principal
 from imroc.templating import is_htmx, render
 from imroc.validation import parse
 from imroc.web.forms import Form, fields
-from imroc.web.score_forms import one_challenge, page_context, save_scores, score_values
+from imroc.web.score_forms import (
+    DONT_KNOW_VALUE,
+    one_challenge,
+    page_context,
+    save_scores,
+    score_values,
+)
 
 router = APIRouter()
 
@@ -33,7 +39,8 @@ def _rate_page(request: Request, session: SessionDep, principal: Principal, cycl
     mine = assessments.my_ratings(session, cycle=cycle, principal=principal)
     current = {}
     for n, rating in mine.items():
-        current[f"level_{n}"], current[f"comment_{n}"] = str(rating.level), rating.comment
+        current[f"level_{n}"] = DONT_KNOW_VALUE if rating.dont_know else str(rating.level)
+        current[f"comment_{n}"] = rating.comment
     prev = cycles.previous_cycle(session, cycle)
     previous = {s.challenge: s.level for s in assessments.list_consensus(session, cycle=prev)} \
         if prev else {}
@@ -76,7 +83,7 @@ def rate_save(request: Request, session: SessionDep, principal: CurrentPrincipal
         assessments.set_ratings(session, cycle=cycle, site=site, data=data, principal=principal)
 
     try:
-        save_scores(save, RatingsIn, values, text="comment", key="ratings")
+        save_scores(save, RatingsIn, values, text="comment", key="ratings", dont_know=True)
     except Invalid as exc:
         return _rate_page(*args, values=values, errors=exc.errors, status=422, only=only)
     except Conflict as exc:

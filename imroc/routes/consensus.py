@@ -9,7 +9,7 @@ from imroc.errors import Conflict, Invalid
 from imroc.models import Cycle, Site
 from imroc.models.assessment import ReopenIn, ScoresIn
 from imroc.models.user import Perspective
-from imroc.services import access, assessments, consensus
+from imroc.services import access, assessments, consensus, voices
 from imroc.services.access import Principal
 from imroc.templating import render
 from imroc.validation import parse
@@ -37,6 +37,7 @@ def _page(request: Request, session: SessionDep, principal: Principal, cycle: Cy
         ctx["error_list"] = [{"text": message, "href": anchor}]
     ctx.update({
         "view": view, "perspectives": [p.value for p in Perspective],
+        "waiting": voices.waiting(session, cycle=cycle),
         "can_agree": access.is_lead(principal, site),
         "locked": assessments.locked_reason(cycle), "reason": reason or "",
         "to_reconfirm": sum(1 for c in view.challenges if c.agreed and c.agreed.to_reconfirm),

@@ -34,7 +34,10 @@ def scale_levels(session: Session, cycle: Cycle) -> list[int]:
     return frameworks.scale_levels(session, cycle.framework_id)
 
 
-def _check_items(session: Session, cycle: Cycle, items: list, name: str) -> None:
+def _check_items(session: Session, cycle: Cycle, items: list, name: str, *,
+                 dont_know: bool = False) -> None:
+    """Refuse a challenge given twice and a level outside the scale. With dont_know, an item
+    may instead say "don't know" (no level); without it, "don't know" is refused."""
     levels = set(scale_levels(session, cycle))
     errors: dict[str, str] = {}
     seen: set[int] = set()
@@ -42,7 +45,20 @@ def _check_items(session: Session, cycle: Cycle, items: list, name: str) -> None
         if item.challenge in seen:
             errors[f"{name}.{i}.challenge"] = f"Challenge {item.challenge} is given twice"
         seen.add(item.challenge)
-        if frameworks.level_problem(levels, item.level):
+        unknown = getattr(item, "dont_know", False)
+        if unknown and not dont_know:
+            errors[f"{name}.{i}.dont_know"] = (f"Give a level for challenge {item.challenge}: "
+                                               "“don't know” is for members' own ratings")
+        elif unknown and item.level is not None:
+            errors[f"{name}.{i}.dont_know"] = (f"Challenge {item.challenge} has a level and "
+                                               "“don't know”: send one or the other (level "
+                                               "null with “don't know”)")
+        elif unknown:
+            continue
+        elif item.level is None:
+            errors[f"{name}.{i}.level"] = f"Give a level for challenge {item.challenge}" + (
+                ", or say you don't know" if dont_know else "")
+        elif frameworks.level_problem(levels, item.level):
             errors[f"{name}.{i}.level"] = (f"Level for challenge {item.challenge} must be one of "
                                            f"{', '.join(str(v) for v in sorted(levels))}")
     if errors:
@@ -67,9 +83,17 @@ def _ensure_open_assessment(cycle: Cycle) -> None:
 
 # --- individual ratings ------------------------------------------------------------------
 
+DONT_KNOW = "Don't know"
+
+
 def list_ratings(session: Session, *, cycle: Cycle) -> list[Rating]:
     return list(session.exec(select(Rating).where(Rating.cycle_id == cycle.id)
                              .order_by(col(Rating.challenge), col(Rating.rater_id))).all())
+
+
+def answer(rating: Rating) -> int | str:
+    """A rating's level, or "don't know" (as the audit trail and exports show it)."""
+    return DONT_KNOW if rating.dont_know else rating.level
 
 
 def my_ratings(session: Session, *, cycle: Cycle, principal: Principal) -> dict[int, Rating]:
@@ -85,21 +109,22 @@ def set_ratings(session: Session, *, cycle: Cycle, site: Site, data: RatingsIn,
     now = at or utcnow()
     ensure_group_member(principal, site)
     _ensure_open_assessment(cycle)
-    _check_items(session, cycle, data.ratings, "ratings")
+    _check_items(session, cycle, data.ratings, "ratings", dont_know=True)
     perspective = principal.memberships[site.id].perspective
     existing = my_ratings(session, cycle=cycle, principal=principal)
-    before = {r.challenge: r.level for r in existing.values()}
+    before = {r.challenge: answer(r) for r in existing.values()}
     for item in data.ratings:
         row = existing.get(item.challenge) or Rating(
-            cycle_id=cycle.id, rater_id=principal.user.id, challenge=item.challenge, level=0,
+            cycle_id=cycle.id, rater_id=principal.user.id, challenge=item.challenge,
             perspective=perspective)
-        row.level, row.comment = item.level, item.comment.strip()
+        row.level, row.dont_know = (None, True) if item.dont_know else (item.level, False)
+        row.comment = item.comment.strip()
         row.perspective, row.updated_at = perspective, now
         session.add(row)
         existing[item.challenge] = row
     audit.record(session, actor=principal.user, action="rate", entity="cycle",
                  entity_id=cycle.id, site_id=site.id, before={"levels": before},
-                 after={"levels": {r.challenge: r.level for r in existing.values()}}, at=now)
+                 after={"levels": {r.challenge: answer(r) for r in existing.values()}}, at=now)
     session.commit()
     return sorted(existing.values(), key=lambda r: r.challenge)
 

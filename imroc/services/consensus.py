@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from imroc.models import ConsensusScore, Cycle, FacilitatorRating, Rating, Site
 from imroc.models.framework import CHALLENGE_NUMBERS
 from imroc.models.user import Perspective
+from imroc.services import voices as voices_service
 from imroc.services.cycles import previous_cycle
 
 DISAGREEMENT = 2  # a range of this many levels or more is flagged
@@ -18,8 +19,11 @@ class ChallengeSpread:
     """Everything the consensus view shows for one challenge."""
 
     challenge: int
-    by_perspective: dict[str, list[Rating]] = field(default_factory=dict)
-    levels: list[int] = field(default_factory=list)
+    by_perspective: dict[str, list[Rating]] = field(default_factory=dict)  # "don't know" too
+    levels: list[int] = field(default_factory=list)  # the levels given, never "don't know"
+    dont_know: int = 0
+    # Perspectives the site has among its members that gave no answer on this challenge.
+    missing: list[str] = field(default_factory=list)
     agreed: ConsensusScore | None = None
     previous: int | None = None
     facilitator: list[int] = field(default_factory=list)
@@ -41,8 +45,8 @@ class ChallengeSpread:
         return (self.high - self.low) if self.levels else 0
 
     def perspective_median(self, perspective: str) -> float | None:
-        rows = self.by_perspective.get(perspective) or []
-        return median([r.level for r in rows]) if rows else None
+        levels = [r.level for r in self.by_perspective.get(perspective) or [] if not r.dont_know]
+        return median(levels) if levels else None
 
     @property
     def disagreement(self) -> bool:
@@ -80,9 +84,14 @@ class ConsensusView:
     def raters(self) -> int:
         return sum(self.voices.values())
 
+    @property
+    def unheard(self) -> list["ChallengeSpread"]:
+        """The challenges that lack a perspective the site has among its members."""
+        return [c for c in self.challenges if c.missing]
+
 
 def consensus_view(session: Session, *, cycle: Cycle) -> ConsensusView:
-    """The ratings of every voice for every challenge, with the flags (four queries)."""
+    """The ratings of every voice for every challenge, with the flags (six queries)."""
     spreads = {n: ChallengeSpread(challenge=n) for n in CHALLENGE_NUMBERS}
     ratings = session.exec(select(Rating).where(Rating.cycle_id == cycle.id)
                            .order_by(col(Rating.perspective), col(Rating.rater_id))).all()
@@ -92,7 +101,10 @@ def consensus_view(session: Session, *, cycle: Cycle) -> ConsensusView:
         if spread is None:
             continue
         spread.by_perspective.setdefault(r.perspective, []).append(r)
-        spread.levels.append(r.level)
+        if r.dont_know:
+            spread.dont_know += 1
+        else:
+            spread.levels.append(r.level)
         voices.setdefault(r.perspective, set()).add(r.rater_id)
     for score in session.exec(select(ConsensusScore).where(
             ConsensusScore.cycle_id == cycle.id)).all():
@@ -105,6 +117,8 @@ def consensus_view(session: Session, *, cycle: Cycle) -> ConsensusView:
     for fr in session.exec(select(FacilitatorRating).where(
             FacilitatorRating.cycle_id == cycle.id)).all():
         spreads[fr.challenge].facilitator.append(fr.level)
+    for challenge, missing in voices_service.unheard(session, [cycle.id])[cycle.id].items():
+        spreads[challenge].missing = missing
     return ConsensusView(cycle=cycle, challenges=list(spreads.values()),
                          voices={k: len(v) for k, v in voices.items()})
 

@@ -3,7 +3,6 @@ missing from an assessment, assessments waiting for a facilitator's view, the ne
 reviews overdue, consultancy beyond its allocation and measures gone quiet. A fixed number
 of queries, whatever the number of sites."""
 
-from collections import defaultdict
 from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
@@ -17,12 +16,12 @@ from imroc.models import (
     Feedback,
     LearningSet,
     Meeting,
-    Membership,
-    Rating,
     Site,
 )
 from imroc.models.cycle import STAGE_LABELS, Stage
-from imroc.models.user import PERSPECTIVE_LABELS, Perspective
+from imroc.models.framework import CHALLENGE_NUMBERS
+from imroc.models.user import PERSPECTIVE_LABELS
+from imroc.services import voices
 from imroc.services.access import Principal
 from imroc.services.measures import values
 from imroc.services.tasks import Task, group_tasks, open_cycles, uk_words
@@ -43,14 +42,23 @@ def _stalled(cycles: list[tuple[Cycle, Site]]) -> list[Task]:
     return out
 
 
-def _voices(session: Session, cycle_ids: list[int]) -> dict[int, set[str]]:
-    heard: dict[int, set[str]] = defaultdict(set)
-    if cycle_ids:
-        for cycle_id, perspective in session.exec(select(Rating.cycle_id, Rating.perspective)
-                                                  .where(col(Rating.cycle_id).in_(cycle_ids))
-                                                  .distinct()).all():
-            heard[cycle_id].add(perspective)
-    return heard
+def _challenges(numbers: list[int]) -> str:
+    return f"challenge{'s' if len(numbers) > 1 else ''} {voices.words(numbers)}"
+
+
+def _missing_text(missing: dict[int, list[str]]) -> str:
+    """"the carer perspective, and the lived experience perspective on challenge 7"."""
+    turned = voices.by_perspective(missing)
+    everywhere = [p for p, numbers in turned.items() if len(numbers) == len(CHALLENGE_NUMBERS)]
+    parts = []
+    if everywhere:
+        names = [PERSPECTIVE_LABELS.get(p, p).lower() for p in sorted(everywhere)]
+        parts.append(f"the {voices.words_of(names)} perspective{'s' if len(names) > 1 else ''}")
+    for p, numbers in turned.items():
+        if p not in everywhere:
+            parts.append(f"the {PERSPECTIVE_LABELS.get(p, p).lower()} perspective on "
+                         f"{_challenges(numbers)}")
+    return ", and from ".join(parts)
 
 
 def facilitator_tasks(session: Session, principal: Principal) -> list[Task]:
@@ -63,22 +71,16 @@ def facilitator_tasks(session: Session, principal: Principal) -> list[Task]:
     cycles = open_cycles(session, site_ids)
     tasks = _stalled(cycles)
     assessing = [c.id for c, _ in cycles if c.stage == Stage.assess and not c.signed_off_at]
-    heard = _voices(session, assessing)
-    present: dict[int, set[str]] = defaultdict(set)
-    for site_id, perspective in session.exec(select(Membership.site_id, Membership.perspective)
-                                             .where(col(Membership.site_id).in_(site_ids or [-1]))
-                                             .distinct()).all():
-        present[site_id].add(perspective)
+    # Once someone has rated: each challenge lacking a perspective the site has among its
+    # members (the rule of the consensus page; a "don't know" is an answer).
+    answered = voices.heard(session, assessing)
+    among = voices.present(session, assessing)
     for cycle, site in cycles:
-        if cycle.id in assessing and heard[cycle.id]:
-            missing = sorted(present[site.id] - heard[cycle.id])
+        if cycle.id in assessing and answered[cycle.id]:
+            missing = voices.gaps(answered[cycle.id], among[cycle.id])
             if missing:
-                names = [PERSPECTIVE_LABELS.get(p, p).lower() for p in missing]
-                words = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1
-                                     else names)
-                tasks.append(Task("missing_voice", f"No ratings yet from the {words} "
-                                  f"perspective{'s' if len(names) > 1 else ''} in cycle "
-                                  f"{cycle.number} of {site.name}",
+                tasks.append(Task("missing_voice", f"No ratings yet from {_missing_text(missing)} "
+                                  f"in cycle {cycle.number} of {site.name}",
                                   f"/cycles/{cycle.id}/facilitator", site_id=site.id))
     signed = [c.id for c, _ in cycles if c.signed_off_at]
     mine = set(session.exec(select(FacilitatorRating.cycle_id).where(
@@ -115,11 +117,14 @@ def programme_tasks(session: Session) -> list[Task]:
                               f"was due on {uk_words(cycle.review_due_on)}", f"/cycles/{cycle.id}",
                               due_on=cycle.review_due_on, site_id=site.id))
     signed = [c.id for c, _ in cycles if c.signed_off_at]
-    heard = _voices(session, signed)
+    # As the programme view shows it: the challenges no one with lived experience answered.
+    unheard = voices.not_heard_from(session, signed)
     for cycle, site in cycles:
-        if cycle.id in signed and Perspective.lived_experience.value not in heard[cycle.id]:
+        numbers = unheard.get(cycle.id)
+        if numbers:
+            where = "" if len(numbers) == len(CHALLENGE_NUMBERS) else f" on {_challenges(numbers)}"
             tasks.append(Task("missing_voice", f"Cycle {cycle.number} of {site.name} was signed "
-                              "off with no rating from anyone with lived experience",
+                              f"off with no rating from anyone with lived experience{where}",
                               f"/cycles/{cycle.id}/consensus", site_id=site.id))
     for site in session.exec(select(Site).where(
             col(Site.archived_at).is_(None),

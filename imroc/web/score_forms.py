@@ -33,9 +33,13 @@ def score_values(form: FormData, text: str, only: int | None = None) -> dict[str
     return fields(form, *(f"{kind}_{n}" for n in numbers for kind in ("level", text)))
 
 
+DONT_KNOW_VALUE = "dont_know"  # the "Don't know" radio of a member's own rating
+
+
 def parse_scores(model: type[BaseModel], values: dict[str, Any], *, text: str, key: str,
-                 stored: dict[int, str] | None = None) -> BaseModel:
+                 stored: dict[int, str] | None = None, dont_know: bool = False) -> BaseModel:
     """Form fields -> RatingsIn or ScoresIn; a challenge without a level is left out.
+    With dont_know, the level field may say "don't know" (a member's own rating).
 
     Text typed for a challenge without a level is refused rather than dropped; text that is
     only what was already stored (say, last cycle's rationale) is left alone.
@@ -48,6 +52,9 @@ def parse_scores(model: type[BaseModel], values: dict[str, Any], *, text: str, k
         if level is None:
             if words and words != stored.get(n, "").strip():
                 errors[f"level_{n}"] = f"Select a level for challenge {n}, or clear its {text}"
+            continue
+        if dont_know and level == DONT_KNOW_VALUE:
+            items.append({"challenge": n, "level": None, "dont_know": True, text: words or ""})
             continue
         items.append({"challenge": n, "level": level, text: words or ""})
     try:
@@ -80,9 +87,10 @@ def field_errors(errors: dict[str, str], items: list[dict[str, Any]], text: str,
 
 
 def save_scores(save: Callable[[Any], Any], model: type[BaseModel], values: dict[str, Any], *,
-                text: str, key: str, stored: dict[int, str] | None = None) -> None:
+                text: str, key: str, stored: dict[int, str] | None = None,
+                dont_know: bool = False) -> None:
     """Parse the form and call the service, with any errors named by this form's fields."""
-    data = parse_scores(model, values, text=text, key=key, stored=stored)
+    data = parse_scores(model, values, text=text, key=key, stored=stored, dont_know=dont_know)
     try:
         save(data)
     except Invalid as exc:

@@ -25,7 +25,7 @@ from imroc.models import (
 )
 from imroc.models.cycle import Stage
 from imroc.models.framework import CHALLENGE_NUMBERS
-from imroc.services import actions, set_history
+from imroc.services import actions, set_history, voices
 from imroc.services import meetings as meeting_links
 from imroc.services.dashboards import progress as progress_rule
 
@@ -220,19 +220,49 @@ def learning_set_dashboard(session: Session, *, ls: LearningSet) -> SetDashboard
 
 
 @dataclass
+class Unheard:
+    """A signed-off consensus with challenges no one with lived experience answered."""
+
+    site: Site
+    cycle_id: int
+    cycle_number: int
+    challenges: list[int]
+
+    @property
+    def everywhere(self) -> bool:
+        return len(self.challenges) == len(CHALLENGE_NUMBERS)
+
+
+@dataclass
 class ProgrammeComparison:
     sites: list[Site]
     latest: dict[int, dict[int, int]]
     set_names: dict[int, str]
     progress: progress_rule.Progress  # per learning set, by quarter
+    no_lived_experience: list[Unheard] = field(default_factory=list)
+
+
+def lived_experience_gaps(session: Session, sites: list[Site]) -> list[Unheard]:
+    """The sites' signed-off cycles with challenges no one with lived experience answered
+    (a "don't know" is an answer), by site then cycle (two queries)."""
+    by_id = {s.id: s for s in sites}
+    signed = session.exec(select(Cycle.id, Cycle.site_id, Cycle.number).where(
+        col(Cycle.site_id).in_(list(by_id) or [-1]), col(Cycle.signed_off_at).is_not(None))
+        .order_by(col(Cycle.number))).all()
+    gaps = voices.not_heard_from(session, [cycle_id for cycle_id, _, _ in signed])
+    out = [Unheard(site=by_id[site_id], cycle_id=cycle_id, cycle_number=number,
+                   challenges=gaps[cycle_id])
+           for cycle_id, site_id, number in signed if gaps[cycle_id]]
+    order = {s.id: i for i, s in enumerate(sites)}
+    return sorted(out, key=lambda u: (order[u.site.id], u.cycle_number))
 
 
 def programme_comparison(session: Session, *, kind: str | None = None,
                          learning_set_id: int | None = None,
                          region: str | None = None) -> ProgrammeComparison:
-    """Every site's latest agreed levels and each learning set's progress by quarter,
-    filtered (four queries); filtered by learning set, the set's sites and their latest
-    cycles run in it."""
+    """Every site's latest agreed levels, each learning set's progress by quarter, and
+    which signed-off consensus lacked a lived-experience voice, filtered (six queries);
+    filtered by learning set, the set's sites and their latest cycles run in it."""
     query = select(Site).where(col(Site.archived_at).is_(None)).order_by(col(Site.name))
     if kind:
         query = query.where(Site.kind == kind)
@@ -247,4 +277,5 @@ def programme_comparison(session: Session, *, kind: str | None = None,
     progress = progress_rule.by_quarter(
         progress_rule.signed_off_levels(session, site_ids=[s.id for s in sites]))
     return ProgrammeComparison(sites=sites, latest=latest, set_names=set_names,
-                               progress=progress)
+                               progress=progress,
+                               no_lived_experience=lived_experience_gaps(session, sites))

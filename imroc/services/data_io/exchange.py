@@ -91,7 +91,8 @@ def export_site(session: Session, *, principal: Principal | None, site: Site) ->
             "signed_off_by": users[c.signed_off_by].email if c.signed_off_by else None,
             "pdsa": {k: getattr(c, k) for k in PDSA_FIELDS},
             "ratings": [{"rater": users[r.rater_id].email, "perspective": r.perspective,
-                         "challenge": r.challenge, "level": r.level, "comment": r.comment}
+                         "challenge": r.challenge, "level": r.level, "comment": r.comment,
+                         **({"dont_know": True} if r.dont_know else {})}
                         for r in sorted(ratings[c.id], key=lambda r: (
                             users[r.rater_id].email, r.challenge))],
             "consensus": [{"challenge": s.challenge, "level": s.level,

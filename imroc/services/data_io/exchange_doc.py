@@ -73,7 +73,9 @@ class RatingDoc(Strict):
     rater: Email
     perspective: Perspective
     challenge: Number
-    level: Level
+    # null with "dont_know": true (an answer without a level); present only when true
+    level: Level | None
+    dont_know: bool = False
     comment: Comment = ""
 
 

@@ -145,6 +145,13 @@ def _scores(c, cp: CyclePlan, at: str, known: Known, bad, person) -> None:
     seen: set = set()
     for j, r in enumerate(c.ratings):
         w = f"{at}/ratings/{j}"
+        if r.dont_know and r.level is not None:
+            bad(f"{w}/dont_know", "true", "A rating is either a level or “don't know”: "
+                "send level null with dont_know")
+            continue
+        if not r.dont_know and r.level is None:
+            bad(f"{w}/level", "null", "Give a level, or dont_know true")
+            continue
         if valid(w, r.challenge, r.level) and once(w, ("r", r.rater.lower(), r.challenge), seen):
             cp.ratings.append({**r.model_dump(mode="python"), "rater": person(w, r.rater),
                                "perspective": r.perspective.value})

@@ -156,7 +156,7 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
 def _ratings(session: Session, scoped, by_id: dict, label: dict, key, identify: dict) -> list:
     found = session.exec(scoped(
         select(Rating.cycle_id, Rating.challenge, Rating.perspective, Rating.level,
-               Rating.comment, User.email, User.name)
+               Rating.comment, User.email, User.name, Rating.dont_know)
         .join(Cycle, col(Cycle.id) == Rating.cycle_id)
         .join(User, col(User.id) == Rating.rater_id))).all()
     # Pseudonyms are numbered per site in an order that says nothing of who is who.
@@ -166,14 +166,15 @@ def _ratings(session: Session, scoped, by_id: dict, label: dict, key, identify: 
     numbers = {site_id: anonymise_rule.rater_numbers(site_id, found_emails)
                for site_id, found_emails in emails.items()}
     rows = []
-    for cycle_id, challenge, perspective, level, comment, email, name in found:
+    for cycle_id, challenge, perspective, level, comment, email, name, dont_know in found:
         cycle = by_id[cycle_id]
         named = identify[cycle.site_id]
         number = numbers[cycle.site_id][email]
         rows.append(((key(cycle_id), challenge, number), {
             "site": label[cycle.site_id], "cycle": cycle.number, "challenge": challenge,
             "rater": email if named else f"Rater {number}", "rater_name": name if named else "",
-            "perspective": perspective, "level": level, "comment": comment}))
+            "perspective": perspective, "level": level, "dont_know": bool(dont_know),
+            "comment": comment}))
     rows.sort(key=lambda pair: pair[0])
     return [row for _, row in rows]
 

@@ -266,6 +266,14 @@ def _rating_row(r: Reader, row: int, v: dict) -> None:
         r.problem("ratings", row, "perspective", v["perspective"],
                   "Must be one of " + ", ".join(sorted(PERSPECTIVES)))
         return
+    unknown = bool(v.get("dont_know"))
+    if unknown and v["level"] is not None:
+        r.problem("ratings", row, "dont_know", "Yes", "A rating is either a level or "
+                  "“don't know”: leave the level blank, or answer No here")
+        return
+    if not unknown and v["level"] is None:
+        r.problem("ratings", row, "level", "", "Enter the level, or Yes under “Don't know”")
+        return
     v = {**v, "rater": email}
     if not _scored(r, "ratings", row, cp, v, also=("rater",)):
         return
@@ -273,4 +281,4 @@ def _rating_row(r: Reader, row: int, v: dict) -> None:
     sp.members.setdefault(email, ("site_member", v["perspective"]))
     cp.ratings.append({"rater": email, "perspective": v["perspective"],
                        "challenge": v["challenge"], "level": v["level"],
-                       "comment": v["comment"] or ""})
+                       "dont_know": unknown, "comment": v["comment"] or ""})

@@ -65,8 +65,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("rater", "Rater", required=True, max_length=254),
         _c("rater_name", "Rater name", max_length=200),
         _c("perspective", "Perspective", required=True, max_length=20),
-        _c("level", "Level", INT, required=True),
+        _c("level", "Level", INT),  # blank for a "don't know": an answer without a level
         _c("comment", "Comment", max_length=2000),
+        _c("dont_know", "Don't know", BOOL),
     ),
     "consensus": (
         SITE, CYCLE,
