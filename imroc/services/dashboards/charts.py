@@ -169,7 +169,7 @@ def programme_charts(d: ProgrammeComparison, labels: list[str]) -> list[Chart]:
                      charts.table("Mean latest agreed level by learning set", ["Learning set"] + labels,
                                   [[set_names[i]] + [_fmt(v) for v in row] for i, row in enumerate(zs)])))
     days = [("Allocated", [s.consultancy_days_allocated for s in d.sites]),
-            ("Used", [s.consultancy_days_used for s in d.sites])]
+            ("Used", [float(s.consultancy_days_used) for s in d.sites])]
     out.append(Chart("consultancy", "Consultancy days allocated and used",
                      charts.bars(names, days, title="Consultancy days", y_title="Days",
                                  horizontal=True),

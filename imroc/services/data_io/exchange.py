@@ -1,5 +1,6 @@
 """Writing one site's open JSON exchange document (the shape is in exchange_doc.py)."""
 
+import math
 from collections import defaultdict
 
 from sqlmodel import Session, col, select
@@ -73,7 +74,8 @@ def export_site(session: Session, *, principal: Principal | None, site: Site) ->
             "name": site.name, "organisation": site.organisation, "kind": site.kind,
             "region": site.region, "joined_on": site.joined_on,
             "consultancy_days_allocated": site.consultancy_days_allocated,
-            "consultancy_days_used": site.consultancy_days_used,
+            # Format version 1 counts whole days: half days are rounded up.
+            "consultancy_days_used": math.ceil(site.consultancy_days_used),
             "learning_set": {"name": ls.name, "region": ls.region, "facilitators": sorted(
                 users[f].email for f in facilitators)} if ls else None},
         "people": sorted(({
