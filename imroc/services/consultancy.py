@@ -41,6 +41,15 @@ def over_allocation(site: Site) -> bool:
     return site.consultancy_days_used > site.consultancy_days_allocated
 
 
+def over_rows(sites: list[Site], names: dict[int, str] | None = None,
+              links: bool = True) -> list[tuple[str, Decimal, int, str | None]]:
+    """The sites beyond their allocation, as a dashboard names them: name, used, allocated,
+    and a link to their consultancy page (none when names are hidden)."""
+    return [((names or {}).get(s.id, s.name), s.consultancy_days_used,
+             s.consultancy_days_allocated, f"/sites/{s.id}/consultancy" if links else None)
+            for s in sites if over_allocation(s)]
+
+
 def project_team(session: Session) -> list[User]:
     """The people who can deliver consultancy: active members of the project team."""
     return list(session.exec(select(User).where(

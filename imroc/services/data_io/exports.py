@@ -19,6 +19,7 @@ from imroc.models import (
     Action,
     Challenge,
     ConsensusScore,
+    ConsultancyEntry,
     Cycle,
     Framework,
     LearningSet,
@@ -143,7 +144,24 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
     step("priorities")
     out["actions"] = _actions(session, scoped, by_id, label, key)
     step("actions")
+    out["consultancy"] = _consultancy(session, site_ids, label, order, anonymised)
+    step("consultancy")
     return out
+
+
+def _consultancy(session: Session, site_ids: list[int], label: dict, order: dict,
+                 anonymised: bool) -> list:
+    """Every dated entry; who delivered it is left out when sites are not named."""
+    found = session.exec(
+        select(ConsultancyEntry, User.name)
+        .join(User, col(User.id) == ConsultancyEntry.delivered_by_id, isouter=True)
+        .where(col(ConsultancyEntry.site_id).in_(site_ids or [-1]))).all()
+    found = sorted(found, key=lambda r: (order[r[0].site_id], r[0].delivered_on, r[0].id))
+    return [{"site": label[e.site_id], "delivered_on": e.delivered_on, "days": e.days,
+             "purpose": e.purpose,
+             "delivered_by": "" if anonymised else (name or e.delivered_by_name),
+             "peer_trainer": e.delivered_by_id is None and bool(e.delivered_by_name)}
+            for e, name in found]
 
 
 def _ratings(session: Session, scoped, by_id: dict, label: dict, key, identify: dict) -> list:
