@@ -41,7 +41,7 @@ Version = Annotated[Whole, Field(ge=1, le=MAX_INT,
                                  description="The version you read; a stale one gets 409")]
 
 # Consultancy is given in whole or half days; one entry is at most four working weeks.
-MAX_DAYS_PER_ENTRY = Decimal(20)
+MAX_DAYS_PER_ENTRY = 20
 
 
 def _half_days(value: Decimal) -> Decimal:

@@ -18,7 +18,7 @@ from imroc.services.data_io.exports import Export
 from imroc.services.data_io.layout import defuse
 
 Format = Literal["xlsx", "zip", "csv"]
-Table = Literal["sites", "cycles", "ratings", "consensus", "priorities", "actions"]
+Table = Literal["sites", "cycles", "ratings", "consensus", "priorities", "actions", "consultancy"]
 MEDIA = {**export_files.MEDIA, "pdf": "application/pdf", "json": "application/json"}
 
 
