@@ -51,6 +51,6 @@ def chart_csv(chart: Chart, filename: str) -> Response:
 
 
 def export_download(export: Export, fmt: str, table: str | None) -> Response:
-    """An export of the six tables as XLSX, a zip of CSVs or one CSV table."""
+    """An export of the seven tables as XLSX, a zip of CSVs or one CSV table."""
     data, media, name = export_files.render_file(export, fmt, table)
     return download(data, name, media)

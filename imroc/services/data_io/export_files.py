@@ -1,6 +1,6 @@
 """Writing an export's tables as files: one CSV per table, a zip of them, or one XLSX.
 
-A CSV holds one table, so `csv` takes a table name and `zip` bundles all six CSVs (what a
+A CSV holds one table, so `csv` takes a table name and `zip` bundles all the CSVs (what a
 person downloading "everything as CSV" expects). CSV cells are UTF-8 with a byte-order mark
 (so Excel reads accents), dates ISO 8601 (2024-03-31), times UTC. XLSX has one sheet per
 table with real numbers and dates. Text that a spreadsheet would run as a formula starts

@@ -1,4 +1,4 @@
-"""Exports of a site's history, a learning set, or the whole programme, as six tables.
+"""Exports of a site's history, a learning set, or the whole programme, as seven tables.
 
 Who may export what follows the screens (services/access.py): a site's history for anyone
 who sees the site, a learning set for its facilitators and the programme team, the whole
@@ -82,7 +82,7 @@ def programme_export(session: Session, *, principal: Principal | None,
 def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], bool],
             names: dict[int, str] | None = None, every_site: bool = False,
             progress: Callable[[str], None] | None = None) -> Rows:
-    """The six tables for these sites, in a fixed number of queries whatever their size."""
+    """The seven tables for these sites, in a fixed number of queries whatever their size."""
     step = progress or (lambda _table: None)
     label = {s.id: (names or {}).get(s.id, s.name) for s in sites}
     anonymised = names is not None
