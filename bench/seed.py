@@ -59,8 +59,7 @@ def build(engine: Engine, *, framework_id: int, sites: int = 500, sets: int = 50
         rows["site"].append({"id": site_id, "name": f"Site {site_id:04d}", "organisation": "Trust",
                              "kind": ["pilot", "demonstration", "learning_set"][site_id % 3],
                              "region": f"Region {set_id % 7}", "learning_set_id": set_id,
-                             "consultancy_days_allocated": 30, "consultancy_days_used":
-                             rng.randint(0, 30), "version": 1, "created_at": now,
+                             "consultancy_days_allocated": 30, "version": 1, "created_at": now,
                              "updated_at": now})
         rows["sls"].append({"site_id": site_id, "learning_set_id": set_id, "joined_on": start})
         people = []

@@ -4,6 +4,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
@@ -39,6 +40,27 @@ Id = Annotated[Whole, Field(ge=1, le=MAX_INT)]
 Version = Annotated[Whole, Field(ge=1, le=MAX_INT,
                                  description="The version you read; a stale one gets 409")]
 
+# Consultancy is given in whole or half days; one entry is at most four working weeks.
+MAX_DAYS_PER_ENTRY = 20
+
+
+def _half_days(value: Decimal) -> Decimal:
+    if value * 2 != (value * 2).to_integral_value():
+        raise PydanticCustomError("half_days", "must be in whole or half days")
+    return value
+
+
+HalfDays = Annotated[Decimal, BeforeValidator(_not_a_boolean),
+                     Field(gt=0, le=MAX_DAYS_PER_ENTRY), AfterValidator(_half_days)]
+
+
+def _worked_out(value: Any) -> Any:
+    raise PydanticCustomError("worked_out", "is worked out from the consultancy entries")
+
+
+# A number the product works out and nobody may send (a read-only field): any value is refused.
+WorkedOut = Annotated[Any, BeforeValidator(_worked_out)]
+
 # Every date a person gives: from 2000 (before ImROC) to two years ahead, so that nothing
 # built on it (a review date, a period) can run off the calendar.
 EARLIEST_DAY = date(2000, 1, 1)
@@ -71,7 +93,7 @@ def _sensible_day(value: date) -> date:
 DATE_LABELS = {
     "started_on": "start date", "review_due_on": "review date", "due_on": "due date",
     "held_on": "date of the meeting", "joined_on": "date joined the programme",
-    "starts_on": "first period",
+    "starts_on": "first period", "delivered_on": "date of the consultancy",
 }
 
 
@@ -170,6 +192,11 @@ _MESSAGES = {
     "string_type": "{Label} must be text",
     "string_unicode": "{Label} has a character that cannot be stored",
     "int_parsing_size": "{Label} is far too large a number",
+    "greater_than": "{Label} must be more than {gt}",
+    "decimal_parsing": "{Label} must be a number, like 1 or 0.5",
+    "decimal_type": "{Label} must be a number, like 1 or 0.5",
+    "half_days": "{Label} must be in whole or half days, like 1 or 1.5",
+    "worked_out": "{Label} is worked out from the consultancy entries",
     "date_from_datetime_inexact": "{Label} must be a date without a time, like 2024-03-31",
 }
 
@@ -183,7 +210,8 @@ ASK = {
     "perspective": "Select a perspective", "global_role": "Select a programme role",
     "challenge": "Select a challenge", "level": "Select a level", "status": "Select a status",
     "outcome": "Select an outcome", "target_level": "Select a target level",
-    "rank": "Select a rank", "version": "The form is out of date: reload the page",
+    "rank": "Select a rank", "days": "Enter the number of days",
+    "purpose": "Enter what the consultancy was for", "version": "The form is out of date: reload the page",
     **{name: f"Enter the {label}" for name, label in DATE_LABELS.items()},
 }
 

@@ -12,11 +12,20 @@ from sqlmodel import select
 from imroc.models import Meeting, Membership, Notification
 from imroc.models.action import ActionCreate, PrioritiesIn, PriorityIn
 from imroc.models.assessment import ScoreIn, ScoresIn
+from imroc.models.consultancy import ConsultancyEntryIn
 from imroc.models.cycle import CycleCreate, CycleUpdate
 from imroc.models.invitation import SiteInvitationIn
 from imroc.models.measure import MeasureIn, PointIn
 from imroc.models.notification import NotificationKind
-from imroc.services import actions, api_tokens, assessments, cycles, invitations, priorities
+from imroc.services import (
+    actions,
+    api_tokens,
+    assessments,
+    consultancy,
+    cycles,
+    invitations,
+    priorities,
+)
 from imroc.services.access import load_principal
 from imroc.services.measures import definitions as measures
 from imroc.services.measures import values as measure_data
@@ -205,6 +214,12 @@ MATRIX = {
     ("POST", "/api/v1/sites"): PROGRAMME_ONLY,
     ("GET", "/api/v1/sites/{site_id}"): SITE_VIEW,
     ("PATCH", "/api/v1/sites/{site_id}"): SITE_MANAGE,
+    ("GET", "/api/v1/sites/{site_id}/consultancy"): SITE_VIEW,
+    ("POST", "/api/v1/sites/{site_id}/consultancy"): SITE_MANAGE,
+    ("DELETE", "/api/v1/sites/{site_id}/consultancy/{entry_id}"): SITE_MANAGE,
+    ("GET", "/sites/{site_id}/consultancy"): SITE_VIEW,
+    ("POST", "/sites/{site_id}/consultancy"): SITE_MANAGE,
+    ("POST", "/sites/{site_id}/consultancy/{entry_id}/delete"): SITE_MANAGE,
     ("GET", "/api/v1/learning-sets"): EVERYONE,
     ("POST", "/api/v1/learning-sets"): PROGRAMME_ONLY,
     ("GET", "/api/v1/learning-sets/{learning_set_id}"): SET_VIEW,
@@ -314,6 +329,13 @@ BODIES = {
                                                       "role": "site_member",
                                                       "perspective": "carer"},
     ("PATCH", "/api/v1/sites/{site_id}"): {"region": "Somewhere"},
+    ("POST", "/api/v1/sites/{site_id}/consultancy"): {
+        "delivered_on": "2024-05-01", "days": 1.5, "purpose": "Training",
+        "delivered_by_name": "Pat Peer"},
+    ("POST", "/sites/{site_id}/consultancy"): {
+        "delivered_on-day": "1", "delivered_on-month": "5", "delivered_on-year": "2024",
+        "days": "0.5", "purpose": "Training", "delivered_by_name": "Pat Peer"},
+    ("POST", "/sites/{site_id}/consultancy/{entry_id}/delete"): {"version": "1"},
     ("POST", "/api/v1/learning-sets"): {"name": "A new set"},
     ("PATCH", "/api/v1/learning-sets/{learning_set_id}"): {"region": "East"},
     ("POST", "/api/v1/learning-sets/{learning_set_id}/meetings"): {"held_on": "2024-05-01",
@@ -340,7 +362,8 @@ BODIES |= {
 FILES = {("POST", "/sites/{site_id}/measures/{measure_id}/import"): {
     "file": ("values.csv", b"period,value\n2024-02,3\n", "text/csv")}}
 # Query strings some routes need besides their path.
-QUERIES = {("DELETE", "/api/v1/sites/{site_id}/measures/{measure_id}/data/{period}"): "?version=1",
+QUERIES = {("DELETE", "/api/v1/sites/{site_id}/consultancy/{entry_id}"): "?version=1",
+           ("DELETE", "/api/v1/sites/{site_id}/measures/{measure_id}/data/{period}"): "?version=1",
            ("DELETE", "/api/v1/actions/{action_id}"): "?version=1"}
 
 
@@ -412,6 +435,15 @@ def a_measure(session, world) -> dict:
     return {"measure_id": measure.id, "period": "2024-01-01"}
 
 
+def an_entry(session, world) -> int:
+    """A day of consultancy given to site A by a peer trainer."""
+    entry = consultancy.create_entry(
+        session, site=world.site_a, principal=load_principal(session, world.programme),
+        data=ConsultancyEntryIn(delivered_on=date(2024, 4, 1), days=1, purpose="Visit",
+                                delivered_by_name="Pat Peer"))
+    return entry.id
+
+
 CASES = [(m, p, r) for (m, p), rules in MATRIX.items() for r in ROLES if rules[r] != PUBLIC]
 
 
@@ -433,6 +465,8 @@ def test_route_against_role(client, session, method, path, role):
         ids |= a_measure(session, world)
     if "{invitation_id}" in path:
         ids["invitation_id"] = an_invitation(session, world)
+    if "{entry_id}" in path:
+        ids["entry_id"] = an_entry(session, world)
     if "{notification_id}" in path:
         ids["notification_id"] = a_notification(session, world)
     if "{meeting_id}" in path or (method, path) == ("POST", "/cycles/{cycle_id}/meeting"):

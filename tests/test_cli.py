@@ -1,10 +1,20 @@
 """The `imroc` command: seeding and the demo programme."""
 
+from datetime import date
+
+import time_machine
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from imroc.cli.app import app
-from imroc.models import LearningSet, LearningSetFacilitator, Membership, Site, User
+from imroc.models import (
+    ConsultancyEntry,
+    LearningSet,
+    LearningSetFacilitator,
+    Membership,
+    Site,
+    User,
+)
 
 runner = CliRunner()
 
@@ -49,3 +59,21 @@ def test_forwarded_addresses_are_believed_only_from_the_trusted_proxies():
     assert proxy_options("") == {"proxy_headers": False, "forwarded_allow_ips": None}
     assert proxy_options(" 10.0.0.5, 10.0.0.6 ") == {"proxy_headers": True,
                                                      "forwarded_allow_ips": "10.0.0.5,10.0.0.6"}
+
+
+@time_machine.travel("2025-06-30 12:00:00+00:00", tick=False)
+def test_demo_consultancy_days_follow_the_site_kinds(session):
+    runner.invoke(app, ["seed", "demo"])
+    sites = session.exec(select(Site)).all()
+    for site in sites:
+        session.refresh(site)
+        entries = session.exec(select(ConsultancyEntry).where(
+            ConsultancyEntry.site_id == site.id)).all()
+        allocated = {"pilot": 30, "demonstration": 10, "learning_set": 0}[site.kind]
+        assert site.consultancy_days_allocated == allocated
+        assert site.consultancy_days_used == sum((e.days for e in entries), 0)
+        assert all(site.joined_on < e.delivered_on <= date(2025, 6, 30) for e in entries)
+        if site.kind == "demonstration":
+            assert 0 < site.consultancy_days_used <= 10
+    over = [s.name for s in sites if s.consultancy_days_used > s.consultancy_days_allocated]
+    assert len(over) == 1  # one pilot shows what passing the allocation looks like

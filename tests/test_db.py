@@ -40,6 +40,7 @@ def test_foreign_keys_are_enforced(session):
 def test_concurrent_read_modify_write_loses_nothing(session):
     """Writers take the lock up front, so 4 threads x 25 increments all land."""
     site = make_site(session)
+    start = site.consultancy_days_allocated
     errors: list[Exception] = []
 
     def work() -> None:
@@ -47,7 +48,7 @@ def test_concurrent_read_modify_write_loses_nothing(session):
             try:
                 with write_session() as s:
                     row = s.get(Site, site.id, with_for_update=True)
-                    row.consultancy_days_used += 1
+                    row.consultancy_days_allocated += 1
                     s.add(row)
                     s.commit()
             except Exception as exc:  # noqa: BLE001 - collected and asserted below
@@ -60,7 +61,7 @@ def test_concurrent_read_modify_write_loses_nothing(session):
         t.join()
     assert errors == []
     with read_session() as s:
-        assert s.get(Site, site.id).consultancy_days_used == 100
+        assert s.get(Site, site.id).consultancy_days_allocated == start + 100
 
 
 def test_readers_do_not_block_a_writer(session):

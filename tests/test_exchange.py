@@ -198,3 +198,42 @@ def test_a_malformed_field_is_explained_in_plain_english(client, world):
     problems = import_document(doc).problems
     assert [(p.column, p.message) for p in problems] == [
         ("cycles/0/ratings/0/level", "Level must be a whole number")]
+
+
+def test_consultancy_entries_travel_with_the_site(client, session, world):
+    """Dated consultancy entries go out and come back whole; a project-team email unknown
+    here is kept as the name of who delivered the days, and the total follows the entries."""
+    from datetime import date
+    from decimal import Decimal
+
+    from imroc.models import ConsultancyEntry
+
+    session.add_all([
+        ConsultancyEntry(site_id=world.site_a.id, delivered_on=date(2024, 3, 4),
+                         days=Decimal("1.5"), purpose="Recovery college workshop",
+                         delivered_by_name="Pat Peer"),
+        ConsultancyEntry(site_id=world.site_a.id, delivered_on=date(2024, 5, 6),
+                         days=Decimal("2"), purpose="Steering group coaching",
+                         delivered_by_id=world.programme.id)])
+    session.commit()
+    before = exported(client, world)
+    assert before["site"]["consultancy_days_used"] == 3.5
+    assert before["consultancy"] == [
+        {"delivered_on": "2024-03-04", "days": 1.5, "purpose": "Recovery college workshop",
+         "delivered_by": None, "peer_trainer": "Pat Peer"},
+        {"delivered_on": "2024-05-06", "days": 2.0, "purpose": "Steering group coaching",
+         "delivered_by": world.programme.email, "peer_trainer": None}]
+    empty_database()
+    report = import_document(before)
+    assert report.problems == [] and report.imported
+    with write_session() as s:
+        rows = s.exec(select(ConsultancyEntry).order_by(ConsultancyEntry.delivered_on)).all()
+        assert [(r.days, r.delivered_by_id, r.delivered_by_name) for r in rows] == [
+            (Decimal("1.5"), None, "Pat Peer"), (Decimal("2"), None, world.programme.email)]
+        assert s.exec(select(Site)).one().consultancy_days_used == Decimal("3.5")
+    # Imported again, the entries the site already has are not added twice.
+    again = {**before, "cycles": [], "measures": []}
+    assert [p.message for p in import_document(again).problems] == [
+        "The file holds nothing to import"]
+    with write_session() as s:
+        assert len(s.exec(select(ConsultancyEntry)).all()) == 2

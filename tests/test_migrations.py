@@ -99,4 +99,46 @@ def test_existing_sites_each_get_their_own_uid(empty_database):
     command.downgrade(config, "a668e86f3b35")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM site")).scalar() == 3
+
+
+CONSULTANCY = "270b5d1e4d53"  # consultancy days become dated entries
+
+
+def test_consultancy_counts_become_entries_and_come_back(empty_database):
+    """A populated database: a hand-kept count becomes one dated entry (none for zero), dated
+    when the site joined; going back sums the entries, rounding half days up."""
+    config = alembic_config()
+    command.upgrade(config, f"{CONSULTANCY}-1")
+    engine = make_engine(empty_database)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO site_kind (code, label, default_consultancy_days, "
+                          "sort_order) VALUES ('pilot', 'Pilot site', 30, 0)"))
+        for sid, name, used, joined in ((1, "Used", 12, "2024-02-01"), (2, "None", 0, None)):
+            conn.execute(text(
+                "INSERT INTO site (id, uid, name, organisation, kind, region, joined_on, "
+                "consultancy_days_allocated, consultancy_days_used, version, created_at, "
+                "updated_at) VALUES (:id, :uid, :name, '', 'pilot', '', :joined, 30, :used, 1, "
+                "'2024-01-05 10:00:00+00:00', '2024-01-05 10:00:00+00:00')"),
+                {"id": sid, "uid": f"00000000-0000-4000-8000-00000000000{sid}", "name": name,
+                 "used": used, "joined": joined})
+    engine.dispose()
+    command.upgrade(config, CONSULTANCY)
+    engine = make_engine(empty_database)
+    with engine.begin() as conn:
+        rows = conn.execute(text("SELECT site_id, delivered_on, days, purpose "
+                                 "FROM consultancy_entry")).all()
+        assert [(r[0], str(r[1]), float(r[2]), r[3]) for r in rows] == [
+            (1, "2024-02-01", 12.0, "Days recorded before dated entries")]
+        assert conn.execute(text("SELECT count(*) FROM site")).scalar() == 2
+        conn.execute(text(
+            "INSERT INTO consultancy_entry (site_id, delivered_on, days, purpose, "
+            "delivered_by_name, version, created_at, updated_at) VALUES (1, '2024-03-01', "
+            "0.5, 'Workshop', 'Pat Peer', 1, '2024-03-01 10:00:00+00:00', "
+            "'2024-03-01 10:00:00+00:00')"))
+    engine.dispose()
+    command.downgrade(config, f"{CONSULTANCY}-1")
+    engine = make_engine(empty_database)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id, consultancy_days_used FROM site ORDER BY id")
+                            ).all() == [(1, 13), (2, 0)]
     engine.dispose()

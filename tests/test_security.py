@@ -87,7 +87,8 @@ def _payload(world: World, session) -> dict[str, str]:
     session.commit()
     return {"name": "CSRF probe", "organisation": "Probe NHS Trust", "kind": "pilot",
             "region": "North West", "joined_on": "2020-04-01", "learning_set_id": "",
-            "consultancy_days_allocated": "5", "consultancy_days_used": "1",
+            "consultancy_days_allocated": "5", "days": "1", "purpose": "Probe",
+            "delivered_by_name": "Probe trainer", "delivered_on": "2024-05-01",
             "email": world.outsider.email, "password": PASSWORD,
             "role": "site_member", "perspective": "staff", "global_role": "",
             "is_active": "false", "held_on": "2024-05-01", "title": "Probe meeting",

@@ -23,8 +23,7 @@ def site_form(**over) -> dict:
     """Every field of the site form as a browser sends it (blank ones included)."""
     data = {"name": "Form Site", "organisation": "", "kind": "demonstration",
             "learning_set_id": "", "region": "", "joined_on-day": "", "joined_on-month": "",
-            "joined_on-year": "",
-            "consultancy_days_allocated": "", "consultancy_days_used": ""}
+            "joined_on-year": "", "consultancy_days_allocated": ""}
     return data | over
 
 
@@ -69,9 +68,10 @@ def test_edit_over_api_and_form_audits_before_and_after(client, world):
     headers = api_token(client, world.programme)
     site_id = world.site_a.id
     r = client.patch(f"/api/v1/sites/{site_id}", headers=headers,
-                     json={"region": "London", "consultancy_days_used": 4, "version": 1})
+                     json={"region": "London", "consultancy_days_allocated": 34, "version": 1})
     assert r.status_code == 200, r.text
-    assert [r.json()[k] for k in ("region", "consultancy_days_used", "version")] == ["London", 4, 2]
+    assert [r.json()[k] for k in ("region", "consultancy_days_allocated", "version")] == [
+        "London", 34, 2]
     [event] = load(AuditEvent, entity="site")
     assert event.action == "update" and event.actor_id == world.programme.id
     assert (event.before["region"], event.after["region"]) == ("North West", "London")
@@ -79,11 +79,11 @@ def test_edit_over_api_and_form_audits_before_and_after(client, world):
     assert 'value="London"' in client.get(f"/sites/{site_id}/edit").text
     r = submit(client, f"/sites/{site_id}/edit", f"/sites/{site_id}/edit", site_form(
         name="Site A renamed", kind="pilot", learning_set_id=str(world.set_b.id),
-        consultancy_days_allocated="30", consultancy_days_used="5", version="2"))
+        consultancy_days_allocated="35", version="2"))
     assert r.status_code == 303, r.text
     [site] = load(Site, id=site_id)
-    assert (site.name, site.organisation, site.consultancy_days_used, site.version,
-            site.learning_set_id) == ("Site A renamed", "", 5, 3, world.set_b.id)
+    assert (site.name, site.organisation, site.consultancy_days_allocated, site.version,
+            site.learning_set_id) == ("Site A renamed", "", 35, 3, world.set_b.id)
     [period] = load(SiteLearningSet, site_id=site_id)  # moved through the form
     assert (period.learning_set_id, period.left_on) == (world.set_b.id, None)
     last = load(AuditEvent, entity="site")[-1]
@@ -153,8 +153,7 @@ def test_stale_version_on_form_keeps_typed_values_and_shows_current(client, worl
                  json={"name": "Renamed elsewhere"})
     r = client.post(url, data={"csrf_token": token, **site_form(
         name="My typed name", kind="demonstration", region="My typed region",
-        learning_set_id=str(world.set_b.id), consultancy_days_allocated="30",
-        consultancy_days_used="0", version="1")})
+        learning_set_id=str(world.set_b.id), consultancy_days_allocated="30", version="1")})
     assert r.status_code == 409
     assert 'value="My typed name"' in r.text and 'value="My typed region"' in r.text
     assert '<option value="demonstration" selected' in r.text
@@ -187,10 +186,10 @@ def test_audit_row_is_in_the_same_transaction(app, world, monkeypatch):
 BAD = [  # (json, field, words on the page)
     ({"kind": "pilot"}, "name", "Enter"),
     ({"name": "x" * 201, "kind": "pilot"}, "name", "200 characters or fewer"),
-    ({"name": "N", "kind": "pilot", "consultancy_days_used": "lots"}, "consultancy_days_used",
-     "whole number"),
-    ({"name": "N", "kind": "pilot", "consultancy_days_used": -1}, "consultancy_days_used",
-     "0 or more"),
+    ({"name": "N", "kind": "pilot", "consultancy_days_allocated": "lots"},
+     "consultancy_days_allocated", "whole number"),
+    ({"name": "N", "kind": "pilot", "consultancy_days_allocated": -1},
+     "consultancy_days_allocated", "0 or more"),
     ({"name": "N", "kind": "castle"}, "kind", "Select a kind"),
     ({"name": "N", "kind": "pilot", "learning_set_id": 99999}, "learning_set_id",
      "Select a learning set"),
@@ -219,7 +218,7 @@ def test_bad_input_on_form_shows_reason_and_keeps_typing(client, world, body, fi
     r = submit(client, "/sites/new", "/sites", typed)
     assert r.status_code == 422
     assert_field_error(r.text, field, words)
-    for key in ("name", "region", "consultancy_days_used"):
+    for key in ("name", "region", "consultancy_days_allocated"):
         assert f'value="{typed[key]}"' in r.text
     if field != "kind":
         assert f'<option value="{typed["kind"]}" selected' in r.text
@@ -231,9 +230,10 @@ def test_bad_input_on_edit_form(client, world):
     url = f"/sites/{world.site_a.id}/edit"
     before = counts(TABLES)
     good = {"name": "Site A", "kind": "pilot", "region": "Kept", "version": "1",
-            "consultancy_days_allocated": "30", "consultancy_days_used": "0"}
+            "consultancy_days_allocated": "30"}
     for typed, field, words in [({"name": ""}, "name", "Enter"),
-                                ({"consultancy_days_used": "-1"}, "consultancy_days_used", "0 or"),
+                                ({"consultancy_days_allocated": "-1"},
+                                 "consultancy_days_allocated", "0 or"),
                                 ({"consultancy_days_allocated": ""}, "consultancy_days_allocated",
                                  "Enter")]:
         r = submit(client, url, url, site_form(**good | typed))

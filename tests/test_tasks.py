@@ -1,11 +1,12 @@
 """What needs you now: each role's to-do, on the home page and at GET /api/v1/me/tasks."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from imroc import clock
 from imroc.clock import utcnow
 from imroc.db import write_session
-from imroc.models import Cycle, Feedback, Site
+from imroc.models import ConsultancyEntry, Cycle, Feedback
 from imroc.models.action import ActionCreate, PrioritiesIn, PriorityIn
 from imroc.models.assessment import RatingsIn, ScoreIn, ScoresIn
 from imroc.models.cycle import CycleCreate
@@ -138,10 +139,11 @@ def test_the_programme_sees_sign_offs_without_lived_experience_and_consultancy_o
     cycle = _open(session, world)
     _rate(session, world, world.lead, cycle, 10)  # staff only
     _signed_off(session, world, cycle)
-    with write_session() as s:
-        site = s.get(Site, world.site_b.id)
-        site.consultancy_days_used = 45
-        s.add(site)
+    with write_session() as s:  # 45 days of the 30 allocated, given in three blocks
+        s.add_all([ConsultancyEntry(site_id=world.site_b.id, delivered_on=date(2024, 3, n),
+                                    days=Decimal(days), purpose="Training",
+                                    delivered_by_name="Pat Peer")
+                   for n, days in ((1, 20), (2, 20), (3, "5"))])
         s.commit()
     programme = _kinds(_tasks(client, world.programme))
     assert programme["missing_voice"] == ["Cycle 1 of Site A was signed off with no rating "

@@ -6,6 +6,7 @@ from imroc.api import (
     actions,
     assessments,
     auth,
+    consultancy,
     cycles,
     framework,
     invitations,
@@ -24,8 +25,8 @@ ERRORS = {400: {"description": "The request body could not be read"},
           429: {"description": "Too many attempts"}}
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
-for module in (auth, framework, sites, invitations, learning_sets, cycles, assessments, actions,
-               reports, measures, notifications, users):
+for module in (auth, framework, sites, consultancy, invitations, learning_sets, cycles,
+               assessments, actions, reports, measures, notifications, users):
     router.include_router(module.router)
 
 from imroc.api import data  # noqa: E402  (exports and imports)

@@ -6,6 +6,7 @@ from imroc.models.base import metadata  # must come first: the naming convention
 from imroc.models.action import Action, Priority
 from imroc.models.assessment import ConsensusScore, FacilitatorRating, Rating
 from imroc.models.audit import AuditEvent
+from imroc.models.consultancy import ConsultancyEntry
 from imroc.models.cycle import Cycle, Feedback
 from imroc.models.framework import Challenge, ChallengeDescriptor, Framework, ScaleLevel
 from imroc.models.health import Heartbeat
@@ -33,6 +34,7 @@ from imroc.models.user import (
 __all__ = [
     "Action",
     "ConsensusScore",
+    "ConsultancyEntry",
     "Cycle",
     "FacilitatorRating",
     "Feedback",

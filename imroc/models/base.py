@@ -5,8 +5,11 @@ table is defined.
 """
 
 from datetime import UTC
+from decimal import Decimal
+from typing import Annotated
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from pydantic import PlainSerializer
+from sqlalchemy import DateTime, MetaData, Numeric, TypeDecorator
 from sqlmodel import SQLModel
 
 NAMING_CONVENTION = {
@@ -37,3 +40,28 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+class DayCount(TypeDecorator):
+    """Days in whole or half days: NUMERIC in the database, a Decimal in Python. Read back
+    through a float (halves are exact in binary) because SQLite has no decimal type."""
+
+    impl = Numeric(5, 1, asdecimal=False)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else float(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        days = Decimal(str(value))
+        return days.quantize(Decimal(1) if days == days.to_integral_value() else Decimal("0.1"))
+
+
+def _days_json(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+# Days in JSON: a number (30, 2.5), not the string pydantic makes of a Decimal.
+Days = Annotated[Decimal, PlainSerializer(_days_json, return_type=float, when_used="json")]

@@ -10,8 +10,8 @@ from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from imroc.clock import utcnow
-from imroc.models.base import UTCDateTime
-from imroc.validation import Day, Id, InputModel, Version, Whole
+from imroc.models.base import Days, UTCDateTime
+from imroc.validation import Day, Id, InputModel, Version, Whole, WorkedOut
 
 
 class SiteKind(SQLModel, table=True):
@@ -90,7 +90,7 @@ class Site(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("learning_set.id"), nullable=True, index=True),
     )
     consultancy_days_allocated: int = 0
-    consultancy_days_used: int = 0
+    # consultancy_days_used: the sum of the site's consultancy entries (models/consultancy.py)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -122,7 +122,8 @@ class SiteCreate(InputModel):
     region: str = PField(default="", max_length=100)
     joined_on: Day | None = None
     consultancy_days_allocated: Whole | None = PField(default=None, ge=0, le=1000)
-    consultancy_days_used: Whole = PField(default=0, ge=0, le=1000)
+    consultancy_days_used: WorkedOut | None = PField(
+        default=None, description="Read-only: worked out from the consultancy entries")
 
 
 class SiteUpdate(InputModel):
@@ -133,7 +134,8 @@ class SiteUpdate(InputModel):
     region: str | None = PField(default=None, max_length=100)
     joined_on: Day | None = None
     consultancy_days_allocated: Whole | None = PField(default=None, ge=0, le=1000)
-    consultancy_days_used: Whole | None = PField(default=None, ge=0, le=1000)
+    consultancy_days_used: WorkedOut | None = PField(
+        default=None, description="Read-only: worked out from the consultancy entries")
     archived: bool | None = None
     version: Version | None = None
 
@@ -148,7 +150,7 @@ class SitePublic(BaseModel):
     region: str
     joined_on: date | None
     consultancy_days_allocated: int
-    consultancy_days_used: int
+    consultancy_days_used: Days = PField(description="The sum of the consultancy entries")
     archived: bool
     version: int
 

@@ -8,6 +8,7 @@ from imroc.routes import (
     assessments,
     auth,
     consensus,
+    consultancy,
     cycles,
     dashboards,
     home,
@@ -29,8 +30,8 @@ from imroc.routes import (
 
 # Pages are for people; /openapi.json documents the JSON API only.
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-for module in (auth, sso, tokens, passwords, invitations, home, sites, learning_sets,
-               people_import, users, cycles,
+for module in (auth, sso, tokens, passwords, invitations, home, sites, consultancy,
+               learning_sets, people_import, users, cycles,
                assessments, consensus, actions, dashboards, reports, measure_admin, measures,
                outbox, notifications, meeting):
     router.include_router(module.router)

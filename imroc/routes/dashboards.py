@@ -10,7 +10,7 @@ from sqlmodel import Session
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
 from imroc.errors import Invalid, NotFound
-from imroc.services import access, consensus, frameworks, learning_sets, sites
+from imroc.services import access, consensus, consultancy, frameworks, learning_sets, sites
 from imroc.services import anonymise as anonymise_rule
 from imroc.services.dashboards import aggregates as dashboards
 from imroc.services.dashboards.charts import Chart, programme_charts, set_charts, site_charts
@@ -60,6 +60,7 @@ def _set_builder(session: Session, ls, anonymise: bool) -> Callable[[], dict]:
         return {"d": data, "names": names, "ls": ls, "anonymise": anonymise,
                 "meeting_rows": meeting_rows, "titles": frameworks.short_titles(session),
                 "stage_names": STAGE_NAMES,
+                "over": consultancy.over_rows(data.sites, names, links=not anonymise),
                 "csv_base": f"/learning-sets/{ls.id}/dashboard",
                 "charts": set_charts(data, frameworks.short_titles(session), names,
                                      frameworks.scale_names(session))}
@@ -124,6 +125,8 @@ def programme(request: Request, session: SessionDep, principal: CurrentPrincipal
                           if s.region})
         return {"d": data, "charts": programme_charts(data, frameworks.short_titles(session),
                                                       frameworks.scale_names(session)),
+                "over": consultancy.over_rows(data.sites),
+                "consultancy_totals": consultancy.totals(session),
                 "kinds": sites.list_kinds(session), "regions": regions, "filters": filters,
                 "csv_query": urlencode({k: v for k, v in filters.items() if v})}
 

@@ -20,7 +20,7 @@ from imroc.web.sections import site_cycles
 
 router = APIRouter()
 SITE_INPUTS = ("name", "organisation", "kind", "learning_set_id", "region", "joined_on",
-               "consultancy_days_allocated", "consultancy_days_used")
+               "consultancy_days_allocated")
 
 
 def _form_page(request: Request, session: SessionDep, principal, *, site=None, values=None,

@@ -11,7 +11,7 @@ from imroc.config import ROOT
 from imroc.models.site import LearningSetCreate, SiteCreate
 from imroc.models.user import GlobalRole, MembershipCreate, Perspective, SiteRole, UserCreate
 from imroc.security import hash_password
-from imroc.seed import demo_history, demo_measures
+from imroc.seed import demo_consultancy, demo_history, demo_measures
 from imroc.services import learning_sets, sites, users
 from imroc.services.access import load_principal
 
@@ -62,8 +62,8 @@ def load_demo(session: Session, path: Path = DEMO_FILE, today: date | None = Non
             email=email, name=name or next(names), password=DEMO_PASSWORD, global_role=role))
 
     admin = person(f"admin@{DOMAIN}", GlobalRole.admin)
-    person(f"programme@{DOMAIN}", GlobalRole.programme_team)
-    person(f"programme2@{DOMAIN}", GlobalRole.programme_team)
+    team = [person(f"programme@{DOMAIN}", GlobalRole.programme_team),
+            person(f"programme2@{DOMAIN}", GlobalRole.programme_team)]
     actor = load_principal(session, admin)
 
     set_ids: dict[str, int] = {}
@@ -87,7 +87,10 @@ def load_demo(session: Session, path: Path = DEMO_FILE, today: date | None = Non
     history = demo_history.load_history(session, sites=created_sites, today=today)
     values = demo_measures.load_measures(session, sites=created_sites, actor=actor,
                                          history=history, today=today)
+    days = demo_consultancy.load_consultancy(session, sites=created_sites, team=team,
+                                             peer_trainers=[next(names) for _ in range(3)],
+                                             actor=actor, today=today)
     return {"created": True, "sites": len(data["sites"]), "learning_sets": len(set_ids),
-            "cycles": history.played, "measure_values": values}
+            "cycles": history.played, "measure_values": values, "consultancy_entries": days}
 
 

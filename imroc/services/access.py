@@ -280,3 +280,13 @@ def ensure_exchange_export(p: Principal, site: Site) -> None:
 def ensure_import(p: Principal) -> None:
     if not p.is_programme:
         raise Forbidden("Only administrators and the programme team can import data")
+
+
+def can_record_consultancy(p: Principal) -> bool:
+    """The project team records consultancy days; whoever sees a site may read them."""
+    return p.is_programme
+
+
+def ensure_record_consultancy(p: Principal) -> None:
+    if not can_record_consultancy(p):
+        raise Forbidden("Only the programme team can record consultancy days")

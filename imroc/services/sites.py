@@ -14,12 +14,13 @@ from imroc.services.access import Principal, ensure_manage_sites, ensure_view_si
 from imroc.validation import field_label
 
 SITE_FIELDS = ("name", "organisation", "kind", "learning_set_id", "region", "joined_on",
-               "consultancy_days_allocated", "consultancy_days_used", "archived_at")
-REQUIRED_ON_UPDATE = ("name", "kind", "consultancy_days_allocated", "consultancy_days_used")
+               "consultancy_days_allocated", "archived_at")
+REQUIRED_ON_UPDATE = ("name", "kind", "consultancy_days_allocated")
 
 
 def public(site: Site) -> SitePublic:
-    return SitePublic(**site.model_dump(exclude={"archived_at"}), archived=site.archived_at is not None)
+    return SitePublic(**site.model_dump(exclude={"archived_at"}), archived=site.archived_at is not None,
+                      consultancy_days_used=site.consultancy_days_used)
 
 
 def list_kinds(session: Session) -> list[SiteKind]:
@@ -101,7 +102,7 @@ def add_site(session: Session, *, data: SiteCreate, actor: User | None,
     in the caller's transaction (the caller has checked who may, and commits)."""
     kind = _check_references(session, kind=data.kind, learning_set_id=data.learning_set_id,
                              name=data.name, site_id=None)
-    values = data.model_dump()
+    values = data.model_dump(exclude={"consultancy_days_used"})
     values["name"] = data.name.strip()
     if values["consultancy_days_allocated"] is None:
         values["consultancy_days_allocated"] = kind.default_consultancy_days if kind else 0
@@ -120,7 +121,8 @@ def update_site(session: Session, *, site: Site, data: SiteUpdate, principal: Pr
     if data.version is not None and data.version != site.version:
         raise Conflict("Someone else changed this site while you were editing it",
                        current=public(site))
-    changes = data.model_dump(exclude_unset=True, exclude={"version", "archived"})
+    changes = data.model_dump(exclude_unset=True,
+                              exclude={"version", "archived", "consultancy_days_used"})
     missing = {name: f"Enter {field_label(name)}" for name in REQUIRED_ON_UPDATE
                if name in changes and changes[name] is None}
     if missing:

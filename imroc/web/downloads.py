@@ -18,7 +18,7 @@ from imroc.services.data_io.exports import Export
 from imroc.services.data_io.layout import defuse
 
 Format = Literal["xlsx", "zip", "csv"]
-Table = Literal["sites", "cycles", "ratings", "consensus", "priorities", "actions"]
+Table = Literal["sites", "cycles", "ratings", "consensus", "priorities", "actions", "consultancy"]
 MEDIA = {**export_files.MEDIA, "pdf": "application/pdf", "json": "application/json"}
 
 
@@ -51,6 +51,6 @@ def chart_csv(chart: Chart, filename: str) -> Response:
 
 
 def export_download(export: Export, fmt: str, table: str | None) -> Response:
-    """An export of the six tables as XLSX, a zip of CSVs or one CSV table."""
+    """An export of the seven tables as XLSX, a zip of CSVs or one CSV table."""
     data, media, name = export_files.render_file(export, fmt, table)
     return download(data, name, media)

@@ -123,12 +123,23 @@ def test_add_and_change_a_site_with_the_form(new_page) -> None:
     page.get_by_role("link", name="Change site details").click()
     assert page.get_by_label("Kind of site").input_value() == "pilot"
     assert page.locator("#learning-set-id option:checked").inner_text() == "Midlands learning set"
-    page.get_by_label("Consultancy days used").fill("3")
+    page.get_by_label("Consultancy days allocated").fill("32")
     page.get_by_role("button", name="Save site").click()
     page.wait_for_url(re.compile(r"/sites/\d+$"))
     details = page.locator("main .nhsuk-summary-list").inner_text()
-    assert "Pilot site" in details and "3 used of 30 allocated" in details
+    assert "Pilot site" in details and "0 used of 32 allocated" in details
     assert page.locator("main table tbody tr").count() == 1  # still in the same learning set
+
+    # Consultancy days are dated entries; the site's total follows them.
+    page.locator("a[href$='/consultancy']").first.click()
+    page.get_by_label("Day", exact=True).fill("3")
+    page.get_by_label("Month").fill("2")
+    page.get_by_label("Year").fill("2025")
+    page.get_by_label("Days", exact=True).fill("1.5")
+    page.get_by_label("What it was for").fill("Steering group workshop")
+    page.get_by_label("Or the peer trainer's name").fill("Sam Trainer")
+    page.get_by_role("button", name="Record days").click()
+    assert page.locator("#days-total").inner_text() == "1.5"
     assert not problems.take()
 
 

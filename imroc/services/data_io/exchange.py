@@ -74,7 +74,8 @@ def export_site(session: Session, *, principal: Principal | None, site: Site) ->
             "uid": site.uid, "name": site.name, "organisation": site.organisation, "kind": site.kind,
             "region": site.region, "joined_on": site.joined_on,
             "consultancy_days_allocated": site.consultancy_days_allocated,
-            "consultancy_days_used": site.consultancy_days_used,
+            # The sum of the `consultancy` section's entries, for readers who want the total.
+            "consultancy_days_used": float(site.consultancy_days_used),
             "learning_set": {"name": ls.name, "region": ls.region, "facilitators": sorted(
                 users[f].email for f in facilitators)} if ls else None},
         "people": sorted(({

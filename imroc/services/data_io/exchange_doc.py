@@ -1,9 +1,10 @@
 """The open JSON exchange document for one site, format version 2.
 
 schemas/imroc-exchange-2.schema.json is generated from these classes (`schema()`), and a
-test keeps the two the same. Version 2 added the site's identifier (`site.uid`) and the
-site's measures with their values; a version 1 document (schemas/imroc-exchange-1.schema.json)
-is still read, as a version 2 document without them. People are named by email: `people` lists everyone the
+test keeps the two the same. Version 2 added the site's identifier (`site.uid`), the
+site's measures with their values and its dated consultancy entries; a version 1 document
+(schemas/imroc-exchange-1.schema.json) is still read, as a version 2 document without them.
+People are named by email: `people` lists everyone the
 document mentions, with their role and perspective at the site when they are a member of
 its steering group (null otherwise: facilitators, authors of feedback, former members).
 """
@@ -58,7 +59,8 @@ class SiteDoc(Strict):
     region: str = Field(default="", max_length=100)
     joined_on: Day | None = None
     consultancy_days_allocated: int = Field(ge=0, le=1000)
-    consultancy_days_used: int = Field(ge=0, le=1000)
+    consultancy_days_used: float = Field(ge=0, le=10_000, multiple_of=0.5, description=(
+        "The sum of the consultancy entries; a version 1 document's count becomes one entry"))
     learning_set: LearningSetDoc | None = None
 
 
@@ -152,6 +154,16 @@ class ValueDoc(Strict):
                          "limits are worked out again from this value")
 
 
+class ConsultancyDoc(Strict):
+    delivered_on: Day
+    days: float = Field(gt=0, le=1000, multiple_of=0.5,
+                        description="Whole or half days")
+    purpose: str = Field(min_length=1, max_length=500)
+    delivered_by: Email | None = Field(default=None, description="A project-team member")
+    peer_trainer: str | None = Field(default=None, max_length=200,
+                                     description="A peer trainer who has no account here")
+
+
 class MeasureDoc(Strict):
     name: str = Field(min_length=1, max_length=120)
     core: bool = Field(description="A programme-wide measure (true) or the site's own")
@@ -205,6 +217,7 @@ class ExchangeDoc(Strict):
     cycles: list[CycleDoc] = Field(default_factory=list, max_length=10_000)
     # Sections beside the cycles, one per exchange_sections.SECTIONS entry.
     measures: list[MeasureDoc] = Field(default_factory=list, max_length=1000)
+    consultancy: list[ConsultancyDoc] = Field(default_factory=list, max_length=10_000)
 
 
 def schema() -> dict:

@@ -71,7 +71,9 @@ def _check(doc: ExchangeDoc, known: Known, session: Session) -> tuple[Plan, list
         sp.details = {
             "organisation": s.organisation, "kind": s.kind, "region": s.region,
             "joined_on": s.joined_on, "consultancy_days_allocated": s.consultancy_days_allocated,
-            "consultancy_days_used": s.consultancy_days_used}
+            # A count without dated entries (version 1) is kept as one entry; with them,
+            # the entries are the record and the count is only their sum.
+            "consultancy_days_used": 0 if doc.consultancy else s.consultancy_days_used}
     for e, p in people.items():
         if p.role is not None:
             if p.perspective is None:

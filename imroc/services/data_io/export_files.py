@@ -1,6 +1,6 @@
 """Writing an export's tables as files: one CSV per table, a zip of them, or one XLSX.
 
-A CSV holds one table, so `csv` takes a table name and `zip` bundles all six CSVs (what a
+A CSV holds one table, so `csv` takes a table name and `zip` bundles all the CSVs (what a
 person downloading "everything as CSV" expects). CSV cells are UTF-8 with a byte-order mark
 (so Excel reads accents), dates ISO 8601 (2024-03-31), times UTC. XLSX has one sheet per
 table with real numbers and dates. Text that a spreadsheet would run as a formula starts
@@ -10,6 +10,7 @@ with an apostrophe in both.
 import csv
 import io
 import zipfile
+from decimal import Decimal
 
 from imroc.errors import Invalid
 from imroc.services.data_io import xlsx_write
@@ -21,7 +22,7 @@ FORMATS = {"xlsx": "XLSX workbook (one sheet per table)",
            "csv": "One table as CSV"}
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "zip": "application/zip", "csv": "text/csv; charset=utf-8"}
-WIDTH = {"int": 12, "date": 14, "datetime": 20, "bool": 12, "text": 24}
+WIDTH = {"int": 12, "days": 10, "date": 14, "datetime": 20, "bool": 12, "text": 24}
 
 
 def check_choice(fmt: str, table: str | None) -> None:
@@ -75,6 +76,8 @@ def _cell(kind: str, value: object) -> object:
         return None
     if kind == BOOL:
         return "Yes" if value else "No"
+    if isinstance(value, Decimal):
+        return float(value)  # halves are exact
     if isinstance(value, str):
         # Defused: the apostrophe guards anyone who re-saves the sheet as CSV (the workbook
         # itself stores every text cell as text, never as a formula).

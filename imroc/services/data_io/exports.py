@@ -1,4 +1,4 @@
-"""Exports of a site's history, a learning set, or the whole programme, as six tables.
+"""Exports of a site's history, a learning set, or the whole programme, as seven tables.
 
 Who may export what follows the screens (services/access.py): a site's history for anyone
 who sees the site, a learning set for its facilitators and the programme team, the whole
@@ -19,6 +19,7 @@ from imroc.models import (
     Action,
     Challenge,
     ConsensusScore,
+    ConsultancyEntry,
     Cycle,
     Framework,
     LearningSet,
@@ -83,7 +84,7 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
             names: dict[int, str] | None = None, every_site: bool = False,
             learning_set_id: int | None = None,
             progress: Callable[[str], None] | None = None) -> Rows:
-    """The six tables for these sites (only their cycles run in `learning_set_id` when
+    """The seven tables for these sites (only their cycles run in `learning_set_id` when
     given), in a fixed number of queries whatever their size."""
     step = progress or (lambda _table: None)
     label = {s.id: (names or {}).get(s.id, s.name) for s in sites}
@@ -150,7 +151,24 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
     step("priorities")
     out["actions"] = _actions(session, scoped, by_id, label, key)
     step("actions")
+    out["consultancy"] = _consultancy(session, site_ids, label, order, anonymised)
+    step("consultancy")
     return out
+
+
+def _consultancy(session: Session, site_ids: list[int], label: dict, order: dict,
+                 anonymised: bool) -> list:
+    """Every dated entry; who delivered it is left out when sites are not named."""
+    found = session.exec(
+        select(ConsultancyEntry, User.name)
+        .join(User, col(User.id) == ConsultancyEntry.delivered_by_id, isouter=True)
+        .where(col(ConsultancyEntry.site_id).in_(site_ids or [-1]))).all()
+    found = sorted(found, key=lambda r: (order[r[0].site_id], r[0].delivered_on, r[0].id))
+    return [{"site": label[e.site_id], "delivered_on": e.delivered_on, "days": e.days,
+             "purpose": e.purpose,
+             "delivered_by": "" if anonymised else (name or e.delivered_by_name),
+             "peer_trainer": e.delivered_by_id is None and bool(e.delivered_by_name)}
+            for e, name in found]
 
 
 def _ratings(session: Session, scoped, by_id: dict, label: dict, key, identify: dict) -> list:

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -12,7 +13,7 @@ from imroc.models.action import ActionStatus, Outcome
 from imroc.models.cycle import Stage
 from imroc.models.user import EMAIL_PATTERN, Perspective, SiteRole
 from imroc.services import frameworks
-from imroc.services.data_io.layout import BOOL, DATE, DATETIME, INT, Column, restore
+from imroc.services.data_io.layout import BOOL, DATE, DATETIME, DAYS, INT, Column, restore
 
 STAGES = {s.value for s in Stage}
 STATUSES = {s.value for s in ActionStatus}
@@ -36,6 +37,8 @@ def convert(column: Column, raw: Any) -> Any:
         return None
     if column.kind == INT:
         return _int(raw)
+    if column.kind == DAYS:
+        return _days(raw)
     if column.kind == DATE:
         return _date(raw)
     if column.kind == DATETIME:
@@ -51,6 +54,14 @@ def convert(column: Column, raw: Any) -> Any:
     if column.max_length and len(value) > column.max_length:
         raise Bad(f"Must be {column.max_length} characters or fewer")
     return value
+
+
+def _days(raw: Any) -> Decimal:
+    """Whole or half days (a spreadsheet's number or typed text)."""
+    text = str(raw).strip() if not isinstance(raw, bool) else ""
+    if not re.fullmatch(r"\d{1,4}(\.\d{1,9})?", text) or (Decimal(text) * 2) % 1:
+        raise Bad("Must be a number of whole or half days, like 3 or 2.5")
+    return Decimal(text).normalize() + 0
 
 
 def _int(raw: Any) -> int:

@@ -34,6 +34,7 @@ from imroc.services import (
     actions,
     assessments,
     audit,
+    consultancy,
     learning_sets,
     priorities,
     set_history,
@@ -170,8 +171,14 @@ def _people(session: Session, plan: Plan, actor: User | None) -> dict[str, User]
 def _site(session: Session, sp: SitePlan, set_ids: dict[str, int], users: dict[str, User],
           actor: User | None) -> None:
     if sp.existing_id is None:
-        site = sites.add_site(session, actor=actor, action="import", uid=sp.uid, data=SiteCreate(
-            name=sp.name, learning_set_id=set_ids.get(sp.learning_set or ""), **sp.details))
+        details = dict(sp.details)
+        days_used = details.pop("consultancy_days_used", 0)
+        site = sites.add_site(session, actor=actor, action="import", uid=sp.uid,
+                              data=SiteCreate(
+            name=sp.name, learning_set_id=set_ids.get(sp.learning_set or ""), **details))
+        # Files from before dated entries count days used: they become one entry.
+        consultancy.carry_over(session, site=site, days=days_used or 0,
+                               on=site.joined_on, actor=actor)
     else:
         site = session.get(Site, sp.existing_id)
     members = set(session.exec(select(Membership.user_id).where(

@@ -1,4 +1,4 @@
-"""The spreadsheet layout shared by exports and imports: six tables, their columns and types.
+"""The spreadsheet layout shared by exports and imports: seven tables, their columns and types.
 
 Every table names sites by name and cycles by number, never by database id, so a file
 exported from one installation can be read into another. The Sites table also gives each
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 TEXT, INT, DATE, DATETIME, BOOL = "text", "int", "date", "datetime", "bool"
+DAYS = "days"  # whole or half days: 3, 2.5
 # Characters that make a spreadsheet treat a cell as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -40,7 +41,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("learning_set", "Learning set", max_length=200),
         _c("joined_on", "Joined on", DATE),
         _c("consultancy_days_allocated", "Consultancy days allocated", INT),
-        _c("consultancy_days_used", "Consultancy days used", INT),
+        # Worked out from the entries; a count in an older file becomes one entry.
+        _c("consultancy_days_used", "Consultancy days used", DAYS),
         _c("uid", "Site identifier", max_length=36),
     ),
     "cycles": (
@@ -100,9 +102,19 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("carried_from_cycle", "Carried from cycle", INT),
         _c("carried_from_number", "Carried from action no.", INT),
     ),
+    # Dated consultancy entries, for people to read (an import keeps only the total).
+    "consultancy": (
+        _c("site", "Site", info=True),
+        _c("delivered_on", "Date", DATE, info=True),
+        _c("days", "Days", DAYS, info=True),
+        _c("purpose", "What it was for", info=True),
+        _c("delivered_by", "Delivered by", info=True),
+        _c("peer_trainer", "Peer trainer", BOOL, info=True),
+    ),
 }
 TABLE_LABELS = {"sites": "Sites", "cycles": "Cycles", "ratings": "Ratings",
-                "consensus": "Consensus", "priorities": "Priorities", "actions": "Actions"}
+                "consensus": "Consensus", "priorities": "Priorities", "actions": "Actions",
+                "consultancy": "Consultancy"}
 
 
 def headers(table: str) -> list[str]:
