@@ -114,6 +114,17 @@ def for_cycles(session: Session, cycle_ids: list[int]) -> dict[int, Outcome]:
             for r in session.exec(select(*o.c)).all()}
 
 
+def by_cycle(session: Session, cycle_ids: list[int]
+             ) -> dict[int, list[tuple[Priority, Outcome | None]]]:
+    """Each cycle's priorities by rank, each with its outcome (two queries)."""
+    outcomes = for_cycles(session, cycle_ids)
+    out: dict[int, list[tuple[Priority, Outcome | None]]] = defaultdict(list)
+    for p in session.exec(select(Priority).where(col(Priority.cycle_id).in_(cycle_ids or [-1]))
+                          .order_by(col(Priority.cycle_id), col(Priority.rank))).all():
+        out[p.cycle_id].append((p, outcomes.get(p.id)))
+    return dict(out)
+
+
 @dataclass
 class Summary:
     """How many priorities reached their target, by challenge and in total."""
