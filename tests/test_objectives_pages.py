@@ -100,3 +100,42 @@ def test_no_priorities_yet_is_said_in_words(client, session, w):
     sign_in(client, w.lead)
     page = client.get(f"/sites/{w.site_a.id}/dashboard").text
     assert "No priorities have been set yet" in section(page, "objectives-summary")
+
+
+def test_printed_site_and_set_reports_show_objectives_reached(client, session, w):
+    history(session, w.site_a)
+    sign_in(client, w.facilitator)
+    page = client.get(f"/sites/{w.site_a.id}/report").text
+    assert re.search(r"All challenges 3 1 2 1 7", section(page, "objectives-summary"))
+    by_cycle = section(page, "objectives-by-cycle")
+    assert "Cycle 1 1. Day-to-day interactions From level 1 to level 3 Reached: agreed level 3 " \
+           "at cycle 2" in by_cycle
+    assert "Cycle 3 3. Recovery college From level 3 to level 3 Not rescored yet" in by_cycle
+    report = client.get(f"/learning-sets/{w.set_a.id}/report?anonymise=true").text
+    assert re.search(r"All challenges 3 1 2 1 7", section(report, "objectives-summary"))
+    pdf = client.get(f"/sites/{w.site_a.id}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+def test_exported_priorities_carry_their_objective(client, session, w):
+    import csv
+    import io
+
+    history(session, w.site_a)
+    add_cycle(session, w.site_a, 5, {1: 1}, priorities={1: (1, 2)},
+              learning_set_id=w.set_b.id)  # ran in another set
+    sign_in(client, w.lead)
+    response = client.get(f"/sites/{w.site_a.id}/export?format=csv&table=priorities")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][-2:] == ["Objective", "Level agreed next time"]
+    got = {(r[1], r[3]): r[-2:] for r in rows[1:]}  # (cycle, challenge)
+    assert got[("1", "1")] == ["reached", "3"]
+    assert got[("1", "2")] == ["partly", "2"]
+    assert got[("1", "5")] == ["not_yet", "1"]
+    assert got[("2", "2")] == ["reached", "3"]
+    assert got[("3", "3")] == got[("5", "1")] == ["no_rescore", ""]
+    sign_in(client, w.facilitator)
+    in_set = client.get(f"/learning-sets/{w.set_a.id}/export?format=csv&table=priorities")
+    rows = list(csv.reader(io.StringIO(in_set.content.decode("utf-8-sig"))))
+    assert len(rows) == 1 + 7 and ["reached", "3"] in [r[-2:] for r in rows]

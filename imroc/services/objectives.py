@@ -106,7 +106,15 @@ def outcomes_query(*, cycle_ids: list[int] | None = None, site_ids: list[int] | 
 
 def for_cycles(session: Session, cycle_ids: list[int]) -> dict[int, Outcome]:
     """The outcome of every priority of these cycles, by priority id (one query)."""
-    o = outcomes_query(cycle_ids=cycle_ids)
+    return outcomes(session, cycle_ids=cycle_ids)
+
+
+def outcomes(session: Session, *, cycle_ids: list[int] | None = None,
+             site_ids: list[int] | None = None,
+             learning_set_id: int | None = None) -> dict[int, Outcome]:
+    """The outcome of every priority of these cycles or sites (of the cycles run in the
+    learning set, when given), by priority id (one query)."""
+    o = outcomes_query(cycle_ids=cycle_ids, site_ids=site_ids, learning_set_id=learning_set_id)
     return {r.priority_id: Outcome(priority_id=r.priority_id, attainment=r.attainment,
                                    rescored_level=r.rescored_level,
                                    rescored_cycle_number=r.rescored_number,
