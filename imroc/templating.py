@@ -21,7 +21,7 @@ from imroc.clock import UK
 from imroc.config import ROOT, get_settings
 from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
 from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS, nobody
-from imroc.services import notifications
+from imroc.services import notifications, objectives
 from imroc.validation import DATE_LABELS
 from imroc.web.forms import date_parts
 
@@ -131,6 +131,9 @@ def _build_env() -> Environment:
     env.globals["nobody"] = nobody
     env.globals["date_labels"] = DATE_LABELS
     env.globals["date_parts"] = date_parts
+    env.globals["attainments"] = objectives.ATTAINMENTS
+    env.globals["attainment_labels"] = objectives.LABELS
+    env.globals["tag_colours"] = objectives.TAG_COLOURS
     return env
 
 

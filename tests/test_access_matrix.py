@@ -188,6 +188,7 @@ MATRIX = {
     ("PATCH", "/api/v1/actions/{action_id}"): CYCLE_GROUP,
     ("DELETE", "/api/v1/actions/{action_id}"): CYCLE_GROUP,
     ("GET", "/api/v1/reports/progress"): EVERYONE,  # only the sites each person may see
+    ("GET", "/api/v1/reports/objectives"): EVERYONE,  # only the sites each person may see
     # The assessment API, the JSON twin of the assessment pages above.
     ("GET", "/api/v1/cycles/{cycle_id}/ratings"): SITE_VIEW,
     ("PUT", "/api/v1/cycles/{cycle_id}/ratings"): ASSESS_RATE,

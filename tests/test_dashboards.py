@@ -120,7 +120,9 @@ def test_presentation_mode_has_one_slide_per_chart_and_no_edit_controls(client, 
     sign_in(client, world.facilitator)
     page = client.get(f"/learning-sets/{world.set_a.id}/present").text
     slides = page.count("data-slide ")
-    assert slides == page.count('class="app-chart"') >= 3
+    # one per chart, and the last for objectives reached
+    assert slides - 1 == page.count('class="app-chart"') >= 3
+    assert 'id="objectives-summary"' in page.split("data-slide ")[-1]
     assert "<form" not in page and "csrf_token" not in page
     assert "js/present.js" in page
 

@@ -72,7 +72,9 @@ def test_cycles_consensus_and_actions_csv(client, world):
          "1", "2"],
     ]
     priorities = csv_rows(client.get(base + "priorities"))
-    assert priorities[1] == ["Site A", "1", "1", "2", "0", "2", "Lowest level"]
+    assert priorities[0][-2:] == ["Objective", "Level agreed next time"]
+    # cycle 2 is not signed off yet: nothing has rescored the priority
+    assert priorities[1] == ["Site A", "1", "1", "2", "0", "2", "Lowest level", "no_rescore", ""]
     sites = csv_rows(client.get(base + "sites"))
     assert sites == [["Site", "Organisation", "Kind of site", "Region", "Learning set",
                       "Joined on", "Consultancy days allocated", "Consultancy days used",

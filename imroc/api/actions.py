@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from imroc.db import SessionDep
 from imroc.deps import ActionDep, CurrentPrincipal, CycleDep
 from imroc.models.action import ActionCreate, ActionPublic, ActionUpdate, PrioritiesIn, PriorityOut
-from imroc.services import actions, priorities
+from imroc.services import actions, objectives, priorities
 from imroc.validation import Version
 
 router = APIRouter(tags=["priorities and actions"])
@@ -19,15 +19,24 @@ class PrioritiesOut(BaseModel):
     priorities: list[PriorityOut]
 
 
-def _priorities(cycle_id: int, rows) -> PrioritiesOut:
-    return PrioritiesOut(cycle_id=cycle_id, priorities=[
-        PriorityOut.model_validate(p, from_attributes=True) for p in rows])
+def _priorities(session, cycle_id: int, rows) -> PrioritiesOut:
+    """The priorities, each with its outcome at the next signed-off assessment."""
+    outcomes = objectives.for_cycles(session, [cycle_id])
+    out = []
+    for p in rows:
+        o = outcomes.get(p.id)
+        out.append(PriorityOut(
+            challenge=p.challenge, rank=p.rank, current_level=p.current_level,
+            target_level=p.target_level, reason=p.reason,
+            attainment=o.attainment if o else objectives.NO_RESCORE,
+            rescored_level=o.rescored_level if o else None))
+    return PrioritiesOut(cycle_id=cycle_id, priorities=out)
 
 
 @router.get("/cycles/{cycle_id}/priorities", response_model=PrioritiesOut)
 def get_priorities(loaded: CycleDep, session: SessionDep) -> PrioritiesOut:
     cycle = loaded[0]
-    return _priorities(cycle.id, priorities.list_priorities(session, cycle=cycle))
+    return _priorities(session, cycle.id, priorities.list_priorities(session, cycle=cycle))
 
 
 @router.put("/cycles/{cycle_id}/priorities", response_model=PrioritiesOut)
@@ -37,7 +46,7 @@ def put_priorities(data: PrioritiesIn, loaded: CycleDep, session: SessionDep,
     cycle, site = loaded
     rows = priorities.set_priorities(session, cycle=cycle, site=site, data=data,
                                      principal=principal)
-    return _priorities(cycle.id, rows)
+    return _priorities(session, cycle.id, rows)
 
 
 @router.get("/cycles/{cycle_id}/actions", response_model=list[ActionPublic])

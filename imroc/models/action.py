@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel
 from pydantic import Field as PField
@@ -100,6 +101,10 @@ class PriorityOut(BaseModel):
     current_level: int
     target_level: int
     reason: str
+    # The level agreed at the site's next signed-off assessment against the target
+    # (services/objectives.py): reached, partly, not_yet or no_rescore.
+    attainment: Literal["reached", "partly", "not_yet", "no_rescore"] = "no_rescore"
+    rescored_level: int | None = None
 
 
 class ActionCreate(InputModel):

@@ -22,9 +22,11 @@ from imroc.services import (
     cycles,
     frameworks,
     meetings,
+    objectives,
     priorities,
 )
 from imroc.services.measures import charts as measure_charts
+from imroc.services.measures import definitions as measure_defs
 from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
@@ -80,6 +82,8 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
     plan = actions.list_actions(session, cycle=cycle)
     analyses = measure_charts.for_challenges(session, site=site,
                                              challenges=[p.challenge for p in chosen])
+    links = measure_defs.challenges_of(session, [a.measure.id for a in analyses])
+    outcomes = objectives.for_cycles(session, [cycle.id])
     return render(request, "cycles/show.html", {
         "cycle": cycle, "site": site, "stages": _stages(cycle), "stage_names": STAGE_NAMES,
         "next_stage": STAGE_LABELS[nxt] if nxt else None,
@@ -89,6 +93,7 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
         "following": siblings[at + 1] if at + 1 < len(siblings) else None,
         **_meeting_context(session, principal, cycle, site, values),
         "priorities": chosen,
+        "chain": [_chain(p, outcomes.get(p.id), plan, analyses, links) for p in chosen],
         "measure_charts": [(a, a.chart(f"measure-{a.measure.id}")) for a in analyses],
         "titles": {c["number"]: c["title"] for c in fw["challenges"]},
         "action_counts": actions.status_counts(plan),
@@ -98,6 +103,16 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
         "values": values if values is not None else {f: getattr(cycle, f) for f in PDSA_FIELDS},
         "errors": errors, "error_list": error_list(errors), "conflict": conflict,
     }, status_code=status)
+
+
+def _chain(priority, outcome, plan, analyses, links) -> dict:
+    """One priority's line from challenge to the level agreed next time: its actions, the
+    measures linked to its challenge and its outcome at the next signed-off assessment."""
+    own = [a for a in plan if a.challenge == priority.challenge]
+    return {"priority": priority, "outcome": outcome,
+            "actions": len(own), "done": sum(a.status == "done" for a in own),
+            "measures": [a.measure for a in analyses
+                         if priority.challenge in links.get(a.measure.id, [])]}
 
 
 def _meeting_context(session, principal, cycle, site, values) -> dict:
@@ -191,5 +206,6 @@ def site_history(request: Request, session: SessionDep, principal: CurrentPrinci
         frameworks.document(session, frameworks.current(session))
     return render(request, "cycles/history.html", {
         "site": site, "cycles": rows, "table": table, "challenges": fw["challenges"],
+        "objectives": objectives.by_cycle(session, [c.id for c in rows]),
         "stage_names": STAGE_NAMES, "change_words": CHANGE_WORDS,
     })

@@ -10,7 +10,15 @@ from sqlmodel import Session
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, LearningSetDep, SiteDep
 from imroc.errors import Invalid, NotFound
-from imroc.services import access, consensus, consultancy, frameworks, learning_sets, sites
+from imroc.services import (
+    access,
+    consensus,
+    consultancy,
+    frameworks,
+    learning_sets,
+    objectives,
+    sites,
+)
 from imroc.services import anonymise as anonymise_rule
 from imroc.services.dashboards import aggregates as dashboards
 from imroc.services.dashboards.charts import Chart, programme_charts, set_charts, site_charts
@@ -40,6 +48,7 @@ def site_dashboard(request: Request, session: SessionDep, principal: CurrentPrin
         names = frameworks.short_titles(session)
         return {"d": data, "charts": site_charts(data, names, frameworks.scale_names(session)),
                 "labels": names, "site": site,
+                "objectives": objectives.summary(session, site_ids=[site.id]),
                 "history": consensus.history(session, site=site)[1], "csv_base": csv_base}
 
     if chart:
@@ -59,6 +68,8 @@ def _set_builder(session: Session, ls, anonymise: bool) -> Callable[[], dict]:
                         for m in data.meetings]
         return {"d": data, "names": names, "ls": ls, "anonymise": anonymise,
                 "meeting_rows": meeting_rows, "titles": frameworks.short_titles(session),
+                "objectives": objectives.summary(session, site_ids=[s.id for s in data.sites],
+                                                 learning_set_id=ls.id),
                 "stage_names": STAGE_NAMES,
                 "over": consultancy.over_rows(data.sites, names, links=not anonymise),
                 "csv_base": f"/learning-sets/{ls.id}/dashboard",
@@ -123,11 +134,22 @@ def programme(request: Request, session: SessionDep, principal: CurrentPrincipal
                                                region=region or None)
         regions = sorted({s.region for s in sites.list_sites(session, principal=principal)
                           if s.region})
+        kinds = sites.list_kinds(session)
+        site_ids = [s.id for s in data.sites]
+        groups = objectives.by_group(session, site_ids=site_ids, learning_set_id=learning_set_id)
         return {"d": data, "charts": programme_charts(data, frameworks.short_titles(session),
                                                       frameworks.scale_names(session)),
                 "over": consultancy.over_rows(data.sites),
                 "consultancy_totals": consultancy.totals(session),
-                "kinds": sites.list_kinds(session), "regions": regions, "filters": filters,
+                "objectives": objectives.summary(session, site_ids=site_ids,
+                                                 learning_set_id=learning_set_id),
+                "titles": frameworks.short_titles(session),
+                "by_kind": [(k.label, groups["kind"][k.code]) for k in kinds
+                            if k.code in groups["kind"]],
+                "by_set": sorted(((data.set_names.get(i, "No learning set") if i else
+                                   "No learning set", c) for i, c in groups["set"].items()),
+                                 key=lambda row: row[0]),
+                "kinds": kinds, "regions": regions, "filters": filters,
                 "csv_query": urlencode({k: v for k, v in filters.items() if v})}
 
     if chart:

@@ -30,7 +30,7 @@ from imroc.models import (
     User,
 )
 from imroc.models.cycle import PDSA_FIELDS
-from imroc.services import access, actions, set_history
+from imroc.services import access, actions, objectives, set_history
 from imroc.services import anonymise as anonymise_rule
 from imroc.services.access import Principal
 from imroc.services.data_io.layout import TABLES, utc_seconds
@@ -142,12 +142,16 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
             "rationale": s.rationale, "to_reconfirm": s.to_reconfirm})
     step("consensus")
     found = session.exec(scoped(select(Priority).join(Cycle, col(Cycle.id) == Priority.cycle_id)))
+    reached = objectives.outcomes(session, site_ids=None if every_site else site_ids,
+                                  learning_set_id=learning_set_id)
     for p in sorted(found.all(), key=lambda p: (key(p.cycle_id), p.rank)):
         c = by_id[p.cycle_id]
+        outcome = reached.get(p.id)
         out["priorities"].append({
             "site": label[c.site_id], "cycle": c.number, "rank": p.rank, "challenge": p.challenge,
             "current_level": p.current_level, "target_level": p.target_level,
-            "reason": p.reason})
+            "reason": p.reason, "attainment": outcome.attainment if outcome else "",
+            "rescored_level": outcome.rescored_level if outcome else None})
     step("priorities")
     out["actions"] = _actions(session, scoped, by_id, label, key)
     step("actions")

@@ -88,6 +88,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("current_level", "Current level", INT, required=True),
         _c("target_level", "Target level", INT, required=True),
         _c("reason", "Reason", max_length=2000),
+        # Read against the level agreed at the next signed-off assessment (never imported).
+        _c("attainment", "Objective", info=True),
+        _c("rescored_level", "Level agreed next time", INT, info=True),
     ),
     "actions": (
         SITE, CYCLE,

@@ -4,7 +4,7 @@ Built from the learning-set dashboard's aggregates; site names are anonymised ex
 dashboard anonymises them (Site A, Site B...) when the reader asks for it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from markupsafe import Markup
@@ -18,9 +18,11 @@ from imroc.models.framework import CHALLENGE_NUMBERS
 from imroc.periods import start_of
 from imroc.services import access, frameworks
 from imroc.services import anonymise as anonymise_rule
+from imroc.services import objectives as objective_rule
 from imroc.services.access import Principal
 from imroc.services.dashboards import aggregates as dashboards
 from imroc.services.dashboards.progress import Progress
+from imroc.services.objectives import Summary
 
 
 @dataclass
@@ -38,6 +40,7 @@ class SetReport:
     action_counts: dict[int, dict[str, int]]
     meetings: list[Meeting]
     today: date
+    objectives: Summary = field(default_factory=Summary)  # priorities that reached their target
 
     @property
     def quarters(self) -> list[tuple[str, list[Meeting]]]:
@@ -92,7 +95,9 @@ def set_report(session: Session, *, ls: LearningSet, principal: Principal,
         progress=board.progress, scale=frameworks.scale_names(session),
         priority_counts=board.priority_counts,
         action_counts=board.action_counts, meetings=board.meetings,
-        today=today or clock.today())
+        today=today or clock.today(),
+        objectives=objective_rule.summary(session, site_ids=[s.id for s in board.sites],
+                                          learning_set_id=ls.id))
 
 
 def charts(report: SetReport) -> dict[str, Markup]:

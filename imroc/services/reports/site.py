@@ -16,9 +16,18 @@ from imroc.models import Action, Cycle, Feedback, LearningSet, Priority, Rating,
 from imroc.models.action import STATUS_LABELS
 from imroc.models.cycle import PDSA_FIELDS
 from imroc.models.user import Perspective
-from imroc.services import access, actions, assessments, consensus, frameworks, sites
+from imroc.services import (
+    access,
+    actions,
+    assessments,
+    consensus,
+    frameworks,
+    sites,
+)
+from imroc.services import objectives as objective_rule
 from imroc.services.access import Principal
 from imroc.services.dashboards import aggregates as dashboards
+from imroc.services.objectives import Summary
 
 # One heading per PDSA field (models/cycle.py PDSA_FIELDS), in the record's order.
 PDSA_HEADINGS = {
@@ -61,6 +70,9 @@ class SiteReport:
     overdue: list[Action]
     feedback: list[tuple[Feedback, str]] | None  # None: the reader may not see it
     today: date = field(default_factory=clock.today)
+    # Objectives reached: the counts by challenge, and each cycle's priorities with outcomes
+    objectives: Summary = field(default_factory=Summary)
+    by_cycle: dict[int, list] = field(default_factory=dict)
 
     @property
     def status_counts(self) -> dict[str, int]:
@@ -135,7 +147,9 @@ def site_report(session: Session, *, site: Site, principal: Principal,
         framework=framework, cycles=board.cycles, latest=latest, previous=previous,
         challenges=challenges, voices=_voices(session, [c.id for c in board.cycles]),
         current=board.current, priorities=board.priorities, actions=board.actions,
-        overdue=board.overdue(today), feedback=feedback, today=today)
+        overdue=board.overdue(today), feedback=feedback, today=today,
+        objectives=objective_rule.summary(session, site_ids=[site.id]),
+        by_cycle=objective_rule.by_cycle(session, [c.id for c in board.cycles]))
 
 
 def charts(report: SiteReport) -> dict[str, Markup]:
