@@ -42,7 +42,7 @@ class Analysis:
     def summary(self) -> str:
         if self.result is None:
             return "No values have been entered yet."
-        return summary_sentence(self.result, unit=self.measure.unit)
+        return summary_sentence(self.result, unit=self.measure.unit, labels=self.labels)
 
     @property
     def rules(self) -> tuple[tuple[str, str], ...]:
