@@ -113,3 +113,59 @@ def test_chart_names_each_period_of_limits():
     assert {("Before Jan 2024", "Jan 2023"), ("From Jan 2024", "Jan 2024")} <= placed
     assert period_names(labels[:12], xmr(BASE12)) == []
     assert not figure(labels[:12], xmr(BASE12), [], title="t")["layout"]["annotations"]
+
+
+# --- Icons ----------------------------------------------------------------------------------
+
+def _letters(svg: str) -> list[str]:
+    import re
+
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_variation_icons_carry_the_making_data_count_letters_and_colours():
+    from imroc.spc.icons import BLUE, GREY, ORANGE, PURPLE, variation_svg
+
+    common = str(variation_svg(Variation.COMMON_CAUSE))
+    assert _letters(common) == [] and f'stroke="{GREY}"' in common
+    assert 'role="img"' in common and 'aria-label="Common cause variation"' in common
+    assert "<title>Common cause variation</title>" in common
+    for variation, side, colour, letter, words in (
+            (Variation.SPECIAL_CAUSE_IMPROVING, "low", BLUE, "L",
+             "Special cause variation – improving (lower values)"),
+            (Variation.SPECIAL_CAUSE_IMPROVING, "high", BLUE, "H",
+             "Special cause variation – improving (higher values)"),
+            (Variation.SPECIAL_CAUSE_CONCERNING, "high", ORANGE, "H",
+             "Special cause variation – concerning (higher values)"),
+            (Variation.SPECIAL_CAUSE_NEUTRAL, "low", PURPLE, "L",
+             "Special cause variation – no preferred direction (lower values)")):
+        svg = str(variation_svg(variation, side))
+        assert _letters(svg) == [letter]
+        assert f'stroke="{colour}"' in svg and f'fill="{colour}"' in svg
+        assert f'aria-label="{words}"' in svg and f"<title>{words}</title>" in svg
+        assert "~" not in svg and "?" not in svg
+
+
+def test_assurance_icons_are_p_f_and_question_mark():
+    from imroc.spc.icons import BLUE, GREY, ORANGE, assurance_svg
+    from imroc.spc.rules import Assurance
+
+    for assurance, colour, letter in ((Assurance.CONSISTENTLY_PASSES, BLUE, "P"),
+                                      (Assurance.CONSISTENTLY_FAILS, ORANGE, "F"),
+                                      (Assurance.HIT_AND_MISS, GREY, "?")):
+        svg = str(assurance_svg(assurance))
+        assert _letters(svg) == [letter] and f'fill="{colour}"' in svg
+        assert f'aria-label="{assurance.label}"' in svg and 'role="img"' in svg
+
+
+def test_icon_side_follows_the_latest_signals_and_the_direction():
+    from imroc.spc.icons import side
+
+    low = xmr(BASE12 + [2], baseline=12, direction="down")  # below the lower limit: better
+    assert side(low.points[-1], "down") == "low"
+    assert low.points[-1].variation is Variation.SPECIAL_CAUSE_IMPROVING
+    concern = xmr(BASE12 + [2], baseline=12, direction="up")
+    assert side(concern.points[-1], "up") == "low"
+    high = xmr(BASE12 + [20], baseline=12)
+    assert side(high.points[-1], "neutral") == "high"
+    assert side(xmr(BASE12).points[-1], "up") is None
