@@ -19,6 +19,9 @@ from imroc.models.user import Perspective
 from imroc.services import access, actions, assessments, consensus, frameworks, sites
 from imroc.services.access import Principal
 from imroc.services.dashboards import aggregates as dashboards
+from imroc.services.measures import charts as measure_charts
+from imroc.spc import chart as spc_chart
+from imroc.spc.rules import XmRResult
 
 # One heading per PDSA field (models/cycle.py PDSA_FIELDS), in the record's order.
 PDSA_HEADINGS = {
@@ -61,6 +64,8 @@ class SiteReport:
     overdue: list[Action]
     feedback: list[tuple[Feedback, str]] | None  # None: the reader may not see it
     today: date = field(default_factory=clock.today)
+    # The site's measures linked to a priority of any reported cycle, each read as its chart.
+    measures: list[measure_charts.Analysis] = field(default_factory=list)
 
     @property
     def status_counts(self) -> dict[str, int]:
@@ -96,6 +101,14 @@ def _voices(session: Session, cycle_ids: list[int]) -> dict[int, dict[str, int]]
             .group_by(Rating.cycle_id, Rating.perspective)):
         out[cycle_id][perspective] = people
     return out
+
+
+def _linked_measures(session: Session, *, site: Site, cycles: list[Cycle]
+                     ) -> list[measure_charts.Analysis]:
+    """The measures linked to the challenges the site made priorities in the reported cycles."""
+    challenges = sorted(set(session.exec(select(Priority.challenge).where(
+        col(Priority.cycle_id).in_([c.id for c in cycles] or [-1]))).all()))
+    return measure_charts.for_challenges(session, site=site, challenges=challenges)
 
 
 def site_report(session: Session, *, site: Site, principal: Principal,
@@ -135,7 +148,8 @@ def site_report(session: Session, *, site: Site, principal: Principal,
         framework=framework, cycles=board.cycles, latest=latest, previous=previous,
         challenges=challenges, voices=_voices(session, [c.id for c in board.cycles]),
         current=board.current, priorities=board.priorities, actions=board.actions,
-        overdue=board.overdue(today), feedback=feedback, today=today)
+        overdue=board.overdue(today), feedback=feedback, today=today,
+        measures=_linked_measures(session, site=site, cycles=board.cycles))
 
 
 def charts(report: SiteReport) -> dict[str, Markup]:
@@ -148,7 +162,22 @@ def charts(report: SiteReport) -> dict[str, Markup]:
         previous = (f"Cycle {report.previous.number}", [c.previous for c in lines]) \
             if report.previous else None
         out["levels"] = report_svg.level_chart([c.title for c in lines], latest, previous, scale)
+    for a in report.measures:
+        if a.result is not None:
+            out[f"measure-{a.measure.id}"] = _measure_chart(a)
     if report.actions:
         out["actions"] = report_svg.status_chart(
             [(STATUS_LABELS[s], n) for s, n in report.status_counts.items()])
     return out
+
+
+def _measure_chart(a: measure_charts.Analysis) -> Markup:
+    kind = "SPC chart" if isinstance(a.result, XmRResult) else "Run chart"
+    unit = f" ({a.measure.unit})" if a.measure.unit else ""
+    description = (f"{kind} of {a.measure.name}{unit}: {len(a.points)} values from "
+                   f"{a.labels[0]} to {a.labels[-1]}, coloured by variation. "
+                   "The summary that follows says what it shows.")
+    names = spc_chart.period_names(a.labels, a.result) if isinstance(a.result, XmRResult) else []
+    return report_svg.spc_chart(f"chart-measure-{a.measure.id}", f"{kind}: {a.measure.name}",
+                                description, a.labels, a.result, target=a.measure.target,
+                                period_names=names)
