@@ -208,6 +208,7 @@ def test_the_cycle_page_shows_the_charts_of_its_priorities_measures(client, sess
     assert "Measures for these priorities" in page
     assert figure(page, f"measure-{linked.id}")["layout"]["meta"]["title"] == "Peer support contacts"
     assert "Unrelated" not in page
+    assert 'role="img" aria-label="Common cause variation"' in page  # its icon, drawn as SVG
     assert ok(client.get(f"/api/v1/cycles/{cid}", headers=w.h["lead"]))["stage"] == "do"
 
 
