@@ -12,6 +12,10 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from imroc.spc.chart import GREY as SPC_GREY
+from imroc.spc.chart import KINDS
+from imroc.spc.rules import RunChartResult, XmRResult
+
 SOLID, OUTLINE, INK, GRID = "#005eb8", "#425563", "#212b32", "#aeb7bd"
 # Bars of means: a colour of their own, never a level's (imroc/charts.py LEVEL_COLOURS).
 MEAN = "#7c2855"
@@ -119,3 +123,104 @@ def status_chart(counts: Sequence[tuple[str, int]]) -> Markup:
         "table that follows.",
         [name for name, _ in counts], [("Actions", [c for _, c in counts])],
         maximum=max(top, 1), ticks=[(v, str(v)) for v in range(0, max(top, 1) + 1, step)])
+
+
+# SPC charts: a marker shape per kind of point as on screen (spc/chart.py), so nothing rests
+# on colour alone; the mean solid, the process limits dashed, the target dash-dotted.
+SPC_HEIGHT = 280
+_PLOT = (60, 30, WIDTH - 20, SPC_HEIGHT - 42)  # left, top, right, bottom
+TARGET = "#d5281b"
+
+
+def _marker(kind: str, x: float, y: float, colour: str) -> str:
+    if kind == "square":
+        return f'<rect x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" fill="{colour}"/>'
+    if kind == "diamond":
+        return (f'<polygon points="{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} '
+                f'{x - 5:.1f},{y:.1f}" fill="{colour}"/>')
+    if kind == "triangle-up":
+        return (f'<polygon points="{x:.1f},{y - 5:.1f} {x + 5:.1f},{y + 4:.1f} '
+                f'{x - 5:.1f},{y + 4:.1f}" fill="{colour}"/>')
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>'
+
+
+def _num(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def spc_chart(chart_id: str, title: str, description: str, labels: Sequence[str],
+              result: XmRResult | RunChartResult, *, target: float | None = None,
+              period_names: Sequence[str] = ()) -> Markup:
+    """A measure's SPC (or run) chart: its values coloured by variation, with the mean and
+    process limits of each period of limits (the median for a run chart) and the target."""
+    cid = _id(chart_id)
+    points = list(result.points)
+    segments = list(result.segments) if isinstance(result, XmRResult) else []
+    left, top, right, bottom = _PLOT
+    seen = [p.value for p in points]
+    for seg in segments:
+        seen += [v for v in (seg.mean, seg.upper, seg.lower) if v is not None]
+    if target is not None:
+        seen.append(target)
+    low, high = min(seen), max(seen)
+    pad = (high - low) * 0.08 or abs(high) * 0.1 or 1
+    low, high = low - pad, high + pad
+    n = len(points)
+    step = (right - left) / max(n - 1, 1)
+
+    def sx(i: float) -> float:
+        return left + i * step if n > 1 else (left + right) / 2
+
+    def sy(v: float) -> float:
+        return bottom - (v - low) / (high - low) * (bottom - top)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="app-report-chart" role="img" '
+        f'width="{WIDTH}" height="{SPC_HEIGHT}" viewBox="0 0 {WIDTH} {SPC_HEIGHT}" '
+        f'aria-labelledby="{cid}-title {cid}-desc">',
+        f'<title id="{cid}-title">{escape(title)}</title>',
+        f'<desc id="{cid}-desc">{escape(description)}</desc>',
+    ]
+    for k in range(5):  # five grid lines with their values
+        v = low + (high - low) * k / 4
+        parts.append(f'<line x1="{left}" y1="{sy(v):.1f}" x2="{right}" y2="{sy(v):.1f}" '
+                     f'stroke="{GRID}" stroke-width="0.5"/>')
+        parts.append(_text(left - 6, sy(v) + 4, _num(v), anchor="end", size=10))
+    every = max(1, -(-n // 8))
+    for i in range(0, n, every):
+        parts.append(_text(sx(i), bottom + 16, labels[i], anchor="middle", size=10))
+
+    def level(start: int, end: int, value: float | None, dash: str, colour: str) -> None:
+        if value is None:
+            return
+        x0, x1 = sx(start), sx(end - 1) if end - 1 > start else sx(start) + 4
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(f'<line x1="{x0:.1f}" y1="{sy(value):.1f}" x2="{x1:.1f}" '
+                     f'y2="{sy(value):.1f}" stroke="{colour}" stroke-width="1.5"{dashes}/>')
+
+    for number, seg in enumerate(segments):
+        level(seg.start, seg.end, seg.mean, "", OUTLINE)
+        level(seg.start, seg.end, seg.upper, "6 4", OUTLINE)
+        level(seg.start, seg.end, seg.lower, "6 4", OUTLINE)
+        if number < len(period_names):
+            if number:  # where the limits were recalculated
+                x = sx(seg.start) - step / 2
+                parts.append(f'<line x1="{x:.1f}" y1="{top - 14}" x2="{x:.1f}" y2="{bottom}" '
+                             f'stroke="#330072" stroke-width="1" stroke-dasharray="2 2"/>')
+            parts.append(_text(sx(seg.start) + (4 if number else 0), top - 16,
+                               period_names[number], size=11, weight="bold"))
+    if isinstance(result, RunChartResult):
+        level(0, n, result.median, "", OUTLINE)
+    if target is not None:
+        level(0, n, target, "8 3 2 3", TARGET)
+    path = " ".join(f"{sx(i):.1f},{sy(p.value):.1f}" for i, p in enumerate(points))
+    if n > 1:
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{SPC_GREY}" '
+                     f'stroke-width="1"/>')
+    for i, p in enumerate(points):
+        _name, colour, shape = KINDS[p.variation]
+        parts.append(_marker(shape, sx(i), sy(p.value), colour))
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{INK}" '
+                 f'stroke-width="1"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

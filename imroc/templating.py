@@ -22,6 +22,7 @@ from imroc.config import ROOT, get_settings
 from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
 from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS, nobody
 from imroc.services import notifications, objectives
+from imroc.spc import icons as spc_icons
 from imroc.validation import DATE_LABELS
 from imroc.web.forms import date_parts
 
@@ -125,6 +126,9 @@ def _build_env() -> Environment:
     env.filters["number"] = number
     env.filters["unit"] = unit_suffix
     env.globals["static_url"] = static_url
+    env.globals["variation_svg"] = spc_icons.variation_svg
+    env.globals["variation_text"] = spc_icons.variation_text
+    env.globals["assurance_svg"] = spc_icons.assurance_svg
     env.globals["memo"] = memo
     env.globals["perspective_labels"] = {k.value: v for k, v in PERSPECTIVE_LABELS.items()}
     env.globals["role_labels"] = ROLE_LABELS

@@ -208,6 +208,7 @@ def test_the_cycle_page_shows_the_charts_of_its_priorities_measures(client, sess
     assert "Measures for these priorities" in page
     assert figure(page, f"measure-{linked.id}")["layout"]["meta"]["title"] == "Peer support contacts"
     assert "Unrelated" not in page
+    assert 'role="img" aria-label="Common cause variation"' in page  # its icon, drawn as SVG
     assert ok(client.get(f"/api/v1/cycles/{cid}", headers=w.h["lead"]))["stage"] == "do"
 
 
@@ -327,3 +328,46 @@ def test_an_unknown_chart_name_is_not_found(client, session, w):
     assert client.get(f"/sites/{w.site_a.id}/measures/{m.id}?chart=radar").status_code == 404
     # No values yet: there is no chart to download either.
     assert client.get(f"/sites/{w.site_a.id}/measures/{m.id}?chart=spc").status_code == 404
+
+
+def test_pages_draw_the_making_data_count_icons_and_tell_the_recalculated_story(
+        client, session, w):
+    m = make_measure(session, w, target=11)
+    lead = load_principal(session, w.lead)
+    measure_data.save_points(session, site=w.site_a, measure=m, principal=lead, points=[
+        PointIn(period=date.fromisoformat(p), value=v, rebase=p == MONTHS[12])
+        for p, v in zip(MONTHS, TWO_YEARS, strict=True)])
+    sign_in(client, w.member)
+    page = client.get(f"/sites/{w.site_a.id}/measures/{m.id}").text
+    # Against its own new limits the latest value is ordinary; the story is the comparison.
+    assert ("After limits were recalculated from Jan 2025 the mean rose from 10 contacts to "
+            "14 contacts; against the earlier limits, the new values show a special cause of "
+            "improvement (a run of 12 above the earlier mean and 12 values above the earlier "
+            "upper limit).") in page
+    assert "Against the new limits, variation is common cause" in page
+    names = {n["text"] for n in figure(page)["layout"]["annotations"]}
+    assert {"Before Jan 2025", "From Jan 2025"} <= names
+    icon = re.search(r'<span class="app-spc-icon">(<svg.*?</svg>)', page, re.S).group(1)
+    assert 'role="img" aria-label="Common cause variation"' in icon
+    assert "<text" not in icon  # common cause: dots, no letter
+    assurance = re.findall(r'<span class="app-spc-icon">(<svg.*?</svg>)', page, re.S)[1]
+    assert 'aria-label="The target will consistently be met"' in assurance
+    assert re.search(r'fill="#005eb8"[^>]*>P</text>', assurance)
+    assert ">~<" not in page and ">?<" not in page
+    # The site's list of measures draws the same icons.
+    listing = client.get(f"/sites/{w.site_a.id}/measures").text
+    assert 'aria-label="Common cause variation"' in listing
+    assert 'aria-label="The target will consistently be met"' in listing
+
+
+def test_a_special_cause_icon_says_high_or_low(client, session, w):
+    m = make_measure(session, w)
+    lead = load_principal(session, w.lead)
+    measure_data.save_points(session, site=w.site_a, measure=m, principal=lead, points=[
+        PointIn(period=date.fromisoformat(p), value=v) for p, v in zip(MONTHS, TWO_YEARS,
+                                                                    strict=True)])
+    sign_in(client, w.member)
+    page = client.get(f"/sites/{w.site_a.id}/measures/{m.id}").text
+    icon = re.search(r'<span class="app-spc-icon">(<svg.*?</svg>)', page, re.S).group(1)
+    assert 'aria-label="Special cause variation – improving (higher values)"' in icon
+    assert re.search(r'fill="#005eb8"[^>]*>H</text>', icon)

@@ -75,6 +75,8 @@ def figure(labels: list[str], result: XmRResult | RunChartResult, events: list[E
                       "yanchor": "top", "xanchor": "left", "showarrow": False,
                       "text": _short(event.text), "hovertext": event.text,
                       "font": {"size": 12, "color": "#330072"}, "bgcolor": "#ffffff"})
+    if isinstance(result, XmRResult):
+        notes += _period_notes(xs, result)
     layout = {
         "meta": {"title": title}, "font": FONT, "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff", "height": 460, "showlegend": True,
@@ -87,6 +89,24 @@ def figure(labels: list[str], result: XmRResult | RunChartResult, events: list[E
         "shapes": shapes, "annotations": notes,
     }
     return plotly_safe({"data": data, "layout": layout})
+
+
+def period_names(labels: list[str], result: XmRResult) -> list[str]:
+    """What each period of limits is called on the chart: "Before May 2024", "From May 2024"
+    (nothing when the limits were never recalculated)."""
+    segments = result.segments
+    if len(segments) < 2:
+        return []
+    return [f"Before {labels[segments[1].start]}" if n == 0 else f"From {labels[seg.start]}"
+            for n, seg in enumerate(segments)]
+
+
+def _period_notes(xs: list[str], result: XmRResult) -> list[dict[str, Any]]:
+    # Along the foot of the plot, clear of the event notes that hang from its top.
+    return [{"x": xs[seg.start], "xref": "x", "yref": "paper", "y": 0, "yanchor": "bottom",
+             "xanchor": "left", "showarrow": False, "text": name,
+             "font": {"size": 13, "color": DARK}, "bgcolor": "#ffffff"}
+            for seg, name in zip(result.segments, period_names(xs, result), strict=False)]
 
 
 def _line(name: str, xs: list[str], ys: list[float | None], dash: str, colour: str, width: int,

@@ -1,7 +1,8 @@
 """Statistical process control arithmetic in the NHS England "Making Data Count" style.
 
 Numbers in, flags out: XmR charts with the four special-cause rules, run charts for short
-series, and the variation and assurance icons. The summary sentence is in spc_summary.py.
+series, and the variation and assurance icons. The summary sentence is in summary.py, the
+comparison of the periods either side of a recalculation in compare.py.
 """
 
 from __future__ import annotations
@@ -247,6 +248,18 @@ def _limits(xs: list[float], start: int, end: int, baseline: int | None) -> Segm
     return Segment(start, end, mean, mr_bar, mean + LIMIT_FACTOR * mr_bar,
                    mean - LIMIT_FACTOR * mr_bar, mean + BAND_FACTOR * mr_bar,
                    mean - BAND_FACTOR * mr_bar, len(used), trial)
+
+
+def signals_against(xs: Sequence[float], seg: Segment, *, shift_length: int,
+                    trend_length: int) -> list[set[tuple[str, str]]]:
+    """Each value's (rule, side) signals judged against a segment's limits, which may be
+    another segment's (the values after a recalculation against the limits before it)."""
+    return _xmr_signals([float(x) for x in xs], seg, shift_length, trend_length)
+
+
+def variation_of(signals: set[tuple[str, str]], direction: Direction) -> Variation:
+    """The variation a set of (rule, side) signals shows for a measure's direction."""
+    return _row(signals, direction)[2]
 
 
 def _xmr_signals(

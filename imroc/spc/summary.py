@@ -1,5 +1,8 @@
 """The plain-English sentence shown under every SPC chart: numbers in, words out."""
 
+from collections.abc import Sequence
+
+from imroc.spc.compare import PeriodComparison, compare_periods
 from imroc.spc.rules import (
     HIGH,
     MIN_POINTS_FOR_FIRM_LIMITS,
@@ -14,14 +17,23 @@ from imroc.spc.rules import (
 )
 
 
-def summary_sentence(result: XmRResult | RunChartResult, *, unit: str = "") -> str:
-    """Describe the latest value, its variation and (for XmR) the target in plain English."""
+def summary_sentence(result: XmRResult | RunChartResult, *, unit: str = "",
+                     labels: Sequence[str] = ()) -> str:
+    """Describe the latest value, its variation and (for XmR) the target in plain English;
+    after a recalculation of limits, first how the new period compares with the one before."""
     values = [p.value for p in result.points]
     previous = [_fmt(v, unit) for v in values[-2:-4:-1]]
     parts = [f"The latest value is {_fmt(values[-1], unit)}"
              + (f" (previous {' and '.join(previous)})." if previous else ".")]
+    compared = compare_periods(result) if isinstance(result, XmRResult) else None
+    if compared is not None:
+        parts.insert(0, period_sentence(compared, labels=labels, unit=unit,
+                                        shift_length=result.shift_length))
     last = result.points[-1]
-    if last.variation is Variation.COMMON_CAUSE:
+    if last.variation is Variation.COMMON_CAUSE and compared is not None:
+        parts.append("Against the new limits, variation is common cause: no further sign of "
+                     "change.")
+    elif last.variation is Variation.COMMON_CAUSE:
         parts.append("Variation is common cause: no sign of change.")
     else:
         centre = "median" if isinstance(result, RunChartResult) else "mean"
@@ -54,6 +66,50 @@ def summary_sentence(result: XmRResult | RunChartResult, *, unit: str = "") -> s
             parts.append(f"The limits are provisional: they are based on fewer than "
                          f"{MIN_POINTS_FOR_FIRM_LIMITS} values.")
     return " ".join(parts)
+
+
+def period_sentence(c: PeriodComparison, *, labels: Sequence[str] = (), unit: str = "",
+                    shift_length: int = 7) -> str:
+    """The period since the limits were recalculated against the one before, in words."""
+    when = labels[c.start] if c.start < len(labels) else f"value {c.start + 1}"
+    opening = f"After limits were recalculated from {when}"
+    if not c.enough:
+        return (f"{opening} there {'is' if c.after_count == 1 else 'are'} only "
+                f"{_count(c.after_count)} so far: too few to compare with the period before.")
+    before, after = _fmt(c.before_mean, unit), _fmt(c.after_mean, unit)
+    means = (f"the mean stayed at {after}" if c.change == "unchanged"
+             else f"the mean {c.change} from {before} to {after}")
+    if c.variation is Variation.COMMON_CAUSE:
+        verdict = "the new values show no special cause"
+        if c.after_count < shift_length:
+            verdict += (f" yet (a run needs {shift_length} values; there "
+                        f"{'is' if c.after_count == 1 else 'are'} {c.after_count})")
+    else:
+        kind = {Variation.SPECIAL_CAUSE_IMPROVING: "a special cause of improvement",
+                Variation.SPECIAL_CAUSE_CONCERNING: "a special cause of concern"}.get(
+                    c.variation, "a special cause")
+        verdict = f"the new values show {kind} ({_evidence(c)})"
+    return f"{opening} {means}; against the earlier limits, {verdict}."
+
+
+def _evidence(c: PeriodComparison) -> str:
+    above = "above" if c.side == HIGH else "below"
+    found = []
+    if c.longest_run:
+        found.append(f"a run of {c.longest_run} {above} the earlier mean")
+    if c.outside:
+        limit = "upper" if c.side == HIGH else "lower"
+        found.append(f"{_count(c.outside)} {above} the earlier {limit} limit")
+    if not found and c.trend:
+        found.append(f"a {'rising' if c.side == HIGH else 'falling'} trend")
+    if not found and c.near_limit:
+        found.append(f"two out of three values close to the earlier "
+                     f"{'upper' if c.side == HIGH else 'lower'} limit")
+    return " and ".join(found)
+
+
+def _count(n: int) -> str:
+    return f"{n} value{'s' if n != 1 else ''}"
 
 
 def _reason(rule: str, side: str, centre: str, result: XmRResult | RunChartResult) -> str:

@@ -11,6 +11,7 @@ from imroc.models import Action, Cycle, DataPoint, Measure, Site
 from imroc.services.dashboards.charts import Chart
 from imroc.services.measures import definitions as measures
 from imroc.spc import chart as spc_chart
+from imroc.spc import icons as spc_icons
 from imroc.spc.rules import Assurance, RunChartResult, Variation, XmRResult, run_chart, xmr
 from imroc.spc.summary import summary_sentence
 
@@ -30,6 +31,13 @@ class Analysis:
         return self.result.variation if self.result else None
 
     @property
+    def side(self) -> str | None:
+        """"high" or "low" for a special-cause latest value (the icon's H or L)."""
+        if self.result is None:
+            return None
+        return spc_icons.side(self.result.points[-1], self.result.direction)
+
+    @property
     def assurance(self) -> Assurance | None:
         """None for run charts and measures without a target: there is nothing to assure."""
         if not isinstance(self.result, XmRResult) or self.measure.target is None:
@@ -42,7 +50,7 @@ class Analysis:
     def summary(self) -> str:
         if self.result is None:
             return "No values have been entered yet."
-        return summary_sentence(self.result, unit=self.measure.unit)
+        return summary_sentence(self.result, unit=self.measure.unit, labels=self.labels)
 
     @property
     def rules(self) -> tuple[tuple[str, str], ...]:
@@ -137,6 +145,7 @@ class Cell:
     period: date | None
     variation: Variation | None
     assurance: Assurance | None
+    side: str | None = None  # "high" or "low" for special cause: the icon's H or L
 
 
 def summary(session: Session, *, sites: list[Site], measures: list[Measure]) -> dict[
@@ -162,7 +171,7 @@ def summary(session: Session, *, sites: list[Site], measures: list[Measure]) -> 
             out[(site.id, measure.id)] = Cell(
                 points[-1].value if points else None,
                 points[-1].period_start if points else None,
-                analysis.variation, analysis.assurance)
+                analysis.variation, analysis.assurance, analysis.side)
     return out
 
 

@@ -27,7 +27,10 @@ from imroc.services import (
 from imroc.services import objectives as objective_rule
 from imroc.services.access import Principal
 from imroc.services.dashboards import aggregates as dashboards
+from imroc.services.measures import charts as measure_charts
 from imroc.services.objectives import Summary
+from imroc.spc import chart as spc_chart
+from imroc.spc.rules import XmRResult
 
 # One heading per PDSA field (models/cycle.py PDSA_FIELDS), in the record's order.
 PDSA_HEADINGS = {
@@ -73,6 +76,8 @@ class SiteReport:
     # Objectives reached: the counts by challenge, and each cycle's priorities with outcomes
     objectives: Summary = field(default_factory=Summary)
     by_cycle: dict[int, list] = field(default_factory=dict)
+    # The site's measures linked to a priority of any reported cycle, each read as its chart.
+    measures: list[measure_charts.Analysis] = field(default_factory=list)
 
     @property
     def status_counts(self) -> dict[str, int]:
@@ -108,6 +113,14 @@ def _voices(session: Session, cycle_ids: list[int]) -> dict[int, dict[str, int]]
             .group_by(Rating.cycle_id, Rating.perspective)):
         out[cycle_id][perspective] = people
     return out
+
+
+def _linked_measures(session: Session, *, site: Site, cycles: list[Cycle]
+                     ) -> list[measure_charts.Analysis]:
+    """The measures linked to the challenges the site made priorities in the reported cycles."""
+    challenges = sorted(set(session.exec(select(Priority.challenge).where(
+        col(Priority.cycle_id).in_([c.id for c in cycles] or [-1]))).all()))
+    return measure_charts.for_challenges(session, site=site, challenges=challenges)
 
 
 def site_report(session: Session, *, site: Site, principal: Principal,
@@ -149,7 +162,8 @@ def site_report(session: Session, *, site: Site, principal: Principal,
         current=board.current, priorities=board.priorities, actions=board.actions,
         overdue=board.overdue(today), feedback=feedback, today=today,
         objectives=objective_rule.summary(session, site_ids=[site.id]),
-        by_cycle=objective_rule.by_cycle(session, [c.id for c in board.cycles]))
+        by_cycle=objective_rule.by_cycle(session, [c.id for c in board.cycles]),
+        measures=_linked_measures(session, site=site, cycles=board.cycles))
 
 
 def charts(report: SiteReport) -> dict[str, Markup]:
@@ -162,7 +176,22 @@ def charts(report: SiteReport) -> dict[str, Markup]:
         previous = (f"Cycle {report.previous.number}", [c.previous for c in lines]) \
             if report.previous else None
         out["levels"] = report_svg.level_chart([c.title for c in lines], latest, previous, scale)
+    for a in report.measures:
+        if a.result is not None:
+            out[f"measure-{a.measure.id}"] = _measure_chart(a)
     if report.actions:
         out["actions"] = report_svg.status_chart(
             [(STATUS_LABELS[s], n) for s, n in report.status_counts.items()])
     return out
+
+
+def _measure_chart(a: measure_charts.Analysis) -> Markup:
+    kind = "SPC chart" if isinstance(a.result, XmRResult) else "Run chart"
+    unit = f" ({a.measure.unit})" if a.measure.unit else ""
+    description = (f"{kind} of {a.measure.name}{unit}: {len(a.points)} values from "
+                   f"{a.labels[0]} to {a.labels[-1]}, coloured by variation. "
+                   "The summary that follows says what it shows.")
+    names = spc_chart.period_names(a.labels, a.result) if isinstance(a.result, XmRResult) else []
+    return report_svg.spc_chart(f"chart-measure-{a.measure.id}", f"{kind}: {a.measure.name}",
+                                description, a.labels, a.result, target=a.measure.target,
+                                period_names=names)
