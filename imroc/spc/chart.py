@@ -95,9 +95,9 @@ BAND_WORDS = {"better": "Better than expected", "about_same": "About the same as
 
 
 def add_reference(figure: dict[str, Any], table: Table, labels: list[str], starts: list[Any],
-                  reference: list[Any], bands: list[str | None]) -> None:
+                  reference: list[Any], bands: list[str | None]) -> Table:
     """Draw the national value of each charted period as a line, and its published range as
-    a shaded band; add both (and the survey's band for the site) to the table."""
+    a shaded band; the table with both (and the survey's band for the site) added."""
     by_period = {r.period_start: r for r in reference}
     ref = [by_period.get(s) for s in starts]
     xs = [labels[i] for i, r in enumerate(ref) if r is not None]
@@ -121,13 +121,15 @@ def add_reference(figure: dict[str, Any], table: Table, labels: list[str], start
             "line": {"color": NATIONAL, "dash": "longdash", "width": 2},
             "marker": {"color": NATIONAL, "symbol": "x", "size": 9},
             "hovertemplate": "%{x}: %{y}<extra>National value</extra>"})
-    table.columns += ["National value", "National range", "Survey band"]
+    rows = []
     for i, row in enumerate(table.rows):
         r = ref[i]
-        row += [_num(r.value) if r else "",
-                f"{_num(r.lower)} to {_num(r.upper)}" if r and r.lower is not None
-                and r.upper is not None else "",
-                BAND_WORDS.get(bands[i] or "", "")]
+        rows.append([*row, _num(r.value) if r else "",
+                     f"{_num(r.lower)} to {_num(r.upper)}" if r and r.lower is not None
+                     and r.upper is not None else "",
+                     BAND_WORDS.get(bands[i] or "", "")])
+    return Table(table.caption, [*table.columns, "National value", "National range",
+                                 "Survey band"], rows)
 
 
 def _line(name: str, xs: list[str], ys: list[float | None], dash: str, colour: str, width: int,

@@ -13,7 +13,7 @@ from imroc.services.measures import definitions as measures
 from imroc.services.measures import reference as national
 from imroc.spc import chart as spc_chart
 from imroc.spc.rules import Assurance, RunChartResult, Variation, XmRResult, run_chart, xmr
-from imroc.spc.summary import fmt, summary_sentence
+from imroc.spc.summary import summary_sentence
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Analysis:
         text = summary_sentence(self.result, unit=self.measure.unit)
         if self.standing is not None:
             text += " " + national.standing_sentence(
-                self.standing, frequency=self.measure.frequency, unit=self.measure.unit, fmt=fmt)
+                self.standing, frequency=self.measure.frequency, unit=self.measure.unit)
         return text
 
     @property
@@ -72,7 +72,7 @@ class Analysis:
                                      caption=f"{title}: values, limits and signals")
         if self.reference:
             starts = [p.period_start for p in self.points]
-            spc_chart.add_reference(figure, table, self.labels, starts, self.reference,
+            table = spc_chart.add_reference(figure, table, self.labels, starts, self.reference,
                                     [getattr(p, "band", None) for p in self.points])
         return Chart(name, f"{kind}: {title}", figure, table)
 

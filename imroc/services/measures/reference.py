@@ -12,6 +12,7 @@ from imroc.models import DataPoint, Measure, ReferencePoint, Site
 from imroc.models.measure import BAND_LABELS, ReferenceIn, ReferencePublic
 from imroc.services import audit
 from imroc.services.access import Principal, ensure_manage_reference
+from imroc.spc.summary import fmt
 
 FIELDS = ("value", "lower", "upper")
 
@@ -112,7 +113,7 @@ def standing(points: list[DataPoint], reference: list[ReferencePoint]) -> Standi
     return Standing(last.period_start, last.value, national, getattr(last, "band", None))
 
 
-def standing_sentence(s: Standing, *, frequency: str, unit: str, fmt) -> str:
+def standing_sentence(s: Standing, *, frequency: str, unit: str) -> str:
     """In 2025 the site scored 6.8 against a national 7.1; the survey placed it about the
     same as expected."""
     when = periods.label(s.period, frequency)
@@ -126,16 +127,70 @@ def standing_sentence(s: Standing, *, frequency: str, unit: str, fmt) -> str:
     return text + "."
 
 
-def bands_table(session: Session, *, sites: list[Site], measures: list[Measure]) -> dict[
-        tuple[int, int], DataPoint | None]:
-    """Each (site id, measure id): the site's latest point (value, period, band), one query."""
-    out: dict[tuple[int, int], DataPoint | None] = {
-        (s.id, m.id): None for s in sites for m in measures}
-    if not sites or not measures:
-        return out
+@dataclass(frozen=True)
+class SurveyTable:
+    """One survey measure across sites: each site's latest standing (None without values)."""
+
+    measure: Measure
+    latest_national: ReferencePoint | None
+    rows: list[tuple[Site, Standing | None]]
+
+
+def survey_tables(session: Session, *, sites: list[Site]) -> list[SurveyTable]:
+    """Every live core measure with a national series, compared across the sites: three
+    queries, whatever the number of sites."""
+    measures = list(session.exec(select(Measure).where(
+        col(Measure.site_id).is_(None), col(Measure.archived).is_(False),
+        col(Measure.id).in_(select(ReferencePoint.measure_id))).order_by(col(Measure.name))).all())
+    if not measures:
+        return []
+    reference = reference_of(session, [m.id for m in measures])
+    latest: dict[tuple[int, int], DataPoint] = {}
+    if sites:
+        for point in session.exec(select(DataPoint).where(
+                col(DataPoint.site_id).in_([s.id for s in sites]),
+                col(DataPoint.measure_id).in_([m.id for m in measures]))
+                .order_by(col(DataPoint.period_start))).all():
+            latest[(point.site_id, point.measure_id)] = point
+    out = []
+    for m in measures:
+        rows = []
+        for site in sites:
+            point = latest.get((site.id, m.id))
+            rows.append((site, standing([point], reference[m.id]) if point else None))
+        out.append(SurveyTable(m, reference[m.id][-1] if reference[m.id] else None, rows))
+    return out
+
+
+@dataclass(frozen=True)
+class SiteSurvey:
+    """One survey measure of a site, period by period against the national values."""
+
+    measure: Measure
+    rows: list[tuple[DataPoint, ReferencePoint | None, str]]  # with the band in words
+    sentence: str
+
+
+def site_survey(session: Session, *, site: Site, measures: list[Measure]) -> list[SiteSurvey]:
+    """The site's measures that have a national series, each with its values set against
+    it and the plain-English sentence (what the site report shows)."""
+    reference = reference_of(session, [m.id for m in measures])
+    with_series = [m for m in measures if reference[m.id]]
+    if not with_series:
+        return []
+    points: dict[int, list[DataPoint]] = {m.id: [] for m in with_series}
     for point in session.exec(select(DataPoint).where(
-            col(DataPoint.site_id).in_([s.id for s in sites]),
-            col(DataPoint.measure_id).in_([m.id for m in measures]))
+            DataPoint.site_id == site.id, col(DataPoint.measure_id).in_(list(points)))
             .order_by(col(DataPoint.period_start))).all():
-        out[(point.site_id, point.measure_id)] = point
+        points[point.measure_id].append(point)
+    out = []
+    for m in with_series:
+        by_period = {r.period_start: r for r in reference[m.id]}
+        s = standing(points[m.id], reference[m.id])
+        sentence = (standing_sentence(s, frequency=m.frequency, unit=m.unit) if s
+                    else "No values have been entered yet.")
+        out.append(SiteSurvey(m, [
+            (p, by_period.get(p.period_start), BAND_LABELS.get(p.band or "", "Not given"))
+            for p in points[m.id]],
+                              sentence))
     return out

@@ -49,18 +49,18 @@ def _columns(measure: Measure) -> tuple[str, ...]:
     return ("numerator", "denominator") if measure.kind == "ratio" else ("value",)
 
 
-def _number(text: str, column: str, line: int, problems: list[Problem]) -> float | None:
+def number(text: str, column: str, line: int, problems: list[Problem]) -> float | None:
     if not text.strip():
         return None
     try:
-        number = float(text.strip().replace(",", ""))
+        amount = float(text.strip().replace(",", ""))
     except ValueError:
         problems.append(Problem(line, column, text, "must be a number"))
         return None
-    if not math.isfinite(number) or abs(number) > MAX_VALUE:
+    if not math.isfinite(amount) or abs(amount) > MAX_VALUE:
         problems.append(Problem(line, column, text, "must be a finite number below a trillion"))
         return None
-    return number
+    return amount
 
 
 def read(measure: Measure, raw: bytes) -> tuple[list[PointIn], list[int], list[Problem]]:
@@ -96,7 +96,7 @@ def read(measure: Measure, raw: bytes) -> tuple[list[PointIn], list[int], list[P
             except ValueError as exc:
                 problems.append(Problem(line, "period", cell["period"], str(exc)))
                 continue
-            numbers = {c: _number(cell[c], c, line, problems) for c in _columns(measure)}
+            numbers = {c: number(cell[c], c, line, problems) for c in _columns(measure)}
             try:
                 points.append(PointIn(period=period, annotation=cell.get("note", "").strip(),
                                       band=cell.get("band", "").strip() or None, **numbers))

@@ -19,6 +19,8 @@ from imroc.models.user import Perspective
 from imroc.services import access, actions, assessments, consensus, frameworks, sites
 from imroc.services.access import Principal
 from imroc.services.dashboards import aggregates as dashboards
+from imroc.services.measures import definitions as measure_defs
+from imroc.services.measures import reference as national
 
 # One heading per PDSA field (models/cycle.py PDSA_FIELDS), in the record's order.
 PDSA_HEADINGS = {
@@ -60,6 +62,7 @@ class SiteReport:
     actions: list[Action]
     overdue: list[Action]
     feedback: list[tuple[Feedback, str]] | None  # None: the reader may not see it
+    survey: list[national.SiteSurvey] = field(default_factory=list)
     today: date = field(default_factory=clock.today)
 
     @property
@@ -135,7 +138,9 @@ def site_report(session: Session, *, site: Site, principal: Principal,
         framework=framework, cycles=board.cycles, latest=latest, previous=previous,
         challenges=challenges, voices=_voices(session, [c.id for c in board.cycles]),
         current=board.current, priorities=board.priorities, actions=board.actions,
-        overdue=board.overdue(today), feedback=feedback, today=today)
+        overdue=board.overdue(today), feedback=feedback, today=today,
+        survey=national.site_survey(session, site=site,
+                                    measures=measure_defs.site_measures(session, site=site)))
 
 
 def charts(report: SiteReport) -> dict[str, Markup]:
