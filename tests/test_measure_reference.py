@@ -14,6 +14,7 @@ from imroc.services.measures import definitions as measures
 from imroc.services.measures import values as measure_data
 from tests.core_loop import API, ok, rows
 from tests.factories import sign_in
+from tests.pages import form_fields
 
 NOW = "2026-06-15 12:00:00Z"
 SERIES = [{"period": "2023-01-01", "value": 6.9, "lower": 6.5, "upper": 7.3},
@@ -237,3 +238,20 @@ def test_the_site_report_reads_survey_measures_against_the_national_value(client
     text = " ".join(page.text.split())
     assert "Service users’ experience against the national survey" in text
     assert "In 2025 the trust scored 6.8 against a national 7.1" in text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_values_grid_keeps_and_changes_the_band(client, session, w):
+    m = survey(session, w)
+    site_values(session, w, m, [6.2, 6.5, 6.8], ["worse", None, "about_same"])
+    sign_in(client, w.member)
+    url = f"/sites/{w.site_a.id}/measures/{m.id}/data"
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="band_2025-01-01"' in page.text
+    fields = form_fields(page.text, url)
+    fields["band_2024-01-01"] = "better"
+    assert client.post(url, data=fields).status_code == 200
+    assert [p.band for p in measure_data.list_points(session, site=w.site_a, measure=m)] == [
+        "worse", "better", "about_same"]
+    fields["band_2023-01-01"] = "best"
+    assert client.post(url, data=fields).status_code == 422
