@@ -5,6 +5,7 @@ and the series read on the chart, in the summary, across sites and in the site r
 from datetime import date
 
 import time_machine
+from sqlmodel import select
 
 from imroc import periods
 from imroc.models.measure import MeasureIn, PointIn
@@ -255,3 +256,68 @@ def test_the_values_grid_keeps_and_changes_the_band(client, session, w):
         "worse", "better", "about_same"]
     fields["band_2023-01-01"] = "best"
     assert client.post(url, data=fields).status_code == 422
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_exchange_document_carries_the_reference_series_and_bands(client, session, w):
+    import json
+
+    from imroc.db import write_session
+    from imroc.models import Site, User
+    from imroc.services.data_io.exchange import export_site
+    from imroc.services.data_io.imports import run_import
+    from tests.data_history import empty_database
+    from tests.factories import api_token
+
+    m = survey(session, w)
+    ok(client.put(f"{API}/measures/{m.id}/reference", json={"points": SERIES},
+                  headers=w.h["programme"]))
+    site_values(session, w, m, [6.2, 6.5, 6.8], ["worse", None, "about_same"])
+    before = ok(client.get(f"{API}/sites/{w.site_a.id}/exchange",
+                           headers=api_token(client, w.programme)))
+    doc = next(d for d in before["measures"] if d["name"] == m.name)
+    assert doc["reference"][2] == {"period": "2025-01-01", "value": 7.1, "lower": 6.7,
+                                   "upper": 7.5}
+    assert [v["band"] for v in doc["values"]] == ["worse", None, "about_same"]
+    empty_database()
+    with write_session() as s:
+        report = run_import(s, json.dumps(before).encode(), principal=None, dry_run=False,
+                            max_bytes=10 * 1024 * 1024)
+        assert report.problems == [] and report.imported
+        s.add(User(email="admin2@example.org", name="Admin", password_hash="x",
+                   global_role="admin"))
+        s.commit()
+    with write_session() as s:
+        admin = s.exec(select(User).where(User.email == "admin2@example.org")).one()
+        after = export_site(s, principal=load_principal(s, admin),
+                            site=s.exec(select(Site)).one()).model_dump(mode="json")
+    assert after["measures"] == before["measures"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_exchange_document_with_a_bad_reference_series_imports_nothing(client, session, w):
+    import json
+
+    from imroc.db import write_session
+    from imroc.services.data_io.imports import run_import
+    from tests.data_history import empty_database
+    from tests.factories import api_token
+
+    m = survey(session, w)
+    ok(client.put(f"{API}/measures/{m.id}/reference", json={"points": SERIES},
+                  headers=w.h["programme"]))
+    site_values(session, w, m, [6.2, 6.5, 6.8], [None, None, None])
+    doc = ok(client.get(f"{API}/sites/{w.site_a.id}/exchange",
+                        headers=api_token(client, w.programme)))
+    reference = next(d for d in doc["measures"] if d["name"] == m.name)["reference"]
+    reference[0]["lower"], reference[0]["upper"] = 7.3, 6.5
+    reference[1]["period"] = "2024-03-01"
+    empty_database()
+    with write_session() as s:
+        report = run_import(s, json.dumps(doc).encode(), principal=None, dry_run=False,
+                            max_bytes=10 * 1024 * 1024)
+    assert not report.imported
+    reasons = " ".join(p.message for p in report.problems)
+    assert "must not be above the upper end" in reasons and "1 January" in reasons
+    with write_session() as s:
+        assert rows(s, "SELECT count(*) FROM reference_point")[0][0] == 0
