@@ -137,6 +137,10 @@ def test_the_chart_draws_the_national_line_and_the_summary_reads_it(client, sess
                               "placed it about the same as expected.")
     spc = ok(client.get(f"{API}/sites/{w.site_a.id}/measures/{m.id}/spc", headers=w.h["member"]))
     assert "against a national 7.1" in spc["summary"]
+    sign_in(client, w.member)
+    page = " ".join(client.get(f"/sites/{w.site_a.id}/measures/{m.id}").text.split())
+    assert "National value" in page and "the survey placed it about the same" in page
+    assert f"/measures/{m.id}/reference" not in page  # only the programme team keeps it
 
 
 @time_machine.travel(NOW, tick=False)
