@@ -265,6 +265,13 @@ MATRIX = {
     ("GET", "/programme/measures/new"): PROGRAMME_ONLY,
     ("POST", "/programme/measures/new"): PROGRAMME_ONLY,
     ("GET", "/learning-sets/{learning_set_id}/measures"): SET_VIEW,
+    # National reference series: read by whoever sees the measure, kept by the programme team.
+    ("GET", "/api/v1/measures/{measure_id}/reference"): SITE_VIEW,
+    ("PUT", "/api/v1/measures/{measure_id}/reference"): SITE_MANAGE,
+    ("GET", "/measures/{measure_id}/reference"): SITE_MANAGE,
+    ("POST", "/measures/{measure_id}/reference"): SITE_MANAGE,
+    ("POST", "/measures/{measure_id}/reference/import"): SITE_MANAGE,
+    ("GET", "/programme/survey-measures"): PROGRAMME_ONLY,
 }
 
 # Valid input for each state change, so the access decision (not validation) is what answers.
@@ -347,6 +354,8 @@ BODIES = {
     ("PATCH", "/api/v1/measures/{measure_id}"): {"name": "Renamed", "version": 1},
     ("PUT", "/api/v1/sites/{site_id}/measures/{measure_id}/data"): {
         "points": [{"period": "2024-02-01", "value": 3}]},
+    ("PUT", "/api/v1/measures/{measure_id}/reference"): {
+        "points": [{"period": "2024-01-01", "value": 3, "lower": 2, "upper": 4}]},
 }
 MEASURE_FORM = {"name": "Waiting days", "kind": "average", "direction": "down",
                 "starts_on": "2024-01-01", "chart": "xmr", "frequency": "monthly", "scale": "1"}
@@ -354,6 +363,8 @@ BODIES |= {
     ("POST", "/sites/{site_id}/measures/{measure_id}/data"): {"value_2024-02-01": "3"},
     ("POST", "/sites/{site_id}/measures/{measure_id}/data/{period}"): {
         "value_2024-01-01": "5", "version_2024-01-01": "1"},
+    ("POST", "/measures/{measure_id}/reference"): {"rows": "1", "period_0": "2024-01",
+                                                   "value_0": "3"},
     ("POST", "/sites/{site_id}/measures/new"): MEASURE_FORM,
     ("POST", "/programme/measures/new"): MEASURE_FORM,
     ("POST", "/measures/{measure_id}/edit"): {"name": "Renamed", "direction": "up",
@@ -361,7 +372,9 @@ BODIES |= {
 }
 # Files some forms upload.
 FILES = {("POST", "/sites/{site_id}/measures/{measure_id}/import"): {
-    "file": ("values.csv", b"period,value\n2024-02,3\n", "text/csv")}}
+    "file": ("values.csv", b"period,value\n2024-02,3\n", "text/csv")},
+    ("POST", "/measures/{measure_id}/reference/import"): {
+        "file": ("national.csv", b"period,value\n2024-02,3\n", "text/csv")}}
 # Query strings some routes need besides their path.
 QUERIES = {("DELETE", "/api/v1/sites/{site_id}/consultancy/{entry_id}"): "?version=1",
            ("DELETE", "/api/v1/sites/{site_id}/measures/{measure_id}/data/{period}"): "?version=1",

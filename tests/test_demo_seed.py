@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from imroc import clock
 from imroc.db import write_session
-from imroc.models import Action, AuditEvent, Cycle, DataPoint, Measure, Site
+from imroc.models import Action, AuditEvent, Cycle, DataPoint, Measure, ReferencePoint, Site
 from imroc.seed import demo_history
 from imroc.seed.demo import load_demo
 from imroc.services.measures import charts as measure_charts
@@ -93,6 +93,18 @@ def test_demo_cycles_are_dated_like_a_real_programme():
         number = session.get(Cycle, adopted.cycle_id).number
         assert (adopted.outcome_on, f"Change adopted (cycle {number}): {adopted.title}") in markers
         assert all(day <= TODAY for day, _text in markers)
+
+        # The survey measure: national values for each ended survey year, and each site's
+        # scores with the band the survey gave them, read in the chart's summary.
+        survey = session.exec(select(Measure).where(Measure.frequency == "yearly")).one()
+        national = session.exec(select(ReferencePoint).where(
+            ReferencePoint.measure_id == survey.id)).all()
+        assert national and max(r.period_start for r in national).year == TODAY.year - 1
+        scored = session.exec(select(DataPoint).where(DataPoint.measure_id == survey.id)).all()
+        assert {p.band for p in scored} <= {"better", "about_same", "worse"} and scored
+        reading = measure_charts.analyse(session, site=hollinsmere, measure=survey,
+                                         challenges=[1, 5])
+        assert f"In {TODAY.year - 1} the trust scored" in reading.summary
 
 
 def test_past_cycles_last_three_to_six_months_and_end_on_the_day_given():

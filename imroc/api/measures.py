@@ -9,10 +9,19 @@ from pydantic import BaseModel
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, MeasureDep, SiteDep, SiteMeasureDep
 from imroc.models import Measure
-from imroc.models.measure import MeasureIn, MeasurePublic, MeasureUpdate, PointPublic, PointsIn
+from imroc.models.measure import (
+    MeasureIn,
+    MeasurePublic,
+    MeasureUpdate,
+    PointPublic,
+    PointsIn,
+    ReferencePublic,
+    ReferenceSeriesIn,
+)
 from imroc.services import sites
 from imroc.services.measures import charts as measure_charts
 from imroc.services.measures import definitions as measures
+from imroc.services.measures import reference as national
 from imroc.services.measures import values as measure_data
 from imroc.spc.rules import RunChartResult, XmRResult
 from imroc.validation import Id, Version
@@ -51,6 +60,21 @@ def update_measure(data: MeasureUpdate, measure: MeasureDep, session: SessionDep
     """Change a measure's definition; a stale `version` gets 409 with the current record."""
     updated = measures.update_measure(session, measure=measure, data=data, principal=principal)
     return _public(session, [updated])[0]
+
+
+@router.get("/measures/{measure_id}/reference", response_model=list[ReferencePublic])
+def get_reference(measure: MeasureDep, session: SessionDep) -> list[ReferencePublic]:
+    """The national values of the measure (for example a survey's), oldest period first."""
+    return [national.public(p) for p in national.list_reference(session, measure=measure)]
+
+
+@router.put("/measures/{measure_id}/reference", response_model=list[ReferencePublic])
+def put_reference(data: ReferenceSeriesIn, measure: MeasureDep, session: SessionDep,
+                  principal: CurrentPrincipal) -> list[ReferencePublic]:
+    """Replace the whole national series (programme team); an empty list clears it."""
+    saved = national.replace_reference(session, measure=measure, points=data.points,
+                                       principal=principal)
+    return [national.public(p) for p in saved]
 
 
 @router.get("/sites/{site_id}/measures/{measure_id}/data", response_model=list[PointPublic])

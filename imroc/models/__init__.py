@@ -12,7 +12,7 @@ from imroc.models.framework import Challenge, ChallengeDescriptor, Framework, Sc
 from imroc.models.health import Heartbeat
 from imroc.models.invitation import Invitation
 from imroc.models.mail import Mail
-from imroc.models.measure import DataPoint, Measure, MeasureChallenge
+from imroc.models.measure import DataPoint, Measure, MeasureChallenge, ReferencePoint
 from imroc.models.notification import Notification
 from imroc.models.site import (
     LearningSet,
@@ -48,6 +48,7 @@ __all__ = [
     "DataPoint",
     "Measure",
     "MeasureChallenge",
+    "ReferencePoint",
     "ChallengeDescriptor",
     "Framework",
     "LearningSet",

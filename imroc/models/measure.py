@@ -50,6 +50,15 @@ class Frequency(StrEnum):
     weekly = "weekly"
     monthly = "monthly"
     quarterly = "quarterly"
+    yearly = "yearly"  # annual surveys, such as the CQC community mental health survey
+
+
+class Band(StrEnum):
+    """Where a national survey placed the site's organisation against what was expected."""
+
+    better = "better"
+    about_same = "about_same"
+    worse = "worse"
 
 
 class ChartType(StrEnum):
@@ -61,7 +70,10 @@ KIND_LABELS = {"count": "Count", "ratio": "Ratio (numerator ÷ denominator)",
                "average": "Average"}
 DIRECTION_LABELS = {"up": "Higher is better", "down": "Lower is better",
                     "neutral": "Neither higher nor lower is better"}
-FREQUENCY_LABELS = {"weekly": "Weekly", "monthly": "Monthly", "quarterly": "Quarterly"}
+FREQUENCY_LABELS = {"weekly": "Weekly", "monthly": "Monthly", "quarterly": "Quarterly",
+                    "yearly": "Yearly (an annual survey)"}
+BAND_LABELS = {"better": "Better than expected", "about_same": "About the same as expected",
+               "worse": "Worse than expected"}
 CHART_LABELS = {"xmr": "SPC chart (XmR) with process limits",
                 "run": "Run chart (median), for measures with few values"}
 
@@ -121,7 +133,28 @@ class DataPoint(SQLModel, table=True):
     denominator: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     annotation: str = Field(default="", sa_column=Column(Text, nullable=False))
     rebase: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    # For survey measures: where the survey placed the site's organisation (a Band), if known.
+    band: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
     version: int = 1
+    updated_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("user_account.id"), nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ReferencePoint(SQLModel, table=True):
+    """The national value of a measure for one period (a survey year), with its published
+    range where there is one: what each site's values are read against."""
+
+    __tablename__ = "reference_point"
+    __table_args__ = (UniqueConstraint("measure_id", "period_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(sa_column=Column(Integer, ForeignKey("measure.id"), nullable=False,
+                                             index=True))
+    period_start: date
+    value: float = Field(sa_column=Column(Float, nullable=False))
+    lower: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    upper: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     updated_by_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("user_account.id"), nullable=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -217,6 +250,7 @@ class PointIn(InputModel):
     denominator: Number | None = None
     annotation: str = PField(default="", max_length=1000)
     rebase: bool = False
+    band: Band | None = None
     version: Version | None = None
 
 
@@ -231,4 +265,26 @@ class PointPublic(BaseModel):
     denominator: float | None
     annotation: str
     rebase: bool
+    band: Band | None = None
     version: int
+
+
+class ReferenceIn(InputModel):
+    """One national value: `period` (the first day of the survey year), `value`, and the
+    published range (`lower`, `upper`) where there is one."""
+
+    period: Day
+    value: Number
+    lower: Number | None = None
+    upper: Number | None = None
+
+
+class ReferenceSeriesIn(InputModel):
+    points: list[ReferenceIn] = PField(max_length=500)
+
+
+class ReferencePublic(BaseModel):
+    period: date
+    value: float
+    lower: float | None
+    upper: float | None

@@ -15,6 +15,7 @@ from imroc.routes import (
     invitations,
     learning_sets,
     measure_admin,
+    measure_reference,
     measures,
     meeting,
     notifications,
@@ -32,7 +33,8 @@ from imroc.routes import (
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 for module in (auth, sso, tokens, passwords, invitations, home, sites, consultancy,
                learning_sets, people_import, users, cycles,
-               assessments, consensus, actions, dashboards, reports, measure_admin, measures,
+               assessments, consensus, actions, dashboards, reports, measure_admin,
+               measure_reference, measures,
                outbox, notifications, meeting):
     router.include_router(module.router)
 

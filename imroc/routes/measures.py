@@ -11,7 +11,7 @@ from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, SiteDep, SiteMeasureDep
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import DataPoint, Measure
-from imroc.models.measure import DIRECTION_LABELS, KIND_LABELS, PointIn
+from imroc.models.measure import BAND_LABELS, DIRECTION_LABELS, KIND_LABELS, PointIn
 from imroc.services import access, frameworks
 from imroc.services.measures import charts as measure_charts
 from imroc.services.measures import definitions as measures
@@ -53,7 +53,7 @@ def measure_page(request: Request, session: SessionDep, principal: CurrentPrinci
     return render(request, "measures/show.html", {
         "site": site, "measure": measure, "a": analysis, "chart": figure,
         "challenges": [(n, titles[n - 1]) for n in links], "kind_labels": KIND_LABELS,
-        "direction_labels": DIRECTION_LABELS,
+        "direction_labels": DIRECTION_LABELS, "can_reference": principal.is_programme,
         "can_enter": access.is_group_member(principal, site) and not measure.archived,
         "can_edit": access.can_manage_measure(
             principal, site if measure.site_id is not None else None)})
@@ -61,7 +61,7 @@ def measure_page(request: Request, session: SessionDep, principal: CurrentPrinci
 
 # --- entering values -------------------------------------------------------------------
 
-INPUTS = ("value", "numerator", "denominator", "annotation", "rebase", "version")
+INPUTS = ("value", "numerator", "denominator", "annotation", "rebase", "band", "version")
 
 
 def _grid_periods(measure: Measure, saved: dict[date, DataPoint]) -> list[date]:
@@ -83,17 +83,18 @@ def _shown(point: DataPoint | None) -> dict[str, str]:
 
     return {"value": number(point.value), "numerator": number(point.numerator),
             "denominator": number(point.denominator), "annotation": point.annotation,
-            "rebase": "on" if point.rebase else "", "version": str(point.version)}
+            "rebase": "on" if point.rebase else "", "band": point.band or "",
+            "version": str(point.version)}
 
 
 def _changed(measure: Measure, typed: dict[str, str], point: DataPoint | None) -> bool:
     keys = ("numerator", "denominator") if measure.kind == "ratio" else ("value",)
     if point is None:
-        return any(typed[k] for k in keys) or bool(typed["annotation"])
+        return any(typed[k] for k in keys) or bool(typed["annotation"]) or bool(typed["band"])
     shown = _shown(point)
     same_numbers = all(_same(typed[k], shown[k]) for k in keys)
     return not (same_numbers and typed["annotation"] == shown["annotation"]
-                and bool(typed["rebase"]) == point.rebase)
+                and bool(typed["rebase"]) == point.rebase and typed["band"] == shown["band"])
 
 
 def _same(a: str, b: str) -> bool:
@@ -107,6 +108,7 @@ def _point(measure: Measure, iso: str, typed: dict[str, str]) -> PointIn:
     """One row of the grid as a value to save; Invalid names the row's own boxes."""
     keys = ("numerator", "denominator") if measure.kind == "ratio" else ("value",)
     data = {"period": iso, "annotation": typed["annotation"], "rebase": bool(typed["rebase"]),
+            "band": typed["band"] or None,
             "version": typed["version"] or None, **{k: typed[k] or None for k in keys}}
     try:
         return parse(PointIn, data)
@@ -130,7 +132,7 @@ def _grid(request, session, principal, site, measure, *, typed=None, errors=None
         "site": site, "measure": measure, "rows": rows, "errors": errors,
         "error_list": [{"text": f"{_label_of(k, measure)}: {v}", "href": f"#{k}"}
                        for k, v in errors.items()],
-        "ratio": measure.kind == "ratio"}, status_code=status)
+        "ratio": measure.kind == "ratio", "band_labels": BAND_LABELS}, status_code=status)
 
 
 def _label_of(key: str, measure: Measure) -> str:

@@ -10,11 +10,12 @@ from sqlmodel import Session, col, select
 
 from imroc import clock, periods
 from imroc.models import Membership, Site, User
-from imroc.models.measure import MeasureIn, PointIn
+from imroc.models.measure import MeasureIn, PointIn, ReferenceIn
 from imroc.models.user import SiteRole
 from imroc.seed.demo_history import SAFETY_PLANNING, History
 from imroc.services.access import Principal, load_principal
 from imroc.services.measures import definitions as measures
+from imroc.services.measures import reference as national
 from imroc.services.measures import values as measure_data
 
 START = date(2023, 1, 1)
@@ -31,6 +32,15 @@ CORE = [
               definition="Of the people asked in the monthly care-plan audit, the share who say "
                          "they helped write their own care plan."),
 ]
+SURVEY_START = date(2021, 1, 1)
+SURVEY = MeasureIn(name="Felt involved in agreeing what care they receive", kind="average",
+                   direction="up", frequency="yearly", starts_on=SURVEY_START, challenges=[1, 5],
+                   definition="The trust's mean score, out of 10, for the annual national survey "
+                              "of people using community mental health services: how far people "
+                              "felt involved in agreeing what care and support they receive.")
+# National results by survey year, with the range the survey publishes around them; our own
+# illustrative numbers, not the survey's.
+NATIONAL = [6.9, 6.8, 6.9, 7.0, 7.1, 7.1, 7.2, 7.2, 7.3, 7.3]
 LOCAL = MeasureIn(name="Seclusion hours", kind="count", direction="down", unit="hours",
                   starts_on=START, challenges=[6], baseline_points=12,
                   definition="Hours of seclusion on the site's inpatient wards in the month.")
@@ -100,4 +110,34 @@ def load_measures(session: Session, *, sites: list[Site], actor: Principal, hist
             measure_data.save_points(session, site=site, measure=local, points=points,
                                      principal=lead, today=today)
             entered += len(points)
+    return entered + _survey(session, sites=sites, actor=actor, today=today, seed=seed)
+
+
+def _survey(session: Session, *, sites: list[Site], actor: Principal, today: date | None,
+            seed: int) -> int:
+    """The survey measure: national values year by year, and each site's scores with where
+    the survey placed its organisation. Its own random numbers, so the other series stay as
+    they were."""
+    rng = random.Random(seed + 1)
+    years = periods.between(SURVEY_START, periods.last_complete(today or clock.today(),
+                                                                "yearly"), "yearly")
+    measure = measures.create_measure(session, data=SURVEY, principal=actor)
+    values = {y: NATIONAL[min(i, len(NATIONAL) - 1)] for i, y in enumerate(years)}
+    national.replace_reference(session, measure=measure, principal=actor, today=today, points=[
+        ReferenceIn(period=y, value=v, lower=round(v - 0.4, 1), upper=round(v + 0.4, 1))
+        for y, v in values.items()])
+    entered = 0
+    for n, site in enumerate(sites):
+        if n == 0:
+            continue
+        lean = rng.uniform(-0.6, 0.5)
+        points = []
+        for y in years:
+            score = round(values[y] + lean + rng.gauss(0, 0.2), 1)
+            gap = score - values[y]
+            band = "better" if gap > 0.4 else "worse" if gap < -0.4 else "about_same"
+            points.append(PointIn(period=y, value=score, band=band))
+        measure_data.save_points(session, site=site, measure=measure, points=points,
+                                 principal=_lead(session, site), today=today)
+        entered += len(points)
     return entered

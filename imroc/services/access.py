@@ -250,6 +250,12 @@ def ensure_manage_measure(p: Principal, site: Site | None) -> None:
                         else "Only the steering group lead can change this site's measures")
 
 
+def ensure_manage_reference(p: Principal) -> None:
+    """National reference values (a survey's results) are kept by the programme team."""
+    if not p.is_programme:
+        raise Forbidden("Only the programme team can change national reference values")
+
+
 def ensure_enter_data(p: Principal, site: Site) -> None:
     """Members and leads of the site's steering group enter and correct its values."""
     ensure_view_site(p, site)

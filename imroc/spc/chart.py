@@ -109,6 +109,49 @@ def _period_notes(xs: list[str], result: XmRResult) -> list[dict[str, Any]]:
             for seg, name in zip(result.segments, period_names(xs, result), strict=False)]
 
 
+NATIONAL, RANGE = "#007f3b", "rgba(0, 127, 59, 0.12)"
+BAND_WORDS = {"better": "Better than expected", "about_same": "About the same as expected",
+              "worse": "Worse than expected"}
+
+
+def add_reference(figure: dict[str, Any], table: Table, labels: list[str], starts: list[Any],
+                  reference: list[Any], bands: list[str | None]) -> Table:
+    """Draw the national value of each charted period as a line, and its published range as
+    a shaded band; the table with both (and the survey's band for the site) added."""
+    by_period = {r.period_start: r for r in reference}
+    ref = [by_period.get(s) for s in starts]
+    xs = [labels[i] for i, r in enumerate(ref) if r is not None]
+    ranged = [(labels[i], r) for i, r in enumerate(ref)
+              if r is not None and r.lower is not None and r.upper is not None]
+    if ranged:
+        figure["data"].append({
+            "type": "scatter", "mode": "lines", "name": "National range (lower)",
+            "x": [x for x, _ in ranged], "y": [r.lower for _, r in ranged],
+            "line": {"width": 0, "color": NATIONAL}, "hoverinfo": "skip", "showlegend": False,
+            "legendgroup": "National range"})
+        figure["data"].append({
+            "type": "scatter", "mode": "lines", "name": "National range",
+            "x": [x for x, _ in ranged], "y": [r.upper for _, r in ranged],
+            "fill": "tonexty", "fillcolor": RANGE, "line": {"width": 0, "color": NATIONAL},
+            "hoverinfo": "skip", "legendgroup": "National range"})
+    if xs:
+        figure["data"].append({
+            "type": "scatter", "mode": "lines+markers", "name": "National value",
+            "x": xs, "y": [r.value for r in ref if r is not None],
+            "line": {"color": NATIONAL, "dash": "longdash", "width": 2},
+            "marker": {"color": NATIONAL, "symbol": "x", "size": 9},
+            "hovertemplate": "%{x}: %{y}<extra>National value</extra>"})
+    rows = []
+    for i, row in enumerate(table.rows):
+        r = ref[i]
+        rows.append([*row, _num(r.value) if r else "",
+                     f"{_num(r.lower)} to {_num(r.upper)}" if r and r.lower is not None
+                     and r.upper is not None else "",
+                     BAND_WORDS.get(bands[i] or "", "")])
+    return Table(table.caption, [*table.columns, "National value", "National range",
+                                 "Survey band"], rows)
+
+
 def _line(name: str, xs: list[str], ys: list[float | None], dash: str, colour: str, width: int,
           *, legend: bool = True) -> dict[str, Any]:
     group = name.split(" (")[0]

@@ -124,6 +124,11 @@ def _reason(rule: str, side: str, centre: str, result: XmRResult | RunChartResul
     }[rule]
 
 
+def fmt(x: float, unit: str) -> str:
+    """A number as the summary sentences write it, with its unit."""
+    return _fmt(x, unit)
+
+
 def _fmt(x: float, unit: str) -> str:
     # Up to two decimals for everyday numbers; three significant figures for small fractions.
     text = f"{x:,.2f}".rstrip("0").rstrip(".") if abs(x) >= 1 else f"{x:.3g}"

@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, ConfigDict, Field
 from imroc.models.action import ActionStatus, Outcome
 from imroc.models.cycle import Stage
 from imroc.models.framework import CHALLENGE_COUNT
-from imroc.models.measure import MAX_VALUE, ChartType, Direction, Frequency, MeasureKind
+from imroc.models.measure import MAX_VALUE, Band, ChartType, Direction, Frequency, MeasureKind
 from imroc.models.user import EMAIL_PATTERN, Perspective, SiteRole
 from imroc.validation import Day, InputModel
 
@@ -152,6 +152,15 @@ class ValueDoc(Strict):
     annotation: str = Field(default="", max_length=1000)
     rebase: bool = Field(default=False, description="A recalculation point: the chart's "
                          "limits are worked out again from this value")
+    band: Band | None = Field(default=None, description="For a survey measure: where the "
+                              "survey placed the site's organisation against what was expected")
+
+
+class ReferenceDoc(Strict):
+    period: date = Field(description="The first day of the period (a survey year: 1 January)")
+    value: Value = Field(description="The national value")
+    lower: Value | None = Field(default=None, description="The published range: lower end")
+    upper: Value | None = Field(default=None, description="The published range: upper end")
 
 
 class ConsultancyDoc(Strict):
@@ -182,6 +191,9 @@ class MeasureDoc(Strict):
     archived: bool = False
     challenges: list[Number] = Field(default_factory=list, max_length=10)
     values: list[ValueDoc] = Field(default_factory=list, max_length=100_000)
+    reference: list[ReferenceDoc] = Field(
+        default_factory=list, max_length=500,
+        description="The national reference series (for example a survey's national results)")
 
 
 class CycleDoc(Strict):

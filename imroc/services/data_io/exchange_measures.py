@@ -7,8 +7,10 @@ plan (`check`) and how the plan is written (`write`); exchange_sections.py lists
 A local measure belongs to the site and travels whole. A core measure is the programme's:
 it is named here with its definition, found by name when the document is imported, and
 defined from the document only when the installation does not have it yet. Each value
-keeps its note (annotation) and whether the chart's limits are worked out again from it
-(a recalculation point, `rebase`).
+keeps its note (annotation), whether the chart's limits are worked out again from it
+(a recalculation point, `rebase`) and, for a survey measure, the survey's `band` for the
+site. A measure's national reference series travels with it; an import writes it only
+where the installation holds no series for that measure yet.
 """
 
 from datetime import date
@@ -16,7 +18,7 @@ from datetime import date
 from sqlmodel import Session, col, func, select
 
 from imroc import periods
-from imroc.models import DataPoint, Measure, MeasureChallenge, Site, User
+from imroc.models import DataPoint, Measure, MeasureChallenge, ReferencePoint, Site, User
 from imroc.services import audit
 from imroc.services.data_io.exchange_doc import MeasureDoc
 
@@ -24,7 +26,8 @@ KEY = "measures"
 DEFINITION = ("definition", "kind", "unit", "numerator_label", "denominator_label", "scale",
               "direction", "target", "frequency", "chart", "baseline_points", "starts_on",
               "archived")
-POINT = ("value", "numerator", "denominator", "annotation", "rebase")
+POINT = ("value", "numerator", "denominator", "annotation", "rebase", "band")
+REFERENCE = ("value", "lower", "upper")
 
 
 def export(session: Session, site: Site) -> list[dict]:
@@ -40,11 +43,18 @@ def export(session: Session, site: Site) -> list[dict]:
                                            MeasureChallenge.challenge).where(
             col(MeasureChallenge.measure_id).in_([m.id for m in measures] or [-1]))):
         linked.setdefault(mid, []).append(number)
+    national: dict[int, list[ReferencePoint]] = {}
+    for r in session.exec(select(ReferencePoint).where(
+            col(ReferencePoint.measure_id).in_([m.id for m in measures] or [-1]))
+            .order_by(col(ReferencePoint.period_start))):
+        national.setdefault(r.measure_id, []).append(r)
     return [{"name": m.name, "core": m.site_id is None,
              **{k: getattr(m, k) for k in DEFINITION},
              "challenges": sorted(linked.get(m.id, [])),
              "values": [{"period": p.period_start, **{k: getattr(p, k) for k in POINT}}
-                        for p in points if p.measure_id == m.id]} for m in measures]
+                        for p in points if p.measure_id == m.id],
+             "reference": [{"period": r.period_start, **{k: getattr(r, k) for k in REFERENCE}}
+                           for r in national.get(m.id, [])]} for m in measures]
 
 
 def check(session: Session, docs: list[MeasureDoc], site_id: int | None, bad) -> list[dict]:
@@ -87,8 +97,26 @@ def check(session: Session, docs: list[MeasureDoc], site_id: int | None, bad) ->
             seen.add(v.period)
             if m.kind.value == "ratio" and (v.numerator is None or v.denominator is None):
                 bad(f"{at}/values/{j}", "", "A ratio needs its numerator and denominator")
-        plan.append({"doc": m, "measure_id": existing.id if existing else None})
+        _check_reference(m, frequency, at, bad)
+        held = existing is not None and session.exec(select(ReferencePoint.id).where(
+            ReferencePoint.measure_id == existing.id)).first() is not None
+        plan.append({"doc": m, "measure_id": existing.id if existing else None,
+                     "reference": not held})
     return plan
+
+
+def _check_reference(m: MeasureDoc, frequency: str, at: str, bad) -> None:
+    seen: set[date] = set()
+    for j, r in enumerate(m.reference):
+        where = f"{at}/reference/{j}"
+        if not periods.is_start(r.period, frequency):
+            bad(f"{where}/period", r.period, "The period " + periods.not_start_reason(frequency))
+        elif r.period in seen:
+            bad(f"{where}/period", r.period, "This period appears more than once")
+        seen.add(r.period)
+        if r.lower is not None and r.upper is not None and r.lower > r.upper:
+            bad(f"{where}/lower", r.lower, "The lower end of the range must not be above the "
+                "upper end")
 
 
 def write(session: Session, site: Site, plan: list[dict], actor: User | None) -> int:
@@ -113,7 +141,13 @@ def write(session: Session, site: Site, plan: list[dict], actor: User | None) ->
         session.add_all([DataPoint(measure_id=measure_id, site_id=site.id,
                                    period_start=v.period,
                                    updated_by_id=actor.id if actor else None,
-                                   **v.model_dump(include=set(POINT))) for v in m.values])
+                                   **v.model_dump(include=set(POINT) - {"band"}),
+                                   band=v.band.value if v.band else None) for v in m.values])
+        if item.get("reference", True):
+            session.add_all([ReferencePoint(measure_id=measure_id, period_start=r.period,
+                                            updated_by_id=actor.id if actor else None,
+                                            **r.model_dump(include=set(REFERENCE)))
+                             for r in m.reference])
         added += len(m.values)
     session.flush()
     return added

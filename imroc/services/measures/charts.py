@@ -7,9 +7,10 @@ from sqlmodel import Session, col, select
 
 from imroc import clock, periods
 from imroc.config import get_settings
-from imroc.models import Action, Cycle, DataPoint, Measure, Site
+from imroc.models import Action, Cycle, DataPoint, Measure, ReferencePoint, Site
 from imroc.services.dashboards.charts import Chart
 from imroc.services.measures import definitions as measures
+from imroc.services.measures import reference as national
 from imroc.spc import chart as spc_chart
 from imroc.spc import icons as spc_icons
 from imroc.spc.rules import Assurance, RunChartResult, Variation, XmRResult, run_chart, xmr
@@ -25,6 +26,12 @@ class Analysis:
     labels: list[str]
     result: XmRResult | RunChartResult | None
     events: list[spc_chart.Event] = field(default_factory=list)
+    reference: list[ReferencePoint] = field(default_factory=list)  # the national series
+
+    @property
+    def standing(self) -> national.Standing | None:
+        """Where the latest value stands against the national one (survey measures)."""
+        return national.standing(self.points, self.reference)
 
     @property
     def variation(self) -> Variation | None:
@@ -50,7 +57,11 @@ class Analysis:
     def summary(self) -> str:
         if self.result is None:
             return "No values have been entered yet."
-        return summary_sentence(self.result, unit=self.measure.unit, labels=self.labels)
+        text = summary_sentence(self.result, unit=self.measure.unit, labels=self.labels)
+        if self.standing is not None:
+            text += " " + national.standing_sentence(
+                self.standing, frequency=self.measure.frequency, unit=self.measure.unit)
+        return text
 
     @property
     def rules(self) -> tuple[tuple[str, str], ...]:
@@ -63,11 +74,15 @@ class Analysis:
         notes = [notes_for(p, [e.text for e in self.events if e.index == i])
                  for i, p in enumerate(self.points)]
         kind = "SPC chart" if isinstance(self.result, XmRResult) else "Run chart"
-        return Chart(name, f"{kind}: {title}",
-                     spc_chart.figure(self.labels, self.result, self.events, title=title,
-                                      unit=self.measure.unit),
-                     spc_chart.data_table(self.labels, self.result, notes,
-                                          caption=f"{title}: values, limits and signals"))
+        figure = spc_chart.figure(self.labels, self.result, self.events, title=title,
+                                  unit=self.measure.unit)
+        table = spc_chart.data_table(self.labels, self.result, notes,
+                                     caption=f"{title}: values, limits and signals")
+        if self.reference:
+            starts = [p.period_start for p in self.points]
+            table = spc_chart.add_reference(figure, table, self.labels, starts, self.reference,
+                                    [getattr(p, "band", None) for p in self.points])
+        return Chart(name, f"{kind}: {title}", figure, table)
 
 
 def notes_for(point: DataPoint, events: list[str]) -> str:
@@ -134,7 +149,8 @@ def analyse(session: Session, *, site: Site, measure: Measure, challenges: list[
             period = periods.start_of(day, measure.frequency)
             index = max((i for i, s in enumerate(starts) if s <= period), default=0)
             placed.append(spc_chart.Event(index, text))
-    return Analysis(measure, points, labels, compute(measure, points), placed)
+    reference = national.list_reference(session, measure=measure)
+    return Analysis(measure, points, labels, compute(measure, points), placed, reference)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from imroc.models.measure import MAX_VALUE, PointIn, PointPublic
 from imroc.services import audit, versioned
 from imroc.services.access import Principal, ensure_enter_data
 
-FIELDS = ("value", "numerator", "denominator", "annotation", "rebase")
+FIELDS = ("value", "numerator", "denominator", "annotation", "rebase", "band")
 
 
 def public(point: DataPoint) -> PointPublic:
@@ -109,6 +109,7 @@ def save_points(session: Session, *, site: Site, measure: Measure, points: list[
     changes: list[dict] = []
     for item, value in rows:
         fields = {"value": value, "annotation": item.annotation.strip(), "rebase": item.rebase,
+                  "band": item.band.value if item.band else None,
                   "numerator": item.numerator if measure.kind == "ratio" else None,
                   "denominator": item.denominator if measure.kind == "ratio" else None}
         old = existing.get(item.period)

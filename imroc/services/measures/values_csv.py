@@ -3,7 +3,8 @@ at all. A value already saved for a period is replaced (the audit trail keeps th
 
 The file has a header row naming its columns, in any order and any case:
 `period` (2025-03-01, or 2025-03 for monthly and quarterly measures), then `value` for a
-count or average, or `numerator` and `denominator` for a ratio, and optionally `note`.
+count or average, or `numerator` and `denominator` for a ratio, and optionally `note`, and
+for survey measures `band` (better, about_same or worse: where the survey placed the site).
 """
 
 import csv
@@ -48,18 +49,18 @@ def _columns(measure: Measure) -> tuple[str, ...]:
     return ("numerator", "denominator") if measure.kind == "ratio" else ("value",)
 
 
-def _number(text: str, column: str, line: int, problems: list[Problem]) -> float | None:
+def number(text: str, column: str, line: int, problems: list[Problem]) -> float | None:
     if not text.strip():
         return None
     try:
-        number = float(text.strip().replace(",", ""))
+        amount = float(text.strip().replace(",", ""))
     except ValueError:
         problems.append(Problem(line, column, text, "must be a number"))
         return None
-    if not math.isfinite(number) or abs(number) > MAX_VALUE:
+    if not math.isfinite(amount) or abs(amount) > MAX_VALUE:
         problems.append(Problem(line, column, text, "must be a finite number below a trillion"))
         return None
-    return number
+    return amount
 
 
 def read(measure: Measure, raw: bytes) -> tuple[list[PointIn], list[int], list[Problem]]:
@@ -80,7 +81,7 @@ def read(measure: Measure, raw: bytes) -> tuple[list[PointIn], list[int], list[P
     if missing:
         return [], [], [Problem(1, c, "", "This column is missing from the header row")
                         for c in missing]
-    where = {name: header.index(name) for name in (*needed, "note") if name in header}
+    where = {name: header.index(name) for name in (*needed, "note", "band") if name in header}
     points, lines, problems = [], [], []
     try:
         for line, cells in enumerate(reader, start=2):
@@ -95,10 +96,10 @@ def read(measure: Measure, raw: bytes) -> tuple[list[PointIn], list[int], list[P
             except ValueError as exc:
                 problems.append(Problem(line, "period", cell["period"], str(exc)))
                 continue
-            numbers = {c: _number(cell[c], c, line, problems) for c in _columns(measure)}
+            numbers = {c: number(cell[c], c, line, problems) for c in _columns(measure)}
             try:
                 points.append(PointIn(period=period, annotation=cell.get("note", "").strip(),
-                                      **numbers))
+                                      band=cell.get("band", "").strip() or None, **numbers))
                 lines.append(line)
             except ValidationError as exc:
                 for error in exc.errors():

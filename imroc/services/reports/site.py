@@ -28,6 +28,8 @@ from imroc.services import objectives as objective_rule
 from imroc.services.access import Principal
 from imroc.services.dashboards import aggregates as dashboards
 from imroc.services.measures import charts as measure_charts
+from imroc.services.measures import definitions as measure_defs
+from imroc.services.measures import reference as national
 from imroc.services.objectives import Summary
 from imroc.spc import chart as spc_chart
 from imroc.spc.rules import XmRResult
@@ -72,6 +74,7 @@ class SiteReport:
     actions: list[Action]
     overdue: list[Action]
     feedback: list[tuple[Feedback, str]] | None  # None: the reader may not see it
+    survey: list[national.SiteSurvey] = field(default_factory=list)
     today: date = field(default_factory=clock.today)
     # Objectives reached: the counts by challenge, and each cycle's priorities with outcomes
     objectives: Summary = field(default_factory=Summary)
@@ -163,7 +166,9 @@ def site_report(session: Session, *, site: Site, principal: Principal,
         overdue=board.overdue(today), feedback=feedback, today=today,
         objectives=objective_rule.summary(session, site_ids=[site.id]),
         by_cycle=objective_rule.by_cycle(session, [c.id for c in board.cycles]),
-        measures=_linked_measures(session, site=site, cycles=board.cycles))
+        measures=_linked_measures(session, site=site, cycles=board.cycles),
+        survey=national.site_survey(session, site=site,
+                                    measures=measure_defs.site_measures(session, site=site)))
 
 
 def charts(report: SiteReport) -> dict[str, Markup]:
