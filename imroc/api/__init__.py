@@ -7,6 +7,7 @@ from imroc.api import (
     assessments,
     auth,
     cycles,
+    discussion,
     framework,
     invitations,
     learning_sets,
@@ -25,7 +26,7 @@ ERRORS = {400: {"description": "The request body could not be read"},
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 for module in (auth, framework, sites, invitations, learning_sets, cycles, assessments, actions,
-               reports, measures, notifications, users):
+               reports, measures, notifications, users, discussion):
     router.include_router(module.router)
 
 from imroc.api import data  # noqa: E402  (exports and imports)

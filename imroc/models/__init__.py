@@ -7,6 +7,7 @@ from imroc.models.action import Action, Priority
 from imroc.models.assessment import ConsensusScore, FacilitatorRating, Rating
 from imroc.models.audit import AuditEvent
 from imroc.models.cycle import Cycle, Feedback
+from imroc.models.discussion import Post, Thread
 from imroc.models.framework import Challenge, ChallengeDescriptor, Framework, ScaleLevel
 from imroc.models.health import Heartbeat
 from imroc.models.invitation import Invitation
@@ -36,6 +37,7 @@ __all__ = [
     "Cycle",
     "FacilitatorRating",
     "Feedback",
+    "Post",
     "Priority",
     "Rating",
     "AuditEvent",
@@ -61,6 +63,7 @@ __all__ = [
     "Site",
     "SiteKind",
     "SiteLearningSet",
+    "Thread",
     "User",
     "metadata",
 ]

@@ -10,6 +10,7 @@ from imroc.routes import (
     consensus,
     cycles,
     dashboards,
+    discussion,
     home,
     invitations,
     learning_sets,
@@ -32,7 +33,7 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 for module in (auth, sso, tokens, passwords, invitations, home, sites, learning_sets,
                people_import, users, cycles,
                assessments, consensus, actions, dashboards, reports, measure_admin, measures,
-               outbox, notifications, meeting):
+               outbox, notifications, meeting, discussion):
     router.include_router(module.router)
 
 from imroc.routes import data  # noqa: E402  (exports and imports)
