@@ -20,7 +20,7 @@ SET_ROLES = {"member": 201, "lead": 201, "facilitator": 201, "programme": 201, "
 
 def _start(client, w, role="lead", where=None, **body):
     where = where or f"/api/v1/learning-sets/{w.set_a.id}/threads"
-    data = {"title": "Peer workers on wards", "body": "How did you start?"} | body
+    data = {"title": "Peer workers on wards", "text": "How did you start?"} | body
     return client.post(where, headers=w.h[role], json=data)
 
 
@@ -50,7 +50,7 @@ def test_a_learning_sets_threads_are_for_its_people_facilitators_and_the_program
         assert client.get(f"/api/v1/threads/{made['id']}/posts",
                           headers=w.h[role]).status_code == 404
         assert client.post(f"/api/v1/threads/{made['id']}/posts", headers=w.h[role],
-                           json={"body": "Hello"}).status_code == 404
+                           json={"text": "Hello"}).status_code == 404
         [post] = ok(client.get(f"/api/v1/threads/{made['id']}/posts", headers=w.h["lead"]))
         assert client.post(f"/api/v1/posts/{post['id']}/hide", headers=w.h[role],
                            json={"reason": "Off topic"}).status_code == 404
@@ -68,7 +68,7 @@ def test_programme_threads_are_for_everyone_signed_in(client, w):
         [row] = ok(client.get("/api/v1/threads", headers=w.h[role]))
         assert row["id"] == made["id"]
         ok(client.post(f"/api/v1/threads/{made['id']}/posts", headers=w.h[role],
-                       json={"body": f"From the {role}"}), 201)
+                       json={"text": f"From the {role}"}), 201)
     assert client.get("/api/v1/threads").status_code == 401
     # The set's threads stay out of the programme list, and the other way round.
     ok(_start(client, w), 201)
@@ -82,8 +82,8 @@ def test_posting_replies_writes_an_audit_row_and_orders_threads_by_the_latest_po
     first = ok(_start(client, w, title="First"), 201)
     second = ok(_start(client, w, title="Second"), 201)
     reply = ok(client.post(f"/api/v1/threads/{first['id']}/posts", headers=w.h["member"],
-                           json={"body": "  We began with one ward.  "}), 201)
-    assert (reply["body"], reply["author_id"], reply["hidden"]) == (
+                           json={"text": "  We began with one ward.  "}), 201)
+    assert (reply["text"], reply["author_id"], reply["hidden"]) == (
         "We began with one ward.", w.member.id, False)
     listed = ok(client.get(f"/api/v1/learning-sets/{w.set_a.id}/threads", headers=w.h["lead"]))
     assert [(t["title"], t["posts"]) for t in listed] == [("First", 2), ("Second", 1)]
@@ -92,8 +92,8 @@ def test_posting_replies_writes_an_audit_row_and_orders_threads_by_the_latest_po
     [started] = load(AuditEvent, entity="thread", entity_id=str(second["id"]))
     assert (started.action, started.actor_id) == ("start_thread", w.lead.id)
     bad = client.post(f"/api/v1/threads/{first['id']}/posts", headers=w.h["member"],
-                      json={"body": "   "})
-    assert bad.status_code == 422 and "body" in bad.text
+                      json={"text": "   "})
+    assert bad.status_code == 422 and "text" in bad.text
     assert _start(client, w, title="Two\nlines").status_code == 422
     assert _start(client, w, challenge=11).status_code == 422
 
@@ -114,7 +114,7 @@ def test_threads_come_a_page_at_a_time(client, session, w):
     lead = load_principal(session, w.lead)
     for n in range(discussion.PER_PAGE + 3):
         discussion.create_thread(session, principal=lead, ls=w.set_a,
-                                 data=ThreadCreate(title=f"Thread {n}", body="Text"))
+                                 data=ThreadCreate(title=f"Thread {n}", text="Text"))
     url = f"/api/v1/learning-sets/{w.set_a.id}/threads"
     page1 = client.get(url, headers=w.h["member"])
     page2 = ok(client.get(url + "?page=2", headers=w.h["member"]))
@@ -127,7 +127,7 @@ def test_threads_come_a_page_at_a_time(client, session, w):
 def test_replies_and_mentions_notify_in_the_product_and_by_email(client, w, mailbox):
     thread = ok(_start(client, w, "lead"), 201)
     ok(client.post(f"/api/v1/threads/{thread['id']}/posts", headers=w.h["member"], json={
-        "body": f"Ask @{w.facilitator.name}, and @{w.member_b.email} too."}), 201)
+        "text": f"Ask @{w.facilitator.name}, and @{w.member_b.email} too."}), 201)
     [reply] = _notices(w.lead, "reply")
     assert reply.title == f"{w.member.name} replied in the discussion “Peer workers on wards”"
     assert reply.url.startswith(f"/threads/{thread['id']}#post-")
@@ -153,19 +153,19 @@ def test_people_s_mail_choices_apply_to_discussion_notices(client, w, mailbox):
         s.commit()
     thread = ok(_start(client, w, "lead"), 201)
     ok(client.post(f"/api/v1/threads/{thread['id']}/posts", headers=w.h["member"],
-                   json={"body": f"@{w.facilitator.name} what do you think?"}), 201)
+                   json={"text": f"@{w.facilitator.name} what do you think?"}), 201)
     assert len(_notices(w.facilitator, "mention")) == 1  # still in the product
     mail.deliver()
     assert w.facilitator.email not in {m["To"].addresses[0].addr_spec
                                        for m in mailbox.messages}
     # A reply to your own thread by yourself tells no one.
     ok(client.post(f"/api/v1/threads/{thread['id']}/posts", headers=w.h["lead"],
-                   json={"body": "Thanks"}), 201)
+                   json={"text": "Thanks"}), 201)
     assert len(_notices(w.lead, "reply")) == 1 and len(_notices(w.member, "reply")) == 1
 
 
 def test_facilitators_and_the_programme_team_hide_a_post_with_a_reason(client, session, w):
-    thread = ok(_start(client, w, "member", body="Something unkind"), 201)
+    thread = ok(_start(client, w, "member", text="Something unkind"), 201)
     [post] = ok(client.get(f"/api/v1/threads/{thread['id']}/posts", headers=w.h["member"]))
     url = f"/api/v1/posts/{post['id']}/hide"
     assert client.post(url, headers=w.h["lead"], json={"reason": "No"}).status_code == 403
@@ -177,9 +177,9 @@ def test_facilitators_and_the_programme_team_hide_a_post_with_a_reason(client, s
                             json={"reason": "it names a patient"}))
     assert (hidden["hidden"], hidden["hidden_by_name"], hidden["hidden_reason"]) == (
         True, w.facilitator.name, "it names a patient")
-    assert hidden["body"] == "Something unkind"
+    assert hidden["text"] == "Something unkind"
     [seen] = ok(client.get(f"/api/v1/threads/{thread['id']}/posts", headers=w.h["member"]))
-    assert (seen["hidden"], seen["body"], seen["html"], seen["hidden_reason"],
+    assert (seen["hidden"], seen["text"], seen["html"], seen["hidden_reason"],
             seen["hidden_by_name"]) == (True, None, None, None, None)
     [event] = load(AuditEvent, entity="post", entity_id=str(post["id"]), action="hide_post")
     assert (event.actor_id, event.before, event.after["reason"]) == (
@@ -221,7 +221,7 @@ MARKUP = ('<script>alert(1)</script><img src=x onerror="alert(2)"> '
 
 
 def test_stored_markup_stays_inert(client, w):
-    thread = ok(_start(client, w, title="<b>Bold</b><script>x()</script>", body=MARKUP), 201)
+    thread = ok(_start(client, w, title="<b>Bold</b><script>x()</script>", text=MARKUP), 201)
     assert thread["title"] == "<b>Bold</b><script>x()</script>"  # kept as typed, as data
     [post] = ok(client.get(f"/api/v1/threads/{thread['id']}/posts", headers=w.h["member"]))
     html = post["html"]
@@ -233,4 +233,4 @@ def test_stored_markup_stays_inert(client, w):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '<ul><li><strong>one</strong></li>' in html
     assert '<a href="https://www.nhs.uk/" rel="noopener nofollow">NHS</a>' in html
-    assert post["body"] == MARKUP
+    assert post["text"] == MARKUP

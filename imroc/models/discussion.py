@@ -59,18 +59,19 @@ BODY = 10000
 
 
 class ThreadCreate(InputModel):
-    ASK: ClassVar[dict[str, str]] = {"body": "Enter your message"}
+    ASK: ClassVar[dict[str, str]] = {"text": "Enter your message"}
 
     title: str = PField(min_length=1, max_length=200)
-    body: str = PField(min_length=1, max_length=BODY)
+    text: str = PField(min_length=1, max_length=BODY)
     challenge: Whole | None = PField(default=None, ge=1, le=10)
     cycle_id: Id | None = None
 
 
 class PostCreate(InputModel):
-    ASK: ClassVar[dict[str, str]] = {"body": "Enter your reply"}
+    ASK: ClassVar[dict[str, str]] = {"text": "Enter your reply"}
 
-    body: str = PField(min_length=1, max_length=BODY)
+    # Named `text`, not `body`: the API's errors name the field, and `body` is the request.
+    text: str = PField(min_length=1, max_length=BODY)
 
 
 class PostHide(InputModel):
@@ -100,7 +101,7 @@ class PostPublic(BaseModel):
     created_at: datetime
     hidden: bool
     # Null when hidden, except for those who may moderate the thread.
-    body: str | None
+    text: str | None
     # The text as shown: a small set of formatting, sanitised.
     html: str | None
     hidden_by_name: str | None = None

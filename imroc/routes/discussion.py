@@ -50,7 +50,7 @@ def _thread_page(request, session, principal, thread: Thread, *, values=None, er
 
 
 def _start(request, session, principal, ls, form) -> Response:
-    values = fields(form, "title", "body", "challenge", "cycle_id")
+    values = fields(form, "title", "text", "challenge", "cycle_id")
     try:
         thread = discussion.create_thread(session, principal=principal, ls=ls,
                                           data=parse(ThreadCreate, values))
@@ -99,7 +99,7 @@ def thread_show(request: Request, session: SessionDep, principal: CurrentPrincip
 def thread_reply(request: Request, session: SessionDep, principal: CurrentPrincipal,
                  thread_id: PathId, form: Form) -> Response:
     thread = discussion.get_thread(session, thread_id=thread_id, principal=principal)
-    values = fields(form, "body")
+    values = fields(form, "text")
     try:
         post = discussion.add_post(session, principal=principal, thread=thread,
                                    data=parse(PostCreate, values))

@@ -97,7 +97,7 @@ def create_thread(session: Session, *, principal: Principal, ls: LearningSet | N
                     cycle_id=data.cycle_id, created_at=now, last_post_at=now)
     session.add(thread)
     session.flush()
-    post = Post(thread_id=thread.id, author_id=principal.user.id, body=data.body,
+    post = Post(thread_id=thread.id, author_id=principal.user.id, body=data.text,
                 created_at=now)
     session.add(post)
     session.flush()
@@ -115,7 +115,7 @@ def add_post(session: Session, *, principal: Principal, thread: Thread,
     """Reply in a thread: its earlier posters hear of it, and anyone @mentioned."""
     access.ensure_view_thread(session, principal, thread)
     now = utcnow()
-    post = Post(thread_id=thread.id, author_id=principal.user.id, body=data.body,
+    post = Post(thread_id=thread.id, author_id=principal.user.id, body=data.text,
                 created_at=now)
     session.add(post)
     thread.last_post_at = now
@@ -184,7 +184,7 @@ def list_posts(session: Session, *, principal: Principal, thread: Thread,
         out.append(PostPublic(
             id=post.id, thread_id=post.thread_id, author_id=post.author_id,
             author_name=author, created_at=post.created_at, hidden=hidden,
-            body=post.body if readable else None,
+            text=post.body if readable else None,
             html=richtext.to_html(post.body) if readable else None,
             hidden_by_name=hidden_by if hidden and moderator else None,
             hidden_reason=post.hidden_reason if hidden and moderator else None))
