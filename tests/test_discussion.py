@@ -10,7 +10,7 @@ from imroc.models.cycle import CycleCreate
 from imroc.models.discussion import ThreadCreate
 from imroc.services import cycles, discussion, mail
 from imroc.services.access import load_principal
-from tests.checks import counts, load
+from tests.checks import counts, live_tags, load
 from tests.core_loop import ok
 from tests.factories import make_member
 
@@ -198,20 +198,6 @@ def test_only_the_programme_team_hides_posts_in_programme_threads(client, w):
                        json={"reason": "Off topic"}).status_code == 403
     assert ok(client.post(url, headers=w.h["programme"],
                           json={"reason": "Off topic"}))["hidden"] is True
-
-
-def live_tags(markup: str) -> list[tuple[str, list]]:
-    """Every element a browser would build from the markup, with its attributes."""
-    from html.parser import HTMLParser
-
-    found: list[tuple[str, list]] = []
-
-    class Collect(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            found.append((tag, attrs))
-
-    Collect().feed(markup)
-    return found
 
 
 MARKUP = ('<script>alert(1)</script><img src=x onerror="alert(2)"> '
