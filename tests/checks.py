@@ -1,6 +1,7 @@
 """Checks shared by the page and API tests: row counts, rows, form posts, field errors."""
 
 import html
+from html.parser import HTMLParser
 
 from sqlmodel import func, select
 
@@ -39,3 +40,15 @@ def error_beside(page: str, field: str) -> str:
         at = page.find(f'id="{fid}"')
     assert at != -1, f"no error beside {fid}"
     return html.unescape(page[at:at + 400])
+
+
+def live_tags(markup: str) -> list[tuple[str, list]]:
+    """Every element a browser would build from the markup, with its attributes."""
+    found: list[tuple[str, list]] = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Collect().feed(markup)
+    return found

@@ -9,11 +9,12 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from imroc.models import Meeting, Membership, Notification
+from imroc.models import Meeting, Membership, Notification, Post
 from imroc.models.action import ActionCreate, PrioritiesIn, PriorityIn
 from imroc.models.assessment import ScoreIn, ScoresIn
 from imroc.models.consultancy import ConsultancyEntryIn
 from imroc.models.cycle import CycleCreate, CycleUpdate
+from imroc.models.discussion import ThreadCreate
 from imroc.models.invitation import SiteInvitationIn
 from imroc.models.measure import MeasureIn, PointIn
 from imroc.models.notification import NotificationKind
@@ -23,6 +24,7 @@ from imroc.services import (
     assessments,
     consultancy,
     cycles,
+    discussion,
     invitations,
     priorities,
 )
@@ -68,6 +70,10 @@ MEASURE_MANAGE = row(403, OK, 403, 404, OK, OK)
 INVITE_MANAGE = row(404, OK, 404, 404, OK, OK)
 # A notification of the member's: theirs alone.
 NOTICE_OWN = row(OK, 404, 404, 404, 404, 404)
+# Discussion in learning set A: its sites' people, its facilitators, the programme team;
+# hiding a post there: its facilitators and the programme team.
+SET_DISCUSS = row(OK, OK, OK, 404, OK, OK)
+SET_MODERATE = row(403, 403, OK, 404, OK, OK)
 
 MATRIX = {
     ("GET", "/"): EVERYONE,
@@ -123,6 +129,20 @@ MATRIX = {
     ("POST", "/learning-sets/{learning_set_id}/edit"): SET_MANAGE,
     ("POST", "/learning-sets/{learning_set_id}/meetings"): SET_MEETING,
     ("GET", "/meetings/{meeting_id}"): SET_VIEW,
+    ("GET", "/discussion"): EVERYONE,
+    ("POST", "/discussion"): EVERYONE,
+    ("GET", "/learning-sets/{learning_set_id}/discussion"): SET_DISCUSS,
+    ("POST", "/learning-sets/{learning_set_id}/discussion"): SET_DISCUSS,
+    ("GET", "/threads/{thread_id}"): SET_DISCUSS,
+    ("POST", "/threads/{thread_id}/posts"): SET_DISCUSS,
+    ("POST", "/posts/{post_id}/hide"): SET_MODERATE,
+    ("GET", "/api/v1/threads"): EVERYONE,
+    ("POST", "/api/v1/threads"): EVERYONE,
+    ("GET", "/api/v1/learning-sets/{learning_set_id}/threads"): SET_DISCUSS,
+    ("POST", "/api/v1/learning-sets/{learning_set_id}/threads"): SET_DISCUSS,
+    ("GET", "/api/v1/threads/{thread_id}/posts"): SET_DISCUSS,
+    ("POST", "/api/v1/threads/{thread_id}/posts"): SET_DISCUSS,
+    ("POST", "/api/v1/posts/{post_id}/hide"): SET_MODERATE,
     ("GET", "/admin/users"): ADMIN_ONLY,
     ("GET", "/admin/users/new"): ADMIN_ONLY,
     ("POST", "/admin/users"): ADMIN_ONLY,
@@ -276,7 +296,16 @@ MATRIX = {
 
 # Valid input for each state change, so the access decision (not validation) is what answers.
 INVITEE = {"email": "invitee@example.org", "name": "Ina Invitee"}
+THREAD = {"title": "Peer support workers", "text": "How did you begin?"}
 BODIES = {
+    ("POST", "/discussion"): THREAD,
+    ("POST", "/learning-sets/{learning_set_id}/discussion"): THREAD,
+    ("POST", "/threads/{thread_id}/posts"): {"text": "We began with one ward."},
+    ("POST", "/posts/{post_id}/hide"): {"reason": "It names a patient"},
+    ("POST", "/api/v1/threads"): THREAD,
+    ("POST", "/api/v1/learning-sets/{learning_set_id}/threads"): THREAD,
+    ("POST", "/api/v1/threads/{thread_id}/posts"): {"text": "We began with one ward."},
+    ("POST", "/api/v1/posts/{post_id}/hide"): {"reason": "It names a patient"},
     ("POST", "/sites/{site_id}/invitations"): {
         "invite_email": "invitee@example.org", "invite_name": "Ina Invitee",
         "invite_role": "site_member", "invite_perspective": "carer"},
@@ -438,6 +467,14 @@ def a_meeting(session, world) -> int:
     return meeting.id
 
 
+def a_thread(session, world) -> dict:
+    """A thread in learning set A started by the member of site A, and its first post."""
+    thread = discussion.create_thread(session, principal=load_principal(session, world.member),
+                                      ls=world.set_a, data=ThreadCreate(title="Wards", text="Hi"))
+    post_id = session.exec(select(Post.id).where(Post.thread_id == thread.id)).one()
+    return {"thread_id": thread.id, "post_id": post_id}
+
+
 def a_measure(session, world) -> dict:
     """A local measure of site A with a value for January 2024."""
     lead = load_principal(session, world.lead)
@@ -485,6 +522,8 @@ def test_route_against_role(client, session, method, path, role):
         ids["notification_id"] = a_notification(session, world)
     if "{meeting_id}" in path or (method, path) == ("POST", "/cycles/{cycle_id}/meeting"):
         ids["meeting_id"] = a_meeting(session, world)
+    if "{thread_id}" in path or "{post_id}" in path:
+        ids |= a_thread(session, world)
     if "{token_id}" in path:
         ids["token_id"] = api_tokens.create(session, user=world.member, name="Figures",
                                             days="30")[1].id

@@ -8,6 +8,7 @@ from imroc.api import (
     auth,
     consultancy,
     cycles,
+    discussion,
     framework,
     invitations,
     learning_sets,
@@ -26,7 +27,8 @@ ERRORS = {400: {"description": "The request body could not be read"},
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 for module in (auth, framework, sites, consultancy, invitations, learning_sets, cycles,
-               assessments, actions, reports, measures, notifications, users):
+               assessments, actions, reports, measures, notifications, users,
+               discussion):
     router.include_router(module.router)
 
 from imroc.api import data  # noqa: E402  (exports and imports)

@@ -8,6 +8,7 @@ from imroc.models.assessment import ConsensusScore, FacilitatorRating, Rating
 from imroc.models.audit import AuditEvent
 from imroc.models.consultancy import ConsultancyEntry
 from imroc.models.cycle import Cycle, Feedback
+from imroc.models.discussion import Post, Thread
 from imroc.models.framework import Challenge, ChallengeDescriptor, Framework, ScaleLevel
 from imroc.models.health import Heartbeat
 from imroc.models.invitation import Invitation
@@ -38,6 +39,7 @@ __all__ = [
     "Cycle",
     "FacilitatorRating",
     "Feedback",
+    "Post",
     "Priority",
     "Rating",
     "AuditEvent",
@@ -64,6 +66,7 @@ __all__ = [
     "Site",
     "SiteKind",
     "SiteLearningSet",
+    "Thread",
     "User",
     "metadata",
 ]

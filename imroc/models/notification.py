@@ -20,6 +20,8 @@ class NotificationKind(StrEnum):
     consensus_signed_off = "consensus_signed_off"
     feedback = "feedback"
     cycle_closed = "cycle_closed"
+    mention = "mention"
+    reply = "reply"
 
 
 KIND_LABELS = {
@@ -31,6 +33,8 @@ KIND_LABELS = {
     "consensus_signed_off": "A consensus is signed off",
     "feedback": "Feedback arrives on your site's cycle",
     "cycle_closed": "A cycle closes",
+    "mention": "Someone mentions you in a discussion",
+    "reply": "Someone replies in a discussion you took part in",
 }
 
 

@@ -11,6 +11,7 @@ from imroc.routes import (
     consultancy,
     cycles,
     dashboards,
+    discussion,
     home,
     invitations,
     learning_sets,
@@ -35,7 +36,7 @@ for module in (auth, sso, tokens, passwords, invitations, home, sites, consultan
                learning_sets, people_import, users, cycles,
                assessments, consensus, actions, dashboards, reports, measure_admin,
                measure_reference, measures,
-               outbox, notifications, meeting):
+               outbox, notifications, meeting, discussion):
     router.include_router(module.router)
 
 from imroc.routes import data  # noqa: E402  (exports and imports)

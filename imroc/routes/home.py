@@ -9,7 +9,7 @@ from sqlalchemy import text
 from imroc import migrations_state
 from imroc.db import SessionDep, get_engine, write_session
 from imroc.deps import OptionalPrincipal
-from imroc.services import frameworks, health, learning_sets, oversight, sites
+from imroc.services import discussion, frameworks, health, learning_sets, oversight, sites
 from imroc.templating import render
 
 log = logging.getLogger("imroc.health")
@@ -26,6 +26,7 @@ def home(request: Request, session: SessionDep, principal: OptionalPrincipal,
     my_sets = learning_sets.list_learning_sets(session, principal=principal)
     return render(request, "home.html", {
         "sites": my_sites, "learning_sets": my_sets, "welcome": welcome,
+        "discussion_sets": discussion.discussion_sets(session, principal=principal),
         "task_groups": task_groups(oversight.all_tasks(session, principal))})
 
 

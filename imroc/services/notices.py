@@ -43,3 +43,13 @@ def feedback_given(session: Session, *, cycle: Cycle, site: Site, feedback_id: i
            kind=Kind.feedback, key=f"feedback:{feedback_id}", site_id=site.id,
            url=f"/cycles/{cycle.id}",
            title=f"{author} gave feedback on cycle {cycle.number} of {site.name}")
+
+
+def discussion_post(session: Session, *, thread, post_id: int, author: str,
+                    mentioned: set[int], repliers: set[int]) -> None:
+    """Whoever a post @mentions, and whoever wrote in the thread before (a reply)."""
+    url = f"/threads/{thread.id}#post-{post_id}"
+    notify(session, user_ids=mentioned, kind=Kind.mention, key=f"mention:{post_id}", url=url,
+           title=f"{author} mentioned you in the discussion “{thread.title}”"[:500])
+    notify(session, user_ids=repliers, kind=Kind.reply, key=f"reply:{post_id}", url=url,
+           title=f"{author} replied in the discussion “{thread.title}”"[:500])
