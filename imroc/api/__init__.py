@@ -12,6 +12,7 @@ from imroc.api import (
     learning_sets,
     measures,
     notifications,
+    progress_scores,
     reports,
     sites,
     users,
@@ -25,7 +26,7 @@ ERRORS = {400: {"description": "The request body could not be read"},
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 for module in (auth, framework, sites, invitations, learning_sets, cycles, assessments, actions,
-               reports, measures, notifications, users):
+               progress_scores, reports, measures, notifications, users):
     router.include_router(module.router)
 
 from imroc.api import data  # noqa: E402  (exports and imports)

@@ -13,6 +13,7 @@ from imroc.models.invitation import Invitation
 from imroc.models.mail import Mail
 from imroc.models.measure import DataPoint, Measure, MeasureChallenge
 from imroc.models.notification import Notification
+from imroc.models.progress_score import ProgressScore
 from imroc.models.site import (
     LearningSet,
     LearningSetFacilitator,
@@ -37,6 +38,7 @@ __all__ = [
     "FacilitatorRating",
     "Feedback",
     "Priority",
+    "ProgressScore",
     "Rating",
     "AuditEvent",
     "AuthSession",
