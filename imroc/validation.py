@@ -171,6 +171,7 @@ _MESSAGES = {
     "string_unicode": "{Label} has a character that cannot be stored",
     "int_parsing_size": "{Label} is far too large a number",
     "date_from_datetime_inexact": "{Label} must be a date without a time, like 2024-03-31",
+    "progress_score": "{Label} must be from 0.5 to 5.0 in steps of 0.5",
 }
 
 
@@ -183,7 +184,8 @@ ASK = {
     "perspective": "Select a perspective", "global_role": "Select a programme role",
     "challenge": "Select a challenge", "level": "Select a level", "status": "Select a status",
     "outcome": "Select an outcome", "target_level": "Select a target level",
-    "rank": "Select a rank", "version": "The form is out of date: reload the page",
+    "rank": "Select a rank", "score": "Select a progress score",
+    "version": "The form is out of date: reload the page",
     **{name: f"Enter the {label}" for name, label in DATE_LABELS.items()},
 }
 
