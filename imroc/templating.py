@@ -20,6 +20,7 @@ from imroc import periods
 from imroc.clock import UK
 from imroc.config import ROOT, get_settings
 from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
+from imroc.models.progress_score import PROGRESS_LEVELS, level_name, score_text
 from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS
 from imroc.services import notifications
 from imroc.validation import DATE_LABELS
@@ -109,6 +110,11 @@ def memo(macro: Any, params: dict[str, Any]) -> Markup:
     return html
 
 
+def progress_words(value: float | None) -> str:
+    """A progress score with its step's name ("3.5 – Clear improvement"); empty for none."""
+    return f"{score_text(value)} – {level_name(value)}" if value is not None else ""
+
+
 def _build_env() -> Environment:
     # autoescape=True for every template: the NHS macros are .jinja files, which a
     # file-extension rule would leave unescaped.
@@ -130,6 +136,8 @@ def _build_env() -> Environment:
     env.globals["role_labels"] = ROLE_LABELS
     env.globals["date_labels"] = DATE_LABELS
     env.globals["date_parts"] = date_parts
+    env.filters["progress"] = progress_words
+    env.globals["progress_levels"] = sorted(PROGRESS_LEVELS.items())
     return env
 
 

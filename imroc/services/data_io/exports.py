@@ -1,4 +1,5 @@
-"""Exports of a site's history, a learning set, or the whole programme, as six tables.
+"""Exports of a site's history, a learning set, or the whole programme, as six tables
+(the cycles with their progress scores).
 
 Who may export what follows the screens (services/access.py): a site's history for anyone
 who sees the site, a learning set for its facilitators and the programme team, the whole
@@ -23,6 +24,7 @@ from imroc.models import (
     Framework,
     LearningSet,
     Priority,
+    ProgressScore,
     Rating,
     ScaleLevel,
     Site,
@@ -112,12 +114,16 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
         Framework, col(Framework.id) == Cycle.framework_id))).all(),
         key=lambda r: (order[r[0].site_id], r[0].number))
     by_id = {c.id: c for c, _ in cycles}
+    given = _progress_scores(session, scoped)
     for c, version in cycles:
         out["cycles"].append({
             "site": label[c.site_id], "cycle": c.number, "framework_version": version,
             "stage": c.stage, "started_on": c.started_on, "review_due_on": c.review_due_on,
             "signed_off_at": utc_seconds(c.signed_off_at), "closed_at": utc_seconds(c.closed_at),
-            **{f: getattr(c, f) for f in PDSA_FIELDS}})
+            **{f: getattr(c, f) for f in PDSA_FIELDS},
+            **{f"{giver}_progress_{part}": value
+               for giver, row in given.get(c.id, {}).items()
+               for part, value in (("score", row.score), ("comment", row.comment))}})
     step("cycles")
 
     def key(cid: int) -> tuple[int, int]:
@@ -150,6 +156,15 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
     step("priorities")
     out["actions"] = _actions(session, scoped, by_id, label, key)
     step("actions")
+    return out
+
+
+def _progress_scores(session: Session, scoped) -> dict[int, dict[str, ProgressScore]]:
+    """The cycles' progress scores by cycle id and giver (one query)."""
+    out: dict[int, dict[str, ProgressScore]] = defaultdict(dict)
+    for row in session.exec(scoped(select(ProgressScore).join(
+            Cycle, col(Cycle.id) == ProgressScore.cycle_id))).all():
+        out[row.cycle_id][row.giver] = row
     return out
 
 

@@ -4,7 +4,7 @@ Built from the learning-set dashboard's aggregates; site names are anonymised ex
 dashboard anonymises them (Site A, Site B...) when the reader asks for it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from markupsafe import Markup
@@ -38,6 +38,7 @@ class SetReport:
     action_counts: dict[int, dict[str, int]]
     meetings: list[Meeting]
     today: date
+    progress_scores: dict = field(default_factory=dict)  # site id -> latest progress scores
 
     @property
     def quarters(self) -> list[tuple[str, list[Meeting]]]:
@@ -92,7 +93,7 @@ def set_report(session: Session, *, ls: LearningSet, principal: Principal,
         progress=board.progress, scale=frameworks.scale_names(session),
         priority_counts=board.priority_counts,
         action_counts=board.action_counts, meetings=board.meetings,
-        today=today or clock.today())
+        today=today or clock.today(), progress_scores=board.progress_scores)
 
 
 def charts(report: SetReport) -> dict[str, Markup]:

@@ -61,6 +61,7 @@ class SiteReport:
     overdue: list[Action]
     feedback: list[tuple[Feedback, str]] | None  # None: the reader may not see it
     today: date = field(default_factory=clock.today)
+    progress_scores: dict[int, dict[str, float]] = field(default_factory=dict)  # by cycle id
 
     @property
     def status_counts(self) -> dict[str, int]:
@@ -135,7 +136,8 @@ def site_report(session: Session, *, site: Site, principal: Principal,
         framework=framework, cycles=board.cycles, latest=latest, previous=previous,
         challenges=challenges, voices=_voices(session, [c.id for c in board.cycles]),
         current=board.current, priorities=board.priorities, actions=board.actions,
-        overdue=board.overdue(today), feedback=feedback, today=today)
+        overdue=board.overdue(today), feedback=feedback, today=today,
+        progress_scores=board.progress_scores)
 
 
 def charts(report: SiteReport) -> dict[str, Markup]:
