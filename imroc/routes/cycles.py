@@ -135,10 +135,7 @@ def _progress_context(session, principal, cycle, site, scored) -> dict:
             "progress_values": {**typed, **(scored or {})}}
 
 
-@router.post("/cycles/{cycle_id}/progress-scores/{giver}")
-def cycle_progress_score(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                         loaded: CycleDep, giver: Giver, form: Form) -> Response:
-    """Give or change the site's or the facilitator's progress score of the cycle."""
+def _give_score(request, session, principal, loaded, giver: Giver, form) -> Response:
     cycle, site = loaded
     access.ensure_give_progress_score(principal, site, cycle, giver.value)
     values = fields(form, "score", "comment", "version")
@@ -156,6 +153,20 @@ def cycle_progress_score(request: Request, session: SessionDep, principal: Curre
                            errors={f"{giver.value}_score": exc.message}, status=409)
     return RedirectResponse(f"/cycles/{cycle.id}?score_saved=true#progress-scores",
                             status_code=303)
+
+
+@router.post("/cycles/{cycle_id}/progress-scores/site")
+def cycle_site_score(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                     loaded: CycleDep, form: Form) -> Response:
+    """The lead gives or changes the site's progress score of the cycle."""
+    return _give_score(request, session, principal, loaded, Giver.site, form)
+
+
+@router.post("/cycles/{cycle_id}/progress-scores/facilitator")
+def cycle_facilitator_score(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                            loaded: CycleDep, form: Form) -> Response:
+    """A facilitator of the set the cycle ran in gives or changes the facilitator's score."""
+    return _give_score(request, session, principal, loaded, Giver.facilitator, form)
 
 
 @router.get("/cycles/{cycle_id}")
