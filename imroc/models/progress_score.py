@@ -36,8 +36,6 @@ class Giver(StrEnum):
     facilitator = "facilitator"
 
 
-GIVER_LABELS = {Giver.site: "The site's score", Giver.facilitator: "The facilitator's score"}
-
 # Each step of the scale in our own words: what a site at that score has to show.
 PROGRESS_LEVELS: dict[float, tuple[str, str]] = {
     0.5: ("Signed up", "The site has said it will take part; no team or work yet."),
