@@ -20,6 +20,7 @@ from imroc import periods
 from imroc.clock import UK
 from imroc.config import ROOT, get_settings
 from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
+from imroc.models.progress_score import PROGRESS_LEVELS, level_name, score_text
 from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS, nobody
 from imroc.services import notifications, objectives
 from imroc.spc import icons as spc_icons
@@ -110,6 +111,11 @@ def memo(macro: Any, params: dict[str, Any]) -> Markup:
     return html
 
 
+def progress_words(value: float | None) -> str:
+    """A progress score with its step's name ("3.5 – Clear improvement"); empty for none."""
+    return f"{score_text(value)} – {level_name(value)}" if value is not None else ""
+
+
 def _build_env() -> Environment:
     # autoescape=True for every template: the NHS macros are .jinja files, which a
     # file-extension rule would leave unescaped.
@@ -138,6 +144,8 @@ def _build_env() -> Environment:
     env.globals["attainments"] = objectives.ATTAINMENTS
     env.globals["attainment_labels"] = objectives.LABELS
     env.globals["tag_colours"] = objectives.TAG_COLOURS
+    env.filters["progress"] = progress_words
+    env.globals["progress_levels"] = sorted(PROGRESS_LEVELS.items())
     return env
 
 

@@ -198,6 +198,7 @@ _MESSAGES = {
     "half_days": "{Label} must be in whole or half days, like 1 or 1.5",
     "worked_out": "{Label} is worked out from the consultancy entries",
     "date_from_datetime_inexact": "{Label} must be a date without a time, like 2024-03-31",
+    "progress_score": "{Label} must be from 0.5 to 5.0 in steps of 0.5",
 }
 
 
@@ -211,7 +212,8 @@ ASK = {
     "challenge": "Select a challenge", "level": "Select a level", "status": "Select a status",
     "outcome": "Select an outcome", "target_level": "Select a target level",
     "rank": "Select a rank", "days": "Enter the number of days",
-    "purpose": "Enter what the consultancy was for", "version": "The form is out of date: reload the page",
+    "purpose": "Enter what the consultancy was for", "score": "Select a progress score",
+    "version": "The form is out of date: reload the page",
     **{name: f"Enter the {label}" for name, label in DATE_LABELS.items()},
 }
 

@@ -14,7 +14,7 @@ from tests.factories import World, api_token
 API = "/api/v1"
 STAGES = ["assess", "plan", "do", "study", "act", "closed"]
 LOOP_TABLES = ("cycle", "rating", "consensus_score", "facilitator_rating", "priority", "action",
-               "feedback", "audit_event")
+               "feedback", "progress_score", "audit_event")
 ROLES = ("lead", "member", "member_b", "facilitator", "other_facilitator", "programme")
 
 

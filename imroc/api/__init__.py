@@ -14,6 +14,7 @@ from imroc.api import (
     learning_sets,
     measures,
     notifications,
+    progress_scores,
     reports,
     sites,
     users,
@@ -27,8 +28,8 @@ ERRORS = {400: {"description": "The request body could not be read"},
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 for module in (auth, framework, sites, consultancy, invitations, learning_sets, cycles,
-               assessments, actions, reports, measures, notifications, users,
-               discussion):
+               assessments, actions, progress_scores, reports, measures, notifications,
+               users, discussion):
     router.include_router(module.router)
 
 from imroc.api import data  # noqa: E402  (exports and imports)

@@ -15,6 +15,7 @@ from imroc.models.invitation import Invitation
 from imroc.models.mail import Mail
 from imroc.models.measure import DataPoint, Measure, MeasureChallenge, ReferencePoint
 from imroc.models.notification import Notification
+from imroc.models.progress_score import ProgressScore
 from imroc.models.site import (
     LearningSet,
     LearningSetFacilitator,
@@ -41,6 +42,7 @@ __all__ = [
     "Feedback",
     "Post",
     "Priority",
+    "ProgressScore",
     "Rating",
     "AuditEvent",
     "AuthSession",

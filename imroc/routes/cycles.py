@@ -14,6 +14,7 @@ from imroc.models.cycle import (
     CycleUpdate,
     Stage,
 )
+from imroc.models.progress_score import Giver, ProgressScoreIn
 from imroc.services import (
     access,
     actions,
@@ -24,6 +25,7 @@ from imroc.services import (
     meetings,
     objectives,
     priorities,
+    progress_scores,
 )
 from imroc.services.measures import charts as measure_charts
 from imroc.services.measures import definitions as measure_defs
@@ -70,7 +72,8 @@ def _stages(cycle) -> list[dict]:
 
 
 def _cycle_page(request, session, principal, cycle, site, *, values=None, errors=None,
-                conflict=None, status=200, moved=False, saved=False) -> Response:
+                conflict=None, status=200, moved=False, saved=False,
+                scored: dict | None = None) -> Response:
     errors = errors or {}
     siblings = cycles.list_cycles(session, site=site)
     at = next(i for i, c in enumerate(siblings) if c.id == cycle.id)
@@ -92,6 +95,7 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
         "previous": siblings[at - 1] if at > 0 else None,
         "following": siblings[at + 1] if at + 1 < len(siblings) else None,
         **_meeting_context(session, principal, cycle, site, values),
+        **_progress_context(session, principal, cycle, site, scored),
         "priorities": chosen,
         "chain": [_chain(p, outcomes.get(p.id), plan, analyses, links) for p in chosen],
         "measure_charts": [(a, a.chart(f"measure-{a.measure.id}")) for a in analyses],
@@ -129,11 +133,64 @@ def _meeting_context(session, principal, cycle, site, values) -> dict:
     }
 
 
+def _progress_context(session, principal, cycle, site, scored) -> dict:
+    """The cycle's two progress scores, and the forms of those this person gives: what was
+    typed (`scored`) after a refused save, else what is saved."""
+    rows = progress_scores.scores_of(session, cycle=cycle)
+    typed = {}
+    for g in Giver:
+        row = rows.get(g.value)
+        typed[f"{g.value}_score"] = f"{row.score:.1f}" if row else None
+        typed[f"{g.value}_comment"] = row.comment if row else ""
+        typed[f"{g.value}_version"] = row.version if row else ""
+    return {"progress": rows, "progress_names": progress_scores.givers_of(session, rows=rows),
+            "progress_levels": progress_scores.levels(),
+            "progress_may": progress_scores.may_give(principal, site=site, cycle=cycle),
+            "progress_saved": bool((scored or {}).pop("saved", False)),
+            "progress_values": {**typed, **(scored or {})}}
+
+
+def _give_score(request, session, principal, loaded, giver: Giver, form) -> Response:
+    cycle, site = loaded
+    access.ensure_give_progress_score(principal, site, cycle, giver.value)
+    values = fields(form, "score", "comment", "version")
+    scored = {f"{giver.value}_{k}": values.get(k) for k in ("score", "comment", "version")}
+    try:
+        data = parse(ProgressScoreIn, {**values, "comment": values.get("comment") or ""})
+        progress_scores.set_score(session, cycle=cycle, site=site, giver=giver.value, data=data,
+                                  principal=principal)
+    except Invalid as exc:
+        errors = {f"{giver.value}_{k}": v for k, v in exc.errors.items()}
+        return _cycle_page(request, session, principal, cycle, site, errors=errors,
+                           scored=scored, status=422)
+    except Conflict as exc:
+        return _cycle_page(request, session, principal, cycle, site, scored=scored,
+                           errors={f"{giver.value}_score": exc.message}, status=409)
+    return RedirectResponse(f"/cycles/{cycle.id}?score_saved=true#progress-scores",
+                            status_code=303)
+
+
+@router.post("/cycles/{cycle_id}/progress-scores/site")
+def cycle_site_score(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                     loaded: CycleDep, form: Form) -> Response:
+    """The lead gives or changes the site's progress score of the cycle."""
+    return _give_score(request, session, principal, loaded, Giver.site, form)
+
+
+@router.post("/cycles/{cycle_id}/progress-scores/facilitator")
+def cycle_facilitator_score(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                            loaded: CycleDep, form: Form) -> Response:
+    """A facilitator of the set the cycle ran in gives or changes the facilitator's score."""
+    return _give_score(request, session, principal, loaded, Giver.facilitator, form)
+
+
 @router.get("/cycles/{cycle_id}")
 def cycle_show(request: Request, session: SessionDep, principal: CurrentPrincipal,
-               loaded: CycleDep, moved: bool = False, saved: bool = False) -> Response:
+               loaded: CycleDep, moved: bool = False, saved: bool = False,
+               score_saved: bool = False) -> Response:
     cycle, site = loaded
-    return _cycle_page(request, session, principal, cycle, site, moved=moved, saved=saved)
+    return _cycle_page(request, session, principal, cycle, site, moved=moved, saved=saved,
+                       scored={"saved": score_saved})
 
 
 @router.post("/cycles/{cycle_id}/record")

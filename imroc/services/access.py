@@ -205,6 +205,23 @@ def ensure_link_meeting(p: Principal, site: Site, cycle) -> None:
                         "programme team can tie this cycle to a meeting")
 
 
+def can_give_progress_score(p: Principal, site: Site, cycle, giver: str) -> bool:
+    """The site's progress score is given by its lead (for the steering group); the
+    facilitator's by a facilitator of the learning set the cycle ran in."""
+    if giver == "site":
+        return is_lead(p, site)
+    return cycle.learning_set_id is not None and cycle.learning_set_id in p.facilitated_set_ids
+
+
+def ensure_give_progress_score(p: Principal, site: Site, cycle, giver: str) -> None:
+    ensure_view_site(p, site)
+    if not can_give_progress_score(p, site, cycle, giver):
+        raise Forbidden("Only the steering group lead gives the site's progress score"
+                        if giver == "site" else
+                        "Only a facilitator of the learning set this cycle ran in gives the "
+                        "facilitator's progress score")
+
+
 def can_give_feedback(p: Principal, site: Site) -> bool:
     """Facilitators of the site's learning set and the programme team give feedback."""
     return is_site_facilitator(p, site) or p.is_programme

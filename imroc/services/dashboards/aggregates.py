@@ -28,6 +28,7 @@ from imroc.models.framework import CHALLENGE_NUMBERS
 from imroc.services import actions, set_history, voices
 from imroc.services import meetings as meeting_links
 from imroc.services.dashboards import progress as progress_rule
+from imroc.services.dashboards import progress_scores as scores_rule
 
 RECENT_IDS = 1000
 
@@ -117,6 +118,7 @@ class SiteDashboard:
     voices: dict[str, int]
     set_median: dict[int, float | None] = field(default_factory=dict)
     programme_median: dict[int, float | None] = field(default_factory=dict)
+    progress_scores: dict[int, dict[str, float]] = field(default_factory=dict)  # by cycle id
 
     @property
     def signed_off(self) -> list[Cycle]:
@@ -127,7 +129,7 @@ class SiteDashboard:
 
 
 def site_dashboard(session: Session, *, site: Site) -> SiteDashboard:
-    """Everything on a site's dashboard (eight queries)."""
+    """Everything on a site's dashboard (nine queries)."""
     cycles = list(session.exec(select(Cycle).where(Cycle.site_id == site.id)
                                .order_by(col(Cycle.number))).all())
     ids = [c.id for c in cycles] or [-1]
@@ -171,7 +173,8 @@ def site_dashboard(session: Session, *, site: Site) -> SiteDashboard:
         site=site, cycles=cycles, levels=dict(levels), current=current, priorities=priorities,
         actions=actions, facilitator=facilitator, voices=voices,
         set_median=level_medians(session, site.learning_set_id) if site.learning_set_id
-        else no_set, programme_median=level_medians(session))
+        else no_set, programme_median=level_medians(session),
+        progress_scores=scores_rule.by_cycle(session, [c.id for c in cycles]))
 
 
 @dataclass
@@ -185,11 +188,12 @@ class SetDashboard:
     action_counts: dict[int, dict[str, int]]  # site id -> status -> count
     meetings: list
     by_meeting: dict = field(default_factory=dict)  # meeting id -> [MeetingCycle]
+    progress_scores: dict = field(default_factory=dict)  # site id -> scores_rule.Latest
 
 
 def learning_set_dashboard(session: Session, *, ls: LearningSet) -> SetDashboard:
     """The set's sites side by side, from the cycles run in the set, and their progress by
-    quarter (seven queries)."""
+    quarter (eight queries)."""
     from imroc.models import Meeting
 
     sites = set_history.set_sites(session, ls=ls, include_archived=False)
@@ -216,7 +220,9 @@ def learning_set_dashboard(session: Session, *, ls: LearningSet) -> SetDashboard
     return SetDashboard(learning_set=ls, sites=sites, latest=latest, progress=progress,
                         priority_counts=priority_counts, action_counts=dict(action_counts),
                         meetings=meetings,
-                        by_meeting=meeting_links.by_meeting(session, learning_set_id=ls.id))
+                        by_meeting=meeting_links.by_meeting(session, learning_set_id=ls.id),
+                        progress_scores=scores_rule.latest_by_site(session, site_ids,
+                                                                   learning_set_id=ls.id))
 
 
 @dataclass
@@ -240,6 +246,7 @@ class ProgrammeComparison:
     set_names: dict[int, str]
     progress: progress_rule.Progress  # per learning set, by quarter
     no_lived_experience: list[Unheard] = field(default_factory=list)
+    progress_scores: dict = field(default_factory=dict)  # site id -> scores_rule.Latest
 
 
 def lived_experience_gaps(session: Session, sites: list[Site]) -> list[Unheard]:
@@ -260,9 +267,10 @@ def lived_experience_gaps(session: Session, sites: list[Site]) -> list[Unheard]:
 def programme_comparison(session: Session, *, kind: str | None = None,
                          learning_set_id: int | None = None,
                          region: str | None = None) -> ProgrammeComparison:
-    """Every site's latest agreed levels, each learning set's progress by quarter, and
-    which signed-off consensus lacked a lived-experience voice, filtered (six queries);
-    filtered by learning set, the set's sites and their latest cycles run in it."""
+    """Every site's latest agreed levels, each learning set's progress by quarter, the
+    sites' latest progress scores, and which signed-off consensus lacked a lived-experience
+    voice, filtered (seven queries); filtered by learning set, the set's sites and their
+    latest cycles run in it."""
     query = select(Site).where(col(Site.archived_at).is_(None)).order_by(col(Site.name))
     if kind:
         query = query.where(Site.kind == kind)
@@ -278,4 +286,7 @@ def programme_comparison(session: Session, *, kind: str | None = None,
         progress_rule.signed_off_levels(session, site_ids=[s.id for s in sites]))
     return ProgrammeComparison(sites=sites, latest=latest, set_names=set_names,
                                progress=progress,
-                               no_lived_experience=lived_experience_gaps(session, sites))
+                               no_lived_experience=lived_experience_gaps(session, sites),
+                               progress_scores=scores_rule.latest_by_site(
+                                   session, [s.id for s in sites],
+                                   learning_set_id=learning_set_id or None))

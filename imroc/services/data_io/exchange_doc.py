@@ -2,9 +2,9 @@
 
 schemas/imroc-exchange-2.schema.json is generated from these classes (`schema()`), and a
 test keeps the two the same. Version 2 added the site's identifier (`site.uid`), the
-site's measures with their values and its dated consultancy entries; a version 1 document
-(schemas/imroc-exchange-1.schema.json) is still read, as a version 2 document without them.
-People are named by email: `people` lists everyone the
+site's measures with their values, its dated consultancy entries and the cycles' progress
+scores; a version 1 document (schemas/imroc-exchange-1.schema.json) is still read, as a
+version 2 document without them. People are named by email: `people` lists everyone the
 document mentions, with their role and perspective at the site when they are a member of
 its steering group (null otherwise: facilitators, authors of feedback, former members).
 """
@@ -13,12 +13,14 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from imroc.models.action import ActionStatus, Outcome
 from imroc.models.cycle import Stage
 from imroc.models.framework import CHALLENGE_COUNT
 from imroc.models.measure import MAX_VALUE, Band, ChartType, Direction, Frequency, MeasureKind
+from imroc.models.progress_score import Giver
 from imroc.models.user import EMAIL_PATTERN, Perspective, SiteRole
 from imroc.validation import Day, InputModel
 
@@ -196,6 +198,17 @@ class MeasureDoc(Strict):
         description="The national reference series (for example a survey's national results)")
 
 
+class ProgressScoreDoc(Strict):
+    cycle: int = Field(ge=1, le=10_000, description="The number of a cycle of `cycles`")
+    giver: Giver = Field(description="site: the steering group's (its lead); facilitator: "
+                         "the facilitator of the learning set the cycle ran in")
+    score: float = Field(ge=0.5, le=5.0, multiple_of=0.5,
+                         description="The collaborative progress scale, 0.5 to 5.0")
+    comment: Comment = ""
+    given_by: Email | None = None
+    updated_at: AwareDatetime | None = None
+
+
 class CycleDoc(Strict):
     number: int = Field(ge=1, le=10_000)
     framework_version: str = Field(max_length=40)
@@ -230,6 +243,19 @@ class ExchangeDoc(Strict):
     # Sections beside the cycles, one per exchange_sections.SECTIONS entry.
     measures: list[MeasureDoc] = Field(default_factory=list, max_length=1000)
     consultancy: list[ConsultancyDoc] = Field(default_factory=list, max_length=10_000)
+    progress_scores: list[ProgressScoreDoc] = Field(default_factory=list, max_length=MANY)
+
+    @field_validator("progress_scores")
+    @classmethod
+    def _scores_of_listed_cycles(cls, scores: list[ProgressScoreDoc],
+                                 info: ValidationInfo) -> list[ProgressScoreDoc]:
+        numbers = {c.number for c in info.data.get("cycles", [])}
+        for i, p in enumerate(scores):
+            if p.cycle not in numbers:
+                raise PydanticCustomError(
+                    "unknown_cycle", "Progress score {i} is of cycle {n}, which the document "
+                    "does not have", {"i": i, "n": p.cycle})
+        return scores
 
 
 def schema() -> dict:

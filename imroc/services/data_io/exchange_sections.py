@@ -6,6 +6,6 @@ are in exchange_doc.py as a field of ExchangeDoc named KEY. Adding a section is 
 module and listing it here.
 """
 
-from imroc.services.data_io import exchange_consultancy, exchange_measures
+from imroc.services.data_io import exchange_consultancy, exchange_measures, exchange_progress
 
-SECTIONS = (exchange_measures, exchange_consultancy)
+SECTIONS = (exchange_measures, exchange_consultancy, exchange_progress)

@@ -22,7 +22,8 @@ FORMATS = {"xlsx": "XLSX workbook (one sheet per table)",
            "csv": "One table as CSV"}
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "zip": "application/zip", "csv": "text/csv; charset=utf-8"}
-WIDTH = {"int": 12, "days": 10, "date": 14, "datetime": 20, "bool": 12, "text": 24}
+WIDTH = {"int": 12, "days": 10, "number": 12, "date": 14, "datetime": 20, "bool": 12,
+         "text": 24}
 
 
 def check_choice(fmt: str, table: str | None) -> None:

@@ -1,4 +1,5 @@
-"""Exports of a site's history, a learning set, or the whole programme, as seven tables.
+"""Exports of a site's history, a learning set, or the whole programme, as seven tables
+(the cycles with their progress scores).
 
 Who may export what follows the screens (services/access.py): a site's history for anyone
 who sees the site, a learning set for its facilitators and the programme team, the whole
@@ -24,6 +25,7 @@ from imroc.models import (
     Framework,
     LearningSet,
     Priority,
+    ProgressScore,
     Rating,
     ScaleLevel,
     Site,
@@ -113,12 +115,16 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
         Framework, col(Framework.id) == Cycle.framework_id))).all(),
         key=lambda r: (order[r[0].site_id], r[0].number))
     by_id = {c.id: c for c, _ in cycles}
+    given = _progress_scores(session, scoped)
     for c, version in cycles:
         out["cycles"].append({
             "site": label[c.site_id], "cycle": c.number, "framework_version": version,
             "stage": c.stage, "started_on": c.started_on, "review_due_on": c.review_due_on,
             "signed_off_at": utc_seconds(c.signed_off_at), "closed_at": utc_seconds(c.closed_at),
-            **{f: getattr(c, f) for f in PDSA_FIELDS}})
+            **{f: getattr(c, f) for f in PDSA_FIELDS},
+            **{f"{giver}_progress_{part}": value
+               for giver, row in given.get(c.id, {}).items()
+               for part, value in (("score", row.score), ("comment", row.comment))}})
     step("cycles")
 
     def key(cid: int) -> tuple[int, int]:
@@ -173,6 +179,15 @@ def _consultancy(session: Session, site_ids: list[int], label: dict, order: dict
              "delivered_by": "" if anonymised else (name or e.delivered_by_name),
              "peer_trainer": e.delivered_by_id is None and bool(e.delivered_by_name)}
             for e, name in found]
+
+
+def _progress_scores(session: Session, scoped) -> dict[int, dict[str, ProgressScore]]:
+    """The cycles' progress scores by cycle id and giver (one query)."""
+    out: dict[int, dict[str, ProgressScore]] = defaultdict(dict)
+    for row in session.exec(scoped(select(ProgressScore).join(
+            Cycle, col(Cycle.id) == ProgressScore.cycle_id))).all():
+        out[row.cycle_id][row.giver] = row
+    return out
 
 
 def _ratings(session: Session, scoped, by_id: dict, label: dict, key, identify: dict) -> list:

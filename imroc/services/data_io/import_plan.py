@@ -111,7 +111,10 @@ class Plan:
             "actions": sum(len(c.actions) for c in cycles),
         } | ({"values": values} if (values := sum(
             len(m["doc"].values) for s in self.sites.values()
-            for m in s.sections.get("measures", []))) else {})
+            for m in s.sections.get("measures", []))) else {}) | (
+            {"progress_scores": scored} if (scored := sum(
+                len(s.sections.get("progress_scores", [])) for s in self.sites.values()))
+            else {})
 
 
 def users_by_email(session: Session, emails: set[str]) -> dict[str, User]:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 TEXT, INT, DATE, DATETIME, BOOL = "text", "int", "date", "datetime", "bool"
 DAYS = "days"  # whole or half days: 3, 2.5
+NUMBER = "number"  # a number with decimals; only in columns written for people to read
 # Characters that make a spreadsheet treat a cell as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,6 +61,11 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("do_notes", "Do notes", max_length=5000),
         _c("study_notes", "Study notes", max_length=5000),
         _c("act_notes", "Act notes", max_length=5000),
+        # The collaborative progress scale (0.5 to 5.0): for reading, not read back in.
+        _c("site_progress_score", "Site's progress score", NUMBER, info=True),
+        _c("site_progress_comment", "Site's progress comment", info=True),
+        _c("facilitator_progress_score", "Facilitator's progress score", NUMBER, info=True),
+        _c("facilitator_progress_comment", "Facilitator's progress comment", info=True),
     ),
     "ratings": (
         SITE, CYCLE,

@@ -41,6 +41,7 @@ class SetReport:
     meetings: list[Meeting]
     today: date
     objectives: Summary = field(default_factory=Summary)  # priorities that reached their target
+    progress_scores: dict = field(default_factory=dict)  # site id -> latest progress scores
 
     @property
     def quarters(self) -> list[tuple[str, list[Meeting]]]:
@@ -97,7 +98,8 @@ def set_report(session: Session, *, ls: LearningSet, principal: Principal,
         action_counts=board.action_counts, meetings=board.meetings,
         today=today or clock.today(),
         objectives=objective_rule.summary(session, site_ids=[s.id for s in board.sites],
-                                          learning_set_id=ls.id))
+                                          learning_set_id=ls.id),
+        progress_scores=board.progress_scores)
 
 
 def charts(report: SetReport) -> dict[str, Markup]:

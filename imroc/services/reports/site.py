@@ -81,6 +81,7 @@ class SiteReport:
     by_cycle: dict[int, list] = field(default_factory=dict)
     # The site's measures linked to a priority of any reported cycle, each read as its chart.
     measures: list[measure_charts.Analysis] = field(default_factory=list)
+    progress_scores: dict[int, dict[str, float]] = field(default_factory=dict)  # by cycle id
 
     @property
     def status_counts(self) -> dict[str, int]:
@@ -168,7 +169,8 @@ def site_report(session: Session, *, site: Site, principal: Principal,
         by_cycle=objective_rule.by_cycle(session, [c.id for c in board.cycles]),
         measures=_linked_measures(session, site=site, cycles=board.cycles),
         survey=national.site_survey(session, site=site,
-                                    measures=measure_defs.site_measures(session, site=site)))
+                                    measures=measure_defs.site_measures(session, site=site)),
+        progress_scores=board.progress_scores)
 
 
 def charts(report: SiteReport) -> dict[str, Markup]:
