@@ -119,6 +119,9 @@ def _build_env() -> Environment:
         undefined=ChainableUndefined,  # the NHS macros rely on it
         trim_blocks=True,
         lstrip_blocks=True,
+        # Checking every template file's time on each use cost about 30 stat calls a page;
+        # templates change only with a new release, except while developing.
+        auto_reload=get_settings().env == "dev",
     )
     env.filters["ukdate"] = uk_date
     env.filters["ukdatetime"] = uk_datetime

@@ -159,3 +159,9 @@ def test_a_page_rating_save_runs_at_most_six_statements(client, session, world):
         assert "1 of 10 rated" in response.text
     stored = session.exec(select(Rating).where(Rating.cycle_id == cycle.id)).all()
     assert [(r.challenge, r.level, r.comment) for r in stored] == [(1, 3, "Why")]
+
+
+def test_templates_are_not_checked_on_disk_at_every_use_outside_development():
+    from imroc.templating import env
+
+    assert env.auto_reload is False
