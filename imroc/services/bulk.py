@@ -28,8 +28,10 @@ def upsert_rows(session: Session, model: type[SQLModel], rows: Sequence[dict],
         return
     table = model.__table__
     dialect = session.get_bind().dialect.name
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(list(rows))
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
     changed = [name for name in rows[0] if name not in keys]
+    # The rows go as parameters of one statement whose compiled form is kept between calls
+    # (rows written into the statement itself would be compiled afresh every time).
     session.execute(statement.on_conflict_do_update(
         index_elements=[table.c[k] for k in keys],
-        set_={name: statement.excluded[name] for name in changed}))
+        set_={name: statement.excluded[name] for name in changed}), list(rows))
