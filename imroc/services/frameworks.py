@@ -115,14 +115,14 @@ def load(session: Session, data: dict[str, Any]) -> tuple[Framework, bool]:
 
 # A framework version never changes once loaded (`load` refuses), so its document is read
 # once per process and database: every server that reads it gets the same answer.
-_DOCUMENTS: dict[tuple[str, int], dict[str, Any]] = {}
+_DOCUMENTS: dict[tuple[Any, int], dict[str, Any]] = {}
 _KEPT_VERSIONS = 64
 
 
 def document_by_id(session: Session, framework_id: int) -> dict[str, Any]:
     """The framework version a cycle was assessed against, as the pages show it. The same
     dictionary is shared by every request: read it, never change it."""
-    key = (str(session.get_bind().url), framework_id)
+    key = (session.get_bind().url, framework_id)
     found = _DOCUMENTS.get(key)
     if found is None:
         fw = session.get(Framework, framework_id)
