@@ -56,7 +56,8 @@ def build(engine: Engine, *, framework_id: int, sites: int = 500, sets: int = 50
     start = date(2020, 1, 6)
     for site_id in range(1, sites + 1):
         set_id = (site_id - 1) % sets + 1
-        rows["site"].append({"id": site_id, "name": f"Site {site_id:04d}", "organisation": "Trust",
+        rows["site"].append({"id": site_id, "uid": f"bench-site-{site_id:04d}",
+                             "name": f"Site {site_id:04d}", "organisation": "Trust",
                              "kind": ["pilot", "demonstration", "learning_set"][site_id % 3],
                              "region": f"Region {set_id % 7}", "learning_set_id": set_id,
                              "consultancy_days_allocated": 30, "version": 1, "created_at": now,

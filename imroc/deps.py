@@ -12,7 +12,7 @@ from imroc.db import SAFE_METHODS, SessionDep, write_session
 from imroc.errors import Forbidden, NotSignedIn, SessionEnded
 from imroc.models import Action, Cycle, LearningSet, Measure, Site
 from imroc.security import tokens_match
-from imroc.services import access, actions, auth, cycles, kept_forms, learning_sets, sites
+from imroc.services import actions, auth, cycles, kept_forms, learning_sets, sites
 from imroc.services.access import Principal
 from imroc.services.data_io import imports
 from imroc.services.measures import definitions as measures
@@ -43,11 +43,10 @@ def get_principal_optional(request: Request, session: SessionDep) -> Principal |
         token, kind = _bearer(request), auth.API
     else:
         token, kind = request.cookies.get(SESSION_COOKIE), auth.BROWSER
-    found = auth.resolve(session, token=token, kind=kind)
+    found = auth.resolve_principal(session, token=token, kind=kind)
     principal = None
     if found:
-        user, row = found
-        principal = access.load_principal(session, user)
+        principal, row, request.state.unread = found
         request.state.auth_session = row
         # Kept as plain text: a page about a failed write is rendered after the rollback
         # has expired every row of the request's session.
@@ -90,13 +89,16 @@ def expected_csrf(request: Request) -> str | None:
     return anon_csrf_token(anon) if anon else None
 
 
-async def csrf_protect(request: Request, session: SessionDep,
-                       _principal: OptionalPrincipal) -> None:
+async def csrf_protect(request: Request, session: SessionDep) -> None:
     """Refuse a state change from a browser without this session's CSRF token. A form sent
     from this service's page after its session lapsed is kept for its sender, who is asked
-    to sign in again (SessionEnded), instead of being refused and lost."""
+    to sign in again (SessionEnded), instead of being refused and lost.
+
+    Only a state change asks who is signed in here: a page that needs a person asks through
+    its own dependency, and one that does not (/healthz, /readyz) never reads the session."""
     if request.method not in UNSAFE:
         return
+    _principal = await run_in_threadpool(get_principal_optional, request, session)
     if request.headers.get("sec-fetch-site") == "cross-site":
         raise Forbidden("This request came from another website and was refused")
     sent = request.headers.get(CSRF_HEADER)

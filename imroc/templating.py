@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from imroc import periods
 from imroc.clock import UK
 from imroc.config import ROOT, get_settings
+from imroc.db import SAFE_METHODS
 from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
 from imroc.models.progress_score import PROGRESS_LEVELS, level_name, score_text
 from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS, nobody
@@ -125,6 +126,9 @@ def _build_env() -> Environment:
         undefined=ChainableUndefined,  # the NHS macros rely on it
         trim_blocks=True,
         lstrip_blocks=True,
+        # Checking every template file's time on each use cost about 30 stat calls a page;
+        # templates change only with a new release, except while developing.
+        auto_reload=get_settings().env == "dev",
     )
     env.filters["ukdate"] = uk_date
     env.filters["ukdatetime"] = uk_datetime
@@ -160,8 +164,11 @@ def csrf_input(token: str) -> Markup:
     return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(token))
 
 
-def _unread(principal) -> int:
-    """The count of unread notifications in the header."""
+def _unread(request: Request, principal) -> int:
+    """The count of unread notifications in the header: as read with the person at the start
+    of a request that changes nothing, and afresh after a change (which may have read some)."""
+    if request.method in SAFE_METHODS and hasattr(request.state, "unread"):
+        return request.state.unread
     return notifications.unread_count(principal.user.id)
 
 
@@ -201,7 +208,7 @@ def render(
         "assetPath": "/static/vendor/nhsuk-frontend/assets",
         "current_path": request.url.path,
         "session_timeout": session_timeout() if principal is not None else None,
-        "unread": _unread(principal) if principal is not None and not is_htmx(request) else 0,
+        "unread": _unread(request, principal) if principal is not None and not is_htmx(request) else 0,
         **(context or {}),
     }
     name = fragment if fragment and is_htmx(request) else template

@@ -97,8 +97,10 @@ def _empty_all_tables() -> None:
 def clean_db(database: str) -> Iterator[None]:
     """Every test starts from empty tables plus the reference data."""
     from imroc.seed.reference import load_reference
+    from imroc.services import frameworks
 
     _empty_all_tables()
+    frameworks.forget_documents()
     with write_session() as session:
         load_reference(session)
     yield

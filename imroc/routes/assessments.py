@@ -14,7 +14,7 @@ from imroc.models import Cycle, Site
 from imroc.models.assessment import RatingsIn
 from imroc.models.cycle import TEXT, FeedbackCreate, Stage
 from imroc.models.framework import CHALLENGE_NUMBERS
-from imroc.services import access, assessments, consensus, cycles
+from imroc.services import access, assessments, consensus
 from imroc.services.access import Principal
 from imroc.templating import is_htmx, render
 from imroc.validation import parse
@@ -35,15 +35,12 @@ router = APIRouter()
 def _rate_page(request: Request, session: SessionDep, principal: Principal, cycle: Cycle,
                site: Site, *, values: dict | None = None, errors: dict | None = None,
                conflict: str | None = None, status: int = 200, only: int | None = None,
-               saved: bool = False) -> Response:
-    mine = assessments.my_ratings(session, cycle=cycle, principal=principal)
+               saved: bool = False, state: tuple[dict, dict] | None = None) -> Response:
+    mine, previous = state or assessments.rater_state(session, cycle=cycle, principal=principal)
     current = {}
     for n, rating in mine.items():
         current[f"level_{n}"] = DONT_KNOW_VALUE if rating.dont_know else str(rating.level)
         current[f"comment_{n}"] = rating.comment
-    prev = cycles.previous_cycle(session, cycle)
-    previous = {s.challenge: s.level for s in assessments.list_consensus(session, cycle=prev)} \
-        if prev else {}
     ctx = page_context(session, principal, cycle, site, values={**current, **(values or {})},
                        errors=errors)
     if conflict:
@@ -78,18 +75,26 @@ def rate_save(request: Request, session: SessionDep, principal: CurrentPrincipal
     only = one_challenge(form) if is_htmx(request) else None
     values = score_values(form, "comment", only)
     args = (request, session, principal, cycle, site)
+    # Read once, before the write: the page after the save is drawn from what was read and
+    # what was written, without reading again.
+    mine, previous = assessments.rater_state(session, cycle=cycle, principal=principal)
+    saved: list = []
 
     def save(data: RatingsIn) -> None:
-        assessments.set_ratings(session, cycle=cycle, site=site, data=data, principal=principal)
+        saved.extend(assessments.set_ratings(session, cycle=cycle, site=site, data=data,
+                                             principal=principal, mine=mine))
 
     try:
         save_scores(save, RatingsIn, values, text="comment", key="ratings", dont_know=True)
     except Invalid as exc:
-        return _rate_page(*args, values=values, errors=exc.errors, status=422, only=only)
+        return _rate_page(*args, values=values, errors=exc.errors, status=422, only=only,
+                          state=(mine, previous))
     except Conflict as exc:
-        return _rate_page(*args, values=values, conflict=exc.message, status=409, only=only)
+        return _rate_page(*args, values=values, conflict=exc.message, status=409, only=only,
+                          state=(mine, previous))
     if only:
-        return _rate_page(*args, only=only, saved=True)
+        return _rate_page(*args, only=only, saved=True,
+                          state=({r.challenge: r for r in saved}, previous))
     return RedirectResponse(f"/cycles/{cycle.id}/rate?saved=true", status_code=303)
 
 

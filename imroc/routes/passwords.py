@@ -5,6 +5,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.background import BackgroundTask
 
 from imroc.db import SessionDep
+from imroc.deps import OptionalPrincipal
 from imroc.errors import Invalid, TooManyAttempts
 from imroc.models.user import NewPassword
 from imroc.services import mail, passwords
@@ -16,7 +17,7 @@ router = APIRouter()
 
 
 @router.get("/forgot-password")
-def forgot_page(request: Request) -> Response:
+def forgot_page(request: Request, _principal: OptionalPrincipal) -> Response:
     return render(request, "auth/forgot.html", {"values": {}})
 
 
@@ -46,7 +47,8 @@ def _client(request: Request) -> str | None:
 
 
 @router.get("/reset-password/{secret}")
-def reset_page(request: Request, session: SessionDep, secret: str) -> Response:
+def reset_page(request: Request, session: SessionDep, secret: str,
+               _principal: OptionalPrincipal) -> Response:
     found = passwords.find_reset(session, secret=secret)
     return render(request, "auth/reset.html", {"valid": found is not None, "secret": secret},
                   status_code=200 if found else 404)

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import literal, union_all
 from sqlmodel import Session, col, select
 
 from imroc.clock import utcnow
@@ -102,26 +103,55 @@ def my_ratings(session: Session, *, cycle: Cycle, principal: Principal) -> dict[
     return {r.challenge: r for r in rows}
 
 
+def rater_state(session: Session, *, cycle: Cycle, principal: Principal
+                ) -> tuple[dict[int, Rating], dict[int, int]]:
+    """The caller's own ratings of this cycle and the levels agreed in the site's cycle
+    before it, by challenge: what the rating page shows, in one statement."""
+    mine = select(literal("mine").label("kind"), Rating.challenge, Rating.level,
+                  Rating.dont_know, Rating.comment, Rating.perspective, Rating.updated_at).where(
+        Rating.cycle_id == cycle.id, Rating.rater_id == principal.user.id)
+    agreed = select(literal("agreed"), ConsensusScore.challenge, ConsensusScore.level,
+                    literal(False), literal(""), literal(""), ConsensusScore.updated_at).join(
+        Cycle, col(Cycle.id) == ConsensusScore.cycle_id).where(
+        Cycle.site_id == cycle.site_id, Cycle.number == cycle.number - 1)
+    ratings: dict[int, Rating] = {}
+    previous: dict[int, int] = {}
+    for kind, challenge, level, dont_know, comment, perspective, updated_at in session.exec(
+            union_all(mine, agreed)).all():
+        if kind == "mine":
+            ratings[challenge] = Rating(cycle_id=cycle.id, rater_id=principal.user.id,
+                                        challenge=challenge, level=level,
+                                        dont_know=bool(dont_know), comment=comment,
+                                        perspective=perspective, updated_at=updated_at)
+        else:
+            previous[challenge] = level
+    return ratings, previous
+
+
 def set_ratings(session: Session, *, cycle: Cycle, site: Site, data: RatingsIn,
-                principal: Principal, at: datetime | None = None) -> list[Rating]:
+                principal: Principal, at: datetime | None = None,
+                mine: dict[int, Rating] | None = None) -> list[Rating]:
     """Save the caller's own ratings (a draft they can change until sign-off); `at` dates
-    work recorded afterwards (now when omitted), as for every service taking it."""
+    work recorded afterwards (now when omitted), as for every service taking it. `mine` is
+    the caller's ratings as already read in this transaction (rater_state), if they were.
+
+    The rows are written in one statement (insert, or update where the challenge is rated
+    already), and the ratings returned are the ones now stored, without reading them again."""
     now = at or utcnow()
     ensure_group_member(principal, site)
     _ensure_open_assessment(cycle)
     _check_items(session, cycle, data.ratings, "ratings", dont_know=True)
     perspective = principal.memberships[site.id].perspective
-    existing = my_ratings(session, cycle=cycle, principal=principal)
-    before = {r.challenge: answer(r) for r in existing.values()}
-    for item in data.ratings:
-        row = existing.get(item.challenge) or Rating(
-            cycle_id=cycle.id, rater_id=principal.user.id, challenge=item.challenge,
-            perspective=perspective)
-        row.level, row.dont_know = (None, True) if item.dont_know else (item.level, False)
-        row.comment = item.comment.strip()
-        row.perspective, row.updated_at = perspective, now
-        session.add(row)
-        existing[item.challenge] = row
+    existing = dict(mine if mine is not None else
+                    my_ratings(session, cycle=cycle, principal=principal))
+    before = {c: answer(r) for c, r in sorted(existing.items())}
+    rows = [{"cycle_id": cycle.id, "rater_id": principal.user.id, "challenge": item.challenge,
+             "level": None if item.dont_know else item.level, "dont_know": bool(item.dont_know),
+             "comment": item.comment.strip(), "perspective": perspective, "updated_at": now}
+            for item in data.ratings]
+    bulk.upsert_rows(session, Rating, rows, keys=("cycle_id", "rater_id", "challenge"))
+    for row in rows:
+        existing[row["challenge"]] = Rating(**row)
     audit.record(session, actor=principal.user, action="rate", entity="cycle",
                  entity_id=cycle.id, site_id=site.id, before={"levels": before},
                  after={"levels": {r.challenge: answer(r) for r in existing.values()}}, at=now)

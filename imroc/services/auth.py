@@ -3,18 +3,26 @@
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, literal, text
+from sqlalchemy import String, case, cast, func, literal, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from imroc.clock import utcnow
 from imroc.config import get_settings
 from imroc.db import read_session
 from imroc.errors import Invalid, NotSignedIn, TooManyAttempts
-from imroc.models import AuthSession, LoginThrottle, User
+from imroc.models import (
+    AuthSession,
+    LearningSetFacilitator,
+    LoginThrottle,
+    Membership,
+    Notification,
+    User,
+)
 from imroc.models.base import UTCDateTime
 from imroc.security import new_token, token_digest, verify_password
+from imroc.services.access import Principal
 from imroc.validation import UNTYPABLE, untypable
 
 BROWSER = "browser"
@@ -195,6 +203,41 @@ def resolve(session: Session, *, token: str | None, kind: str) -> tuple[User, Au
     if user is None or not user.is_active:
         return None
     return user, row
+
+
+def resolve_principal(session: Session, *, token: str | None,
+                      kind: str) -> tuple[Principal, AuthSession, int] | None:
+    """The live session and everything access decisions need about its person, read in one
+    statement on every request (the session, the person, their memberships and the learning
+    sets they facilitate), so a changed role or a deactivation counts from the next request.
+    The third value is the person's count of unread notifications, for the page header."""
+    if not token or len(token) > 200:
+        return None
+    facilitated = (select(func.aggregate_strings(cast(LearningSetFacilitator.learning_set_id,
+                                                      String), ","))
+                   .where(LearningSetFacilitator.user_id == User.id)
+                   .correlate(User).scalar_subquery())
+    unread = (select(func.count()).select_from(Notification)
+              .where(Notification.user_id == User.id, col(Notification.read_at).is_(None))
+              .correlate(User).scalar_subquery())
+    rows = session.exec(
+        select(AuthSession, User, Membership, facilitated, unread)
+        .join(User, col(User.id) == AuthSession.user_id)
+        .outerjoin(Membership, col(Membership.user_id) == User.id)
+        .where(AuthSession.id == token_digest(token))).all()
+    if not rows:
+        return None
+    row, user, _, sets, unread_count = rows[0]
+    if row.kind != kind or row.revoked_at is not None or not user.is_active:
+        return None
+    now = utcnow()
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    if now >= row.expires_at or (kind == BROWSER and now - row.last_seen_at > idle):
+        return None
+    principal = Principal(
+        user=user, memberships={r[2].site_id: r[2] for r in rows if r[2] is not None},
+        facilitated_set_ids=frozenset(int(i) for i in (sets or "").split(",") if i))
+    return principal, row, unread_count
 
 
 def stored_session(session: Session, *, token: str | None, kind: str) -> AuthSession | None:

@@ -39,10 +39,11 @@ def public(cycle: Cycle) -> CyclePublic:
 
 def get_cycle(session: Session, *, cycle_id: int, principal: Principal) -> tuple[Cycle, Site]:
     """A cycle and its site, 404 when unknown or the site is not visible to this person."""
-    cycle = session.get(Cycle, cycle_id)
-    if cycle is None:
+    found = session.exec(select(Cycle, Site).join(Site, col(Site.id) == Cycle.site_id)
+                         .where(Cycle.id == cycle_id)).first()
+    if found is None:
         raise NotFound("Cycle not found")
-    site = session.get(Site, cycle.site_id)
+    cycle, site = found
     try:
         ensure_view_site(principal, site)
     except NotFound:

@@ -113,12 +113,30 @@ def load(session: Session, data: dict[str, Any]) -> tuple[Framework, bool]:
     return fw, True
 
 
+# A framework version never changes once loaded (`load` refuses), so its document is read
+# once per process and database: every server that reads it gets the same answer.
+_DOCUMENTS: dict[tuple[Any, int], dict[str, Any]] = {}
+_KEPT_VERSIONS = 64
+
+
 def document_by_id(session: Session, framework_id: int) -> dict[str, Any]:
-    """The framework version a cycle was assessed against, as the pages show it."""
-    fw = session.get(Framework, framework_id)
-    if fw is None:
-        raise NotFound("Framework not found")
-    return document(session, fw)
+    """The framework version a cycle was assessed against, as the pages show it. The same
+    dictionary is shared by every request: read it, never change it."""
+    key = (session.get_bind().url, framework_id)
+    found = _DOCUMENTS.get(key)
+    if found is None:
+        fw = session.get(Framework, framework_id)
+        if fw is None:
+            raise NotFound("Framework not found")
+        found = document(session, fw)
+        if len(_DOCUMENTS) < _KEPT_VERSIONS:
+            _DOCUMENTS[key] = found
+    return found
+
+
+def forget_documents() -> None:
+    """Drop the kept documents (a database emptied and loaded again, as between tests)."""
+    _DOCUMENTS.clear()
 
 
 def short_titles(session: Session) -> list[str]:
@@ -138,8 +156,7 @@ def scale_names(session: Session) -> list[str]:
 
 def scale_levels(session: Session, framework_id: int) -> list[int]:
     """The levels of a framework version's rating scale, lowest first."""
-    return list(session.exec(select(ScaleLevel.level).where(
-        ScaleLevel.framework_id == framework_id).order_by(col(ScaleLevel.level))).all())
+    return [s["level"] for s in document_by_id(session, framework_id)["scale"]]
 
 
 def level_problem(levels: Collection[int], level: int) -> str | None:

@@ -40,10 +40,11 @@ def data_version(session: Session) -> tuple[int, int]:
     start, so a write with a lower id can commit after a higher one. Counting the rows among
     the most recent ids changes when such a late write lands, so a page cached in between is
     never served again."""
-    top = session.exec(select(func.max(AuditEvent.id))).one() or 0
-    recent = session.exec(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.id > top - RECENT_IDS)).one()
-    return top, recent
+    newest = select(func.coalesce(func.max(AuditEvent.id), 0)).scalar_subquery()
+    recent = (select(func.count()).select_from(AuditEvent)
+              .where(AuditEvent.id > newest - RECENT_IDS).scalar_subquery())
+    top, count = session.exec(select(newest, recent)).one()  # one statement
+    return top, count
 
 
 def latest_levels(session: Session, site_ids: list[int] | None = None,
