@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from imroc import clock
 from imroc.main import create_app
-from imroc.models import Action
+from imroc.models import Action, Membership, Notification
 from tests.factories import World, api_token, make_member, make_site
 
 app = create_app()
@@ -115,15 +116,35 @@ def setting(session):
             "site_id": site, "name": "Waiting days", "kind": "count", "direction": "down",
             "starts_on": clock.today().replace(day=1).isoformat()})
         assert measure.status_code == 201, measure.text
+        programme = api_token(client, world.programme)
+        entry = client.post(f"/api/v1/sites/{site}/consultancy", headers=programme, json={
+            "delivered_on": "2026-01-05", "days": 1, "purpose": "Coaching",
+            "delivered_by_name": "Pat Peer"})
+        assert entry.status_code == 201, entry.text
+        thread = client.post(f"/api/v1/learning-sets/{world.set_a.id}/threads", headers=lead,
+                             json={"title": "Peer support", "text": "How did you start?"})
+        assert thread.status_code == 201, thread.text
+        post = client.post(f"/api/v1/threads/{thread.json()['id']}/posts", headers=lead,
+                           json={"text": "With a coffee morning."})
+        assert post.status_code == 201, post.text
+        membership = session.exec(select(Membership).where(
+            Membership.user_id == world.member.id)).first()
+        notification = Notification(user_id=world.lead.id, kind="reply", key="edge",
+                                    title="A reply", url="/discussion")
+        session.add(notification)
+        session.commit()
         ids = {"site_id": site, "learning_set_id": world.set_a.id, "cycle_id": cycle,
                "action_id": action.id, "measure_id": measure.json()["id"],
-               "period": clock.today().replace(day=1).isoformat()}
+               "period": clock.today().replace(day=1).isoformat(),
+               "entry_id": entry.json()["id"], "thread_id": thread.json()["id"],
+               "post_id": post.json()["id"], "user_id": world.member.id,
+               "membership_id": membership.id, "notification_id": notification.id}
         # Opening a cycle is tried at a second site of the lead's, one with no cycle yet, so
         # the dates reach the arithmetic instead of stopping at "already open".
         second = make_site(session, name="Site C", learning_set=world.set_a)
         make_member(session, site=second, role="site_lead", user=world.lead)
         ids_for = {("POST", "/api/v1/sites/{site_id}/cycles"): {**ids, "site_id": second.id}}
-        yield client, {"lead": lead, "programme": api_token(client, world.programme)}, ids_for, ids
+        yield client, {"lead": lead, "programme": programme}, ids_for, ids
 
 
 def _requests(method: str, path: str, ids: dict):
