@@ -82,6 +82,8 @@ def server() -> Iterator[str]:
         "IMROC_LOG_LEVEL": "WARNING",
         "IMROC_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
         "IMROC_BASE_URL": f"http://127.0.0.1:{port}",
+        # This checkout's code, whichever environment the command comes from.
+        "PYTHONPATH": str(ROOT),
     })
     imroc = _bin("imroc")
     for args in (["db", "upgrade"], ["seed", "framework"], ["seed", "demo"]):
