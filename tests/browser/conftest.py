@@ -133,13 +133,21 @@ def crawls(request):
 
 
 @pytest.fixture(scope="session")
-def browser(server: str):
+def playwright_sync():
+    """The one sync Playwright of the session: a second one started while it runs is refused
+    ("Sync API inside the asyncio loop"), so every browser of the main thread comes from it."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_sync, server: str):
+    b = playwright_sync.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                        args=CHROMIUM_ARGS)
+    yield b
+    b.close()
 
 
 @dataclass
