@@ -81,3 +81,19 @@ def test_the_site_page_links_to_the_trail_for_its_facilitator(client, session, w
     sign_in(client, world.member)
     assert f'href="/sites/{world.site_a.id}/audit"' not in client.get(
         f"/sites/{world.site_a.id}").text
+
+
+def test_a_long_change_is_folded_away_and_a_short_one_shown(client, session, world):
+    """One save of many data points does not fill screens of the trail: its long value sits
+    in a details element, whole; short values stay in the row."""
+    points = [{"period": f"2024-{m:02d}-01", "before": None, "after": {"value": m * 1.5}}
+              for m in range(1, 13)]
+    audit.record(session, actor=world.lead, action="save", entity="data_point",
+                 entity_id="7:12", site_id=world.site_a.id,
+                 after={"measure_id": 7, "changes": points})
+    session.commit()
+    sign_in(client, world.programme)
+    page = client.get(f"/sites/{world.site_a.id}/audit").text
+    assert "changes: show all 12</span></summary>" in page
+    assert "2024-12-01" in page.split("changes: show all 12")[1]  # the whole value, folded
+    assert "measure id: 7" in page and "measure id: show" not in page

@@ -82,6 +82,8 @@ def server() -> Iterator[str]:
         "IMROC_LOG_LEVEL": "WARNING",
         "IMROC_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
         "IMROC_BASE_URL": f"http://127.0.0.1:{port}",
+        # This checkout's code, whichever environment the command comes from.
+        "PYTHONPATH": str(ROOT),
     })
     imroc = _bin("imroc")
     for args in (["db", "upgrade"], ["seed", "framework"], ["seed", "demo"]):
@@ -131,13 +133,21 @@ def crawls(request):
 
 
 @pytest.fixture(scope="session")
-def browser(server: str):
+def playwright_sync():
+    """The one sync Playwright of the session: a second one started while it runs is refused
+    ("Sync API inside the asyncio loop"), so every browser of the main thread comes from it."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_sync, server: str):
+    b = playwright_sync.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                        args=CHROMIUM_ARGS)
+    yield b
+    b.close()
 
 
 @dataclass

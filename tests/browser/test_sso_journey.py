@@ -60,14 +60,12 @@ def sso_server():
 
 
 @pytest.fixture(scope="module")
-def chromium():
+def chromium(playwright_sync):
     """Its own Chromium, so the journey does not wait for the demo server of the others."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    b = playwright_sync.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                        args=CHROMIUM_ARGS)
+    yield b
+    b.close()
 
 
 def test_sign_in_with_the_organisation_account(chromium, sso_server):
