@@ -9,7 +9,7 @@ from imroc.deps import CurrentPrincipal, PathId
 from imroc.errors import Conflict, Invalid
 from imroc.models import LearningSet
 from imroc.models.discussion import PostCreate, PostHide, Thread, ThreadCreate
-from imroc.services import access, discussion
+from imroc.services import access, access_discussion, discussion
 from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
@@ -44,7 +44,7 @@ def _thread_page(request, session, principal, thread: Thread, *, values=None, er
         "thread": thread, "ls": ls,
         "posts": discussion.list_posts(session, principal=principal, thread=thread),
         "about": discussion.about(session, principal=principal, thread=thread),
-        "can_moderate": access.can_moderate_thread(principal, thread),
+        "can_moderate": access_discussion.can_moderate_thread(principal, thread),
         "values": values or {}, "errors": errors, "error_list": error_list(errors),
     }, status_code=status)
 
@@ -113,7 +113,7 @@ def thread_reply(request: Request, session: SessionDep, principal: CurrentPrinci
 def post_hide(request: Request, session: SessionDep, principal: CurrentPrincipal,
               post_id: PathId, form: Form) -> Response:
     thread = discussion.get_post_thread(session, post_id=post_id, principal=principal)
-    access.ensure_moderate_thread(session, principal, thread)
+    access_discussion.ensure_moderate_thread(session, principal, thread)
     values = fields(form, "reason") | {"hide_post_id": post_id}
     try:
         discussion.hide_post(session, principal=principal, post_id=post_id,

@@ -11,7 +11,7 @@ from imroc.clock import utcnow
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import Cycle, LearningSet, Site, User
 from imroc.models.discussion import Post, PostCreate, PostPublic, Thread, ThreadCreate
-from imroc.services import access, audit, frameworks, mentions, notices
+from imroc.services import access, access_discussion, audit, frameworks, mentions, notices
 from imroc.services.access import Principal
 
 PER_PAGE = 20
@@ -35,7 +35,7 @@ def list_threads(session: Session, *, principal: Principal, ls: LearningSet | No
     """A page of a learning set's threads (or the programme's when `ls` is None), the
     busiest first, and how many there are (two queries)."""
     if ls is not None:
-        access.ensure_discuss_in_set(session, principal, ls)
+        access_discussion.ensure_discuss_in_set(session, principal, ls)
     where = (Thread.learning_set_id == ls.id) if ls is not None else col(
         Thread.learning_set_id).is_(None)
     total = session.exec(select(func.count()).select_from(Thread).where(where)).one()
@@ -51,13 +51,13 @@ def list_threads(session: Session, *, principal: Principal, ls: LearningSet | No
 
 def get_thread(session: Session, *, thread_id: int, principal: Principal) -> Thread:
     """The thread, or 404 when unknown or not for this person."""
-    return access.ensure_view_thread(session, principal, session.get(Thread, thread_id))
+    return access_discussion.ensure_view_thread(session, principal, session.get(Thread, thread_id))
 
 
 def get_discussion_set(session: Session, *, learning_set_id: int,
                        principal: Principal) -> LearningSet:
     """A learning set whose discussion the person may join, or 404."""
-    return access.ensure_discuss_in_set(session, principal,
+    return access_discussion.ensure_discuss_in_set(session, principal,
                                         session.get(LearningSet, learning_set_id))
 
 
@@ -66,7 +66,7 @@ def discussion_sets(session: Session, *, principal: Principal) -> list[LearningS
     query = select(LearningSet).where(col(LearningSet.archived_at).is_(None)).order_by(
         col(LearningSet.name))
     if not principal.is_programme:
-        ids = principal.facilitated_set_ids | access.member_set_ids(session, principal)
+        ids = principal.facilitated_set_ids | access_discussion.member_set_ids(session, principal)
         query = query.where(col(LearningSet.id).in_(list(ids) or [-1]))
     return list(session.exec(query).all())
 
@@ -89,7 +89,7 @@ def create_thread(session: Session, *, principal: Principal, ls: LearningSet | N
                   data: ThreadCreate) -> Thread:
     """Start a thread with its first post."""
     if ls is not None:
-        access.ensure_discuss_in_set(session, principal, ls)
+        access_discussion.ensure_discuss_in_set(session, principal, ls)
     _check_cycle(session, principal, ls, data.cycle_id)
     now = utcnow()
     thread = Thread(learning_set_id=ls.id if ls else None, title=data.title,
@@ -113,7 +113,7 @@ def create_thread(session: Session, *, principal: Principal, ls: LearningSet | N
 def add_post(session: Session, *, principal: Principal, thread: Thread,
              data: PostCreate) -> Post:
     """Reply in a thread: its earlier posters hear of it, and anyone @mentioned."""
-    access.ensure_view_thread(session, principal, thread)
+    access_discussion.ensure_view_thread(session, principal, thread)
     now = utcnow()
     post = Post(thread_id=thread.id, author_id=principal.user.id, body=data.text,
                 created_at=now)
@@ -129,11 +129,11 @@ def add_post(session: Session, *, principal: Principal, thread: Thread,
 
 
 def _tell(session: Session, *, thread: Thread, post: Post, author: User) -> None:
-    mentioned = access.thread_audience(
+    mentioned = access_discussion.thread_audience(
         session, thread, mentions.people(session, post.body)) - {author.id}
     earlier = set(session.exec(select(Post.author_id).where(
         Post.thread_id == thread.id, Post.id != post.id)).all())
-    repliers = access.thread_audience(session, thread, list(earlier)) - {author.id} - mentioned
+    repliers = access_discussion.thread_audience(session, thread, list(earlier)) - {author.id} - mentioned
     notices.discussion_post(session, thread=thread, post_id=post.id, author=author.name,
                             mentioned=mentioned, repliers=repliers)
 
@@ -142,9 +142,9 @@ def hide_post(session: Session, *, principal: Principal, post_id: int, reason: s
     """Hide a post, saying why; the text is kept and the reason goes in the audit trail."""
     post = session.get(Post, post_id)
     thread = session.get(Thread, post.thread_id) if post else None
-    if post is None or not access.can_view_thread(session, principal, thread):
+    if post is None or not access_discussion.can_view_thread(session, principal, thread):
         raise NotFound("Post not found")
-    access.ensure_moderate_thread(session, principal, thread)
+    access_discussion.ensure_moderate_thread(session, principal, thread)
     if post.hidden_at is not None:
         raise Conflict("This post is already hidden")
     post.hidden_at, post.hidden_by, post.hidden_reason = utcnow(), principal.user.id, reason
@@ -160,7 +160,7 @@ def get_post_thread(session: Session, *, post_id: int, principal: Principal) -> 
     """The thread of a post, 404 when either is not for this person."""
     post = session.get(Post, post_id)
     thread = session.get(Thread, post.thread_id) if post else None
-    if thread is None or not access.can_view_thread(session, principal, thread):
+    if thread is None or not access_discussion.can_view_thread(session, principal, thread):
         raise NotFound("Post not found")
     return thread
 
@@ -169,7 +169,7 @@ def list_posts(session: Session, *, principal: Principal, thread: Thread,
                post_id: int | None = None) -> list[PostPublic]:
     """The thread's posts (or one of them), oldest first, as this person may read them: a
     hidden post's text, who hid it and why only for those who may moderate (one query)."""
-    moderator = access.can_moderate_thread(principal, thread)
+    moderator = access_discussion.can_moderate_thread(principal, thread)
     hider = User.__table__.alias("hider")
     query = (select(Post, User.name, hider.c.name).join(User, col(User.id) == Post.author_id)
              .join(hider, hider.c.id == Post.hidden_by, isouter=True)
