@@ -8,7 +8,6 @@ The file has a header row naming its columns, in any order and any case: `period
 """
 
 import csv
-import io
 from datetime import date
 
 from pydantic import ValidationError
@@ -19,30 +18,20 @@ from imroc.errors import Invalid
 from imroc.models import Measure
 from imroc.models.measure import ReferenceIn
 from imroc.services.access import Principal, ensure_manage_reference
-from imroc.services.data_io import import_files
 from imroc.services.measures import reference as national
-from imroc.services.measures.values_csv import MAX_BYTES, MAX_ROWS, Problem, Report, number
+from imroc.services.measures import values_csv
+from imroc.services.measures.values_csv import MAX_ROWS, Problem, Report, number, open_csv
+
+MAX_BYTES = values_csv.MAX_BYTES  # the same limit as a site's values file
 
 OPTIONAL = ("lower", "upper")
 
 
 def read(measure: Measure, raw: bytes) -> tuple[list[ReferenceIn], list[int], list[Problem]]:
     """The national points in the file, the file line of each, and every problem found."""
-    if len(raw) > MAX_BYTES:
-        return [], [], [Problem(0, "", "", f"The file is larger than {MAX_BYTES // 1000} KB")]
-    try:
-        text = import_files.decode_text(raw)
-    except Invalid as exc:
-        return [], [], [Problem(0, "", "", exc.errors["file"])]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip().lower() for h in next(reader, [])]
-    except csv.Error as exc:
-        return [], [], [Problem(1, "", "", f"The header row cannot be read: {exc}")]
-    missing = [c for c in ("period", "value") if c not in header]
-    if missing:
-        return [], [], [Problem(1, c, "", "This column is missing from the header row")
-                        for c in missing]
+    reader, header, stop = open_csv(raw, ("period", "value"))
+    if stop:
+        return [], [], stop
     where = {n: header.index(n) for n in ("period", "value", *OPTIONAL) if n in header}
     points: list[ReferenceIn] = []
     lines: list[int] = []

@@ -10,6 +10,7 @@ for survey measures `band` (better, about_same or worse: where the survey placed
 import csv
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -63,24 +64,31 @@ def number(text: str, column: str, line: int, problems: list[Problem]) -> float 
     return amount
 
 
-def read(measure: Measure, raw: bytes) -> tuple[list[PointIn], list[int], list[Problem]]:
-    """The points in the file, the file line of each, and every problem found."""
+def open_csv(raw: bytes, needed: tuple[str, ...]
+             ) -> tuple[Iterator[list[str]], list[str], list[Problem]]:
+    """The file's rows after its header, the header (lower case), and what stops it being
+    read at all: too large, not text, an unreadable header or a needed column missing."""
     if len(raw) > MAX_BYTES:
-        return [], [], [Problem(0, "", "", f"The file is larger than {MAX_BYTES // 1000} KB")]
+        return iter(()), [], [Problem(0, "", "", f"The file is larger than {MAX_BYTES // 1000} KB")]
     try:
         text = import_files.decode_text(raw)
     except Invalid as exc:
-        return [], [], [Problem(0, "", "", exc.errors["file"])]
+        return iter(()), [], [Problem(0, "", "", exc.errors["file"])]
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader, [])]
     except csv.Error as exc:
-        return [], [], [Problem(1, "", "", f"The header row cannot be read: {exc}")]
+        return iter(()), [], [Problem(1, "", "", f"The header row cannot be read: {exc}")]
+    return reader, header, [Problem(1, c, "", "This column is missing from the header row")
+                            for c in needed if c not in header]
+
+
+def read(measure: Measure, raw: bytes) -> tuple[list[PointIn], list[int], list[Problem]]:
+    """The points in the file, the file line of each, and every problem found."""
     needed = ("period", *_columns(measure))
-    missing = [c for c in needed if c not in header]
-    if missing:
-        return [], [], [Problem(1, c, "", "This column is missing from the header row")
-                        for c in missing]
+    reader, header, stop = open_csv(raw, needed)
+    if stop:
+        return [], [], stop
     where = {name: header.index(name) for name in (*needed, "note", "band") if name in header}
     points, lines, problems = [], [], []
     try:
