@@ -166,7 +166,7 @@ def test_each_other_date_is_day_month_and_year(browser, w, plan):
 def test_the_labels_on_the_pages_are_the_labels_in_the_messages():
     assert DATE_LABELS["started_on"] == "start date"
     assert set(DATE_LABELS) == {"started_on", "review_due_on", "due_on", "held_on",
-                                "joined_on", "starts_on"}
+                                "joined_on", "starts_on", "delivered_on"}
 
 
 # --- refusals, in the label's words -----------------------------------------------------------

@@ -262,7 +262,8 @@ def test_version_2_carries_the_uid_and_measures_and_round_trips(client, session,
     assert (local["name"], local["core"], local["challenges"]) == ("Peer support hours",
                                                                    False, [3])
     assert local["values"][1] == {"period": "2024-02-01", "value": 20.0, "numerator": None,
-                                  "denominator": None, "annotation": "", "rebase": True}
+                                  "denominator": None, "annotation": "", "rebase": True,
+                                  "band": None}
     assert (core["core"], core["values"][0]["numerator"]) == (True, 5.0)
     empty_database()
     report = import_document(before)

@@ -174,7 +174,7 @@ def programme_charts(d: ProgrammeComparison, labels: list[str],
     if d.progress.quarters:
         out.append(sets_progress_chart(d.progress, d.set_names, labels))
     days = [("Allocated", [s.consultancy_days_allocated for s in d.sites]),
-            ("Used", [float(s.consultancy_days_used) for s in d.sites])]
+            ("Used", [float(s.consultancy_days_used or 0) for s in d.sites])]
     out.append(Chart("consultancy", "Consultancy days allocated and used",
                      charts.bars(names, days, title="Consultancy days", y_title="Days",
                                  horizontal=True),
