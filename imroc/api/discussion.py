@@ -15,7 +15,8 @@ def _public(row: discussion.ThreadRow) -> ThreadPublic:
     t = row.thread
     return ThreadPublic(id=t.id, learning_set_id=t.learning_set_id, title=t.title,
                         author_id=t.author_id, author_name=row.author_name,
-                        challenge=t.challenge, cycle_id=t.cycle_id, created_at=t.created_at,
+                        challenge=t.challenge, cycle_id=t.cycle_id, change_id=t.change_id,
+                        created_at=t.created_at,
                         last_post_at=t.last_post_at, posts=row.posts)
 
 

@@ -6,6 +6,7 @@ from imroc.models.base import metadata  # must come first: the naming convention
 from imroc.models.action import Action, Priority
 from imroc.models.assessment import ConsensusScore, FacilitatorRating, Rating
 from imroc.models.audit import AuditEvent
+from imroc.models.change import SharedChange
 from imroc.models.consultancy import ConsultancyEntry
 from imroc.models.cycle import Cycle, Feedback
 from imroc.models.discussion import Post, Thread
@@ -65,6 +66,7 @@ __all__ = [
     "Meeting",
     "Membership",
     "ScaleLevel",
+    "SharedChange",
     "Site",
     "SiteKind",
     "SiteLearningSet",

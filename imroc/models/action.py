@@ -77,6 +77,11 @@ class Action(SQLModel, table=True):
     outcome_on: date | None = None
     carried_from_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("action.id"), nullable=True))
+    # The shared change this action tries here ("try this here" in the library). The key is
+    # added after both tables exist, because a shared change names its action in turn.
+    origin_change_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("shared_change.id", use_alter=True, ondelete="SET NULL"),
+        nullable=True, index=True))
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -141,5 +146,6 @@ class ActionPublic(BaseModel):
     notes: str
     outcome: Outcome | None
     carried_from_id: int | None
+    origin_change_id: int | None = None
     version: int
     overdue: bool

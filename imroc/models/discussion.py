@@ -15,7 +15,7 @@ from imroc.validation import Id, InputModel, Whole
 
 class Thread(SQLModel, table=True):
     """A conversation: in one learning set, or across the programme when the set is empty.
-    It may be about one of the ten challenges or one cycle."""
+    It may be about one of the ten challenges, one cycle or one shared change."""
 
     __tablename__ = "thread"
     __table_args__ = (Index("ix_thread_set_last_post", "learning_set_id", "last_post_at"),)
@@ -29,6 +29,9 @@ class Thread(SQLModel, table=True):
     challenge: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     cycle_id: int | None = Field(default=None, sa_column=Column(
         Integer, ForeignKey("cycle.id"), nullable=True))
+    # A shared change the thread is about (models/change.py).
+    change_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("shared_change.id"), nullable=True, index=True))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # When the latest post came: threads are listed by it, busiest first.
     last_post_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -65,6 +68,7 @@ class ThreadCreate(InputModel):
     text: str = PField(min_length=1, max_length=BODY)
     challenge: Whole | None = PField(default=None, ge=1, le=10)
     cycle_id: Id | None = None
+    change_id: Id | None = None
 
 
 class PostCreate(InputModel):
@@ -88,6 +92,7 @@ class ThreadPublic(BaseModel):
     author_name: str
     challenge: int | None
     cycle_id: int | None
+    change_id: int | None = None
     created_at: datetime
     last_post_at: datetime
     posts: int

@@ -7,6 +7,7 @@ from imroc.routes import (
     actions,
     assessments,
     auth,
+    changes,
     consensus,
     consultancy,
     cycles,
@@ -36,7 +37,7 @@ for module in (auth, sso, tokens, passwords, invitations, home, sites, consultan
                learning_sets, people_import, users, cycles,
                assessments, consensus, actions, dashboards, reports, measure_admin,
                measure_reference, measures,
-               outbox, notifications, meeting, discussion):
+               outbox, notifications, meeting, discussion, changes):
     router.include_router(module.router)
 
 from imroc.routes import data  # noqa: E402  (exports and imports)

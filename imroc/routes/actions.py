@@ -19,7 +19,15 @@ from imroc.models.action import (
 )
 from imroc.models.cycle import Stage
 from imroc.models.user import PERSPECTIVE_LABELS
-from imroc.services import access, actions, consensus, frameworks, priorities, users
+from imroc.services import (
+    access,
+    actions,
+    change_library,
+    consensus,
+    frameworks,
+    priorities,
+    users,
+)
 from imroc.templating import is_htmx, render, uk_date
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
@@ -141,9 +149,9 @@ def _differences(values: dict, current) -> list[tuple[str, str, str]]:
             if name in values and (values.get(name) or "") != (saved.get(name) or "")]
 
 
-def _item(action, origins) -> dict:
+def _item(action, origins, tried=None) -> dict:
     return {"action": action, "overdue": actions.is_overdue(action),
-            "origin": origins.get(action.id)}
+            "origin": origins.get(action.id), "tried_from": (tried or {}).get(action.id)}
 
 
 def _counts(session, cycle) -> dict:
@@ -163,6 +171,7 @@ def _actions_page(request, session, principal, cycle, site, *, values=None, erro
     errors = errors or {}
     rows = actions.list_actions(session, cycle=cycle)
     origins = actions.origins(session, actions=rows)
+    tried = change_library.tried_from(session, principal=principal, found=rows)
     chosen = priorities.list_priorities(session, cycle=cycle)
     fw = frameworks.document_by_id(session, cycle.framework_id)
     titles = {c["number"]: c["title"] for c in fw["challenges"]}
@@ -172,7 +181,7 @@ def _actions_page(request, session, principal, cycle, site, *, values=None, erro
         if a.challenge not in by_challenge:
             by_challenge[a.challenge] = {"challenge": a.challenge, "priority": None, "rows": []}
             groups.append(by_challenge[a.challenge])
-        by_challenge[a.challenge]["rows"].append(_item(a, origins))
+        by_challenge[a.challenge]["rows"].append(_item(a, origins, tried))
     items = [i for g in groups for i in g["rows"]]
     return render(request, "actions/index.html", {
         "cycle": cycle, "site": site, "groups": groups, "titles": titles, "chosen": chosen,
@@ -222,8 +231,9 @@ def _row_response(request, session, principal, action, cycle, site, *, state,
         return _actions_page(request, session, principal, cycle, site, errors=errors,
                              states={action.id: state}, status=status)
     origins = actions.origins(session, actions=[action])
+    tried = change_library.tried_from(session, principal=principal, found=[action])
     return render(request, "actions/index.html", {
-        "cycle": cycle, "site": site, "item": _item(action, origins),
+        "cycle": cycle, "site": site, "item": _item(action, origins, tried),
         "states": {action.id: state}, **_labels(cycle, session, site),
         "oob_counts": _counts(session, cycle),
         "can_edit": access.is_group_member(principal, site) and cycle.stage != Stage.closed,

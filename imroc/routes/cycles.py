@@ -19,6 +19,7 @@ from imroc.services import (
     access,
     actions,
     audit,
+    change_library,
     consensus,
     cycles,
     frameworks,
@@ -104,6 +105,8 @@ def _cycle_page(request, session, principal, cycle, site, *, values=None, errors
         "to_carry": [a for a in plan if cycles.carries_on(a)] if stage == Stage.act else [],
         "moved": moved, "saved": saved,
         "reopenings": audit.reopenings(session, cycle_id=cycle.id),
+        "sharing": change_library.shared_from_cycle(session, principal=principal, cycle=cycle,
+                                                    site=site),
         "values": values if values is not None else {f: getattr(cycle, f) for f in PDSA_FIELDS},
         "errors": errors, "error_list": error_list(errors), "conflict": conflict,
     }, status_code=status)

@@ -11,17 +11,22 @@ from imroc.models import LearningSet
 from imroc.models.discussion import PostCreate, PostHide, Thread, ThreadCreate
 from imroc.services import access, access_discussion, discussion
 from imroc.templating import render
-from imroc.validation import parse
+from imroc.validation import MAX_INT, parse
 from imroc.web.forms import Form, error_list, fields
 from imroc.web.paging import pages
 
 router = APIRouter()
 Page = Query(default=1, ge=1, le=100000)
+# "Discuss this change": the start form is about that shared change.
+ChangeParam = Query(default=None, ge=1, le=MAX_INT)
 
 
 def _list_page(request, session, principal, ls: LearningSet | None, *, page: int = 1,
                values=None, errors=None, status=200) -> Response:
     errors = errors or {}
+    values = values or {}
+    about = discussion.change_to_discuss(session, principal=principal,
+                                         change_id=_id(values.get("change_id")))
     rows, total = discussion.list_threads(session, principal=principal, ls=ls, page=page)
     path = f"/learning-sets/{ls.id}/discussion" if ls else "/discussion"
     paging = pages(path, {}, page=page, per_page=discussion.PER_PAGE, total=total)
@@ -32,8 +37,13 @@ def _list_page(request, session, principal, ls: LearningSet | None, *, page: int
         "can_see_set_page": ls is not None and access.can_view_learning_set(principal, ls),
         "challenges": list(discussion.challenge_names(session).items()),
         "cycles": discussion.cycle_choices(session, principal=principal, ls=ls),
-        "values": values or {}, "errors": errors, "error_list": error_list(errors),
+        "change": about, "values": values, "errors": errors, "error_list": error_list(errors),
     }, status_code=status)
+
+
+def _id(value) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 10 else None
 
 
 def _thread_page(request, session, principal, thread: Thread, *, values=None, errors=None,
@@ -50,7 +60,7 @@ def _thread_page(request, session, principal, thread: Thread, *, values=None, er
 
 
 def _start(request, session, principal, ls, form) -> Response:
-    values = fields(form, "title", "text", "challenge", "cycle_id")
+    values = fields(form, "title", "text", "challenge", "cycle_id", "change_id")
     try:
         thread = discussion.create_thread(session, principal=principal, ls=ls,
                                           data=parse(ThreadCreate, values))
@@ -62,8 +72,9 @@ def _start(request, session, principal, ls, form) -> Response:
 
 @router.get("/discussion")
 def programme_list(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                   page: int = Page) -> Response:
-    return _list_page(request, session, principal, None, page=page)
+                   page: int = Page, change_id: int | None = ChangeParam) -> Response:
+    return _list_page(request, session, principal, None, page=page,
+                      values={"change_id": change_id})
 
 
 @router.post("/discussion")
@@ -74,10 +85,12 @@ def programme_start(request: Request, session: SessionDep, principal: CurrentPri
 
 @router.get("/learning-sets/{learning_set_id}/discussion")
 def set_list(request: Request, session: SessionDep, principal: CurrentPrincipal,
-             learning_set_id: PathId, page: int = Page) -> Response:
+             learning_set_id: PathId, page: int = Page,
+             change_id: int | None = ChangeParam) -> Response:
     ls = discussion.get_discussion_set(session, learning_set_id=learning_set_id,
                                        principal=principal)
-    return _list_page(request, session, principal, ls, page=page)
+    return _list_page(request, session, principal, ls, page=page,
+                      values={"change_id": change_id})
 
 
 @router.post("/learning-sets/{learning_set_id}/discussion")

@@ -29,7 +29,8 @@ def public(action: Action) -> ActionPublic:
     return ActionPublic(**action.model_dump(include={"id", "cycle_id", "challenge", "title",
                                                      "owner", "owner_id", "due_on", "status",
                                                      "notes",
-                                                     "outcome", "carried_from_id", "version"}),
+                                                     "outcome", "carried_from_id",
+                                                     "origin_change_id", "version"}),
                         overdue=is_overdue(action))
 
 
@@ -78,26 +79,39 @@ def _ensure_editable(cycle: Cycle) -> None:
         raise Conflict("This cycle is closed; its actions can no longer change")
 
 
-def create_action(session: Session, *, cycle: Cycle, site: Site, data: ActionCreate,
-                  principal: Principal, at: datetime | None = None) -> Action:
-    """Add an action under one of the cycle's priorities."""
+def ensure_can_add(principal: Principal, site: Site, cycle: Cycle) -> None:
+    """Actions are added by the site's steering group, from the plan stage until closing."""
     ensure_group_member(principal, site)
     _ensure_editable(cycle)
     if cycle.stage == Stage.assess:
         raise Conflict("Actions are added once priorities are set, at the plan stage or later")
-    priorities = set(session.exec(select(Priority.challenge).where(
-        Priority.cycle_id == cycle.id)).all())
-    if data.challenge not in priorities:
+
+
+def priority_challenges(session: Session, *, cycle: Cycle) -> set[int]:
+    return set(session.exec(select(Priority.challenge).where(Priority.cycle_id == cycle.id)).all())
+
+
+def create_action(session: Session, *, cycle: Cycle, site: Site, data: ActionCreate,
+                  principal: Principal, at: datetime | None = None,
+                  origin_change_id: int | None = None) -> Action:
+    """Add an action under one of the cycle's priorities (`origin_change_id`: the shared
+    change it tries here, checked by services/changes.py)."""
+    ensure_can_add(principal, site, cycle)
+    if data.challenge not in priority_challenges(session, cycle=cycle):
         raise Invalid({"challenge": "Choose one of this cycle's priorities"})
     owner = owner_name(session, site=site, owner_id=data.owner_id) or data.owner
     action = add_action(session, cycle_id=cycle.id, challenge=data.challenge, title=data.title,
                         owner=owner, owner_id=data.owner_id, due_on=data.due_on,
-                        status=data.status.value, notes=data.notes)
+                        status=data.status.value, notes=data.notes,
+                        origin_change_id=origin_change_id)
     if at is not None:
         action.created_at = action.updated_at = at
     session.flush()
+    after = audit.snapshot(action, FIELDS)
+    if origin_change_id is not None:
+        after["origin_change_id"] = origin_change_id
     audit.record(session, actor=principal.user, action="create", entity="action",
-                 entity_id=action.id, site_id=site.id, after=audit.snapshot(action, FIELDS), at=at)
+                 entity_id=action.id, site_id=site.id, after=after, at=at)
     session.commit()
     return action
 
@@ -116,12 +130,14 @@ def owner_name(session: Session, *, site: Site, owner_id: int | None) -> str | N
 
 def add_action(session: Session, *, cycle_id: int, challenge: int, title: str, owner: str,
                due_on: date | None, status: str, notes: str, outcome: str | None = None,
-               carried_from_id: int | None = None, owner_id: int | None = None) -> Action:
+               carried_from_id: int | None = None, owner_id: int | None = None,
+               origin_change_id: int | None = None) -> Action:
     """The one way an action row comes to be, in the caller's transaction (the caller has
     checked who may and the stage, flushes, audits and commits)."""
     action = Action(cycle_id=cycle_id, challenge=challenge, title=title.strip(),
                     owner=owner.strip(), owner_id=owner_id, due_on=due_on, status=status, notes=notes.strip(),
-                    outcome=outcome or None, carried_from_id=carried_from_id)
+                    outcome=outcome or None, carried_from_id=carried_from_id,
+                    origin_change_id=origin_change_id)
     session.add(action)
     return action
 
@@ -138,8 +154,8 @@ def update_action(session: Session, *, action: Action, cycle: Cycle, site: Site,
         if required in changes and changes[required] is None:
             raise Invalid({required: f"Enter the {required}"})
     moved_to = changes.get("challenge")
-    if moved_to not in (None, action.challenge) and moved_to not in set(session.exec(
-            select(Priority.challenge).where(Priority.cycle_id == cycle.id)).all()):
+    if moved_to not in (None, action.challenge) and moved_to not in priority_challenges(
+            session, cycle=cycle):
         raise Invalid({"challenge": "Choose one of this cycle's priorities"})
     if "outcome" in changes and changes["outcome"] != action.outcome:
         decided = clock.uk_date_of(at) if at is not None else clock.today()

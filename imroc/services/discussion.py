@@ -9,9 +9,18 @@ from sqlmodel import Session, col, func, select
 from imroc import richtext
 from imroc.clock import utcnow
 from imroc.errors import Conflict, Invalid, NotFound
-from imroc.models import Cycle, LearningSet, Site, User
+from imroc.models import Cycle, LearningSet, SharedChange, Site, User
 from imroc.models.discussion import Post, PostCreate, PostPublic, Thread, ThreadCreate
-from imroc.services import access, access_discussion, audit, frameworks, mentions, notices
+from imroc.services import (
+    access,
+    access_changes,
+    access_discussion,
+    audit,
+    change_library,
+    frameworks,
+    mentions,
+    notices,
+)
 from imroc.services.access import Principal
 
 PER_PAGE = 20
@@ -85,16 +94,36 @@ def _check_cycle(session: Session, principal: Principal, ls: LearningSet | None,
                                    "learning set"})
 
 
+def _check_change(session: Session, principal: Principal, ls: LearningSet | None,
+                  change_id: int | None) -> SharedChange | None:
+    """A thread may be about a shared change its starter can read, in a place where every
+    reader of the thread may read it too: a learning-set change in that set's threads."""
+    if change_id is None:
+        return None
+    change = session.get(SharedChange, change_id)
+    if not access_changes.can_view_change(session, principal, change) \
+            or change.withdrawn_at is not None:
+        raise Invalid({"change_id": "Choose a change from the library of changes that worked"})
+    if change.scope == "learning_set" and (ls is None or ls.id != change.learning_set_id):
+        raise Invalid({"change_id": "This change was shared with one learning set: discuss "
+                                    "it in that set's threads"})
+    return change
+
+
 def create_thread(session: Session, *, principal: Principal, ls: LearningSet | None,
                   data: ThreadCreate) -> Thread:
     """Start a thread with its first post."""
     if ls is not None:
         access_discussion.ensure_discuss_in_set(session, principal, ls)
     _check_cycle(session, principal, ls, data.cycle_id)
+    change = _check_change(session, principal, ls, data.change_id)
     now = utcnow()
+    challenge = data.challenge if data.challenge is not None or change is None \
+        else change.challenge
     thread = Thread(learning_set_id=ls.id if ls else None, title=data.title,
-                    author_id=principal.user.id, challenge=data.challenge,
-                    cycle_id=data.cycle_id, created_at=now, last_post_at=now)
+                    author_id=principal.user.id, challenge=challenge,
+                    cycle_id=data.cycle_id, change_id=data.change_id, created_at=now,
+                    last_post_at=now)
     session.add(thread)
     session.flush()
     post = Post(thread_id=thread.id, author_id=principal.user.id, body=data.text,
@@ -104,6 +133,7 @@ def create_thread(session: Session, *, principal: Principal, ls: LearningSet | N
     audit.record(session, actor=principal.user, action="start_thread", entity="thread",
                  entity_id=thread.id, after={"title": thread.title,
                                              "learning_set_id": thread.learning_set_id,
+                                             "change_id": thread.change_id,
                                              "post_id": post.id})
     _tell(session, thread=thread, post=post, author=principal.user)
     session.commit()
@@ -198,9 +228,10 @@ def post_public(session: Session, *, principal: Principal, post_id: int) -> Post
 
 
 def about(session: Session, *, principal: Principal, thread: Thread) -> dict:
-    """What the thread is tied to, in words this person may read: the challenge, and the
-    cycle named only for those who may see its site."""
-    out: dict = {"challenge": None, "cycle": None}
+    """What the thread is tied to, in words this person may read: the challenge, the
+    cycle named only for those who may see its site, and the shared change named as the
+    library names it to them."""
+    out: dict = {"challenge": None, "cycle": None, "change": None}
     if thread.challenge is not None:
         out["challenge"] = challenge_names(session).get(thread.challenge,
                                                         f"Challenge {thread.challenge}")
@@ -210,7 +241,28 @@ def about(session: Session, *, principal: Principal, thread: Thread) -> dict:
         out["cycle"] = ({"text": f"Cycle {cycle.number} of {site.name}",
                          "href": f"/cycles/{cycle.id}"}
                         if access.can_view_site(principal, site) else {"text": "A site's cycle"})
+    if thread.change_id is not None:
+        change = session.get(SharedChange, thread.change_id)
+        if access_changes.can_view_change(session, principal, change) \
+                and change.withdrawn_at is None:
+            found = change_library.view(session, principal=principal, change=change)
+            who = found.label if found.shows_site else found.label[:1].lower() + found.label[1:]
+            out["change"] = {"text": f"the shared change \u201c{change.title}\u201d from {who}",
+                             "href": f"/changes/{change.id}"}
+        else:
+            out["change"] = {"text": "a shared change that is no longer shared"}
     return out
+
+
+def change_to_discuss(session: Session, *, principal: Principal,
+                      change_id: int | None) -> SharedChange | None:
+    """The shared change a new thread's form is about ("Discuss this change"), when the
+    person may read it; else None, and the form is about nothing in particular."""
+    change = session.get(SharedChange, change_id) if change_id else None
+    if change is None or change.withdrawn_at is not None \
+            or not access_changes.can_view_change(session, principal, change):
+        return None
+    return change
 
 
 def challenge_names(session: Session) -> dict[int, str]:
