@@ -25,7 +25,7 @@ def judged_action(session: Session, *, site: Site, outcome: str = "adopt", chall
                   framework_id=frameworks.current(session).id, stage=stage,
                   started_on=date(2024, 1, 8), learning_set_id=site.learning_set_id,
                   prediction="A third more people feel listened to",
-                  study_notes="Half as many complaints about ward rounds",
+                  study_notes="Half as many complaints",
                   do_notes="Tried on two wards", closed_at=utcnow() if stage == "closed" else None)
     session.add(cycle)
     session.commit()

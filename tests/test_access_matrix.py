@@ -32,6 +32,7 @@ from imroc.services.access import load_principal
 from imroc.services.measures import definitions as measures
 from imroc.services.measures import values as measure_data
 from imroc.services.notifications import notify
+from tests.change_factories import shared
 from tests.factories import World, api_token, sign_in
 from tests.routing import all_routes
 
@@ -74,6 +75,9 @@ NOTICE_OWN = row(OK, 404, 404, 404, 404, 404)
 # hiding a post there: its facilitators and the programme team.
 SET_DISCUSS = row(OK, OK, OK, 404, OK, OK)
 SET_MODERATE = row(403, 403, OK, 404, OK, OK)
+# A change that worked, shared by site A with learning set A: read in the set; shared and
+# withdrawn by site A's lead; tried by a steering group in its own cycle (site A's, here).
+CHANGE_VIEW = row(OK, OK, OK, 404, OK, OK)
 
 MATRIX = {
     ("GET", "/"): EVERYONE,
@@ -143,6 +147,17 @@ MATRIX = {
     ("GET", "/api/v1/threads/{thread_id}/posts"): SET_DISCUSS,
     ("POST", "/api/v1/threads/{thread_id}/posts"): SET_DISCUSS,
     ("POST", "/api/v1/posts/{post_id}/hide"): SET_MODERATE,
+    ("GET", "/changes"): EVERYONE,
+    ("GET", "/changes/{change_id}"): CHANGE_VIEW,
+    ("POST", "/changes/{change_id}/adopt"): CYCLE_GROUP,
+    ("POST", "/changes/{change_id}/withdraw"): CYCLE_LEAD,
+    ("GET", "/actions/{action_id}/share"): CYCLE_LEAD,
+    ("POST", "/actions/{action_id}/share"): CYCLE_LEAD,
+    ("GET", "/api/v1/changes"): EVERYONE,
+    ("GET", "/api/v1/changes/{change_id}"): CHANGE_VIEW,
+    ("POST", "/api/v1/changes/{change_id}/adopt"): CYCLE_GROUP,
+    ("POST", "/api/v1/changes/{change_id}/withdraw"): CYCLE_LEAD,
+    ("POST", "/api/v1/actions/{action_id}/share"): CYCLE_LEAD,
     ("GET", "/admin/users"): ADMIN_ONLY,
     ("GET", "/admin/users/new"): ADMIN_ONLY,
     ("POST", "/admin/users"): ADMIN_ONLY,
@@ -312,6 +327,12 @@ BODIES = {
     ("POST", "/api/v1/learning-sets/{learning_set_id}/threads"): THREAD,
     ("POST", "/api/v1/threads/{thread_id}/posts"): {"text": "We began with one ward."},
     ("POST", "/api/v1/posts/{post_id}/hide"): {"reason": "It names a patient"},
+    ("POST", "/changes/{change_id}/adopt"): {"cycle_id": "{cycle_id}"},
+    ("POST", "/changes/{change_id}/withdraw"): {"version": "1"},
+    ("POST", "/actions/{action_id}/share"): {"scope": "programme"},
+    ("POST", "/api/v1/changes/{change_id}/adopt"): {"cycle_id": "{cycle_id}"},
+    ("POST", "/api/v1/changes/{change_id}/withdraw"): {"version": 1},
+    ("POST", "/api/v1/actions/{action_id}/share"): {"scope": "programme"},
     ("POST", "/sites/{site_id}/invitations"): {
         "invite_email": "invitee@example.org", "invite_name": "Ina Invitee",
         "invite_role": "site_member", "invite_perspective": "carer"},
@@ -517,8 +538,10 @@ def test_route_against_role(client, session, method, path, role):
     ids = {"site_id": world.site_a.id, "learning_set_id": world.set_a.id, "challenge": 1,
            "user_id": world.member.id, "membership_id": membership.id,
            "site_b_id": world.site_b.id}
-    if path in PLAN_READY or "{action_id}" in path:
+    if path in PLAN_READY or "{action_id}" in path or "{change_id}" in path:
         ids |= plan_ready(session, world)
+    if "{change_id}" in path:
+        ids["change_id"] = shared(session, lead=world.lead, site=world.site_a).id
     elif "{cycle_id}" in path:
         ids["cycle_id"] = cycles.open_cycle(session, site=world.site_a, data=CycleCreate(),
                                             principal=load_principal(session, world.lead)).id

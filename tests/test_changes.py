@@ -36,7 +36,7 @@ def test_the_lead_shares_an_adopted_change_from_the_closed_cycle_page(client, se
     assert change.learning_set_id == world.set_a.id and change.site_id == world.site_a.id
     assert change.what_was_done == "Two peer workers joined the morning ward round."
     assert change.prediction == "A third more people feel listened to"
-    assert change.result == "Half as many complaints about ward rounds"
+    assert change.result == "Half as many complaints"
     shown = client.get(done.headers["location"]).text
     assert "The change is shared with your learning set" in shown
     event = session.exec(select(AuditEvent).where(AuditEvent.entity == "shared_change")).one()
@@ -171,13 +171,13 @@ def test_a_hidden_name_never_reaches_anyone_outside_the_site(client, session, wo
                     {"title": "How did it go?", "text": "Tell us more", "change_id": str(change.id)})
     assert thread.status_code == 303
     secrets = ("Site A", world.lead.name, world.member.name, "Example NHS Trust")
+    assert "This thread is about" in client.get(thread.headers["location"]).text
     for who in ("member_b", "facilitator", "other_facilitator", "programme"):
         sign_in(client, world.by_role(who))
         pages = [client.get("/changes").text, client.get(f"/changes/{change.id}").text,
-                 client.get("/changes?q=peer").text]
-        if who != "member_b":
-            pages.append(client.get(thread.headers["location"].replace(world.member.name, "")).text)
+                 client.get("/changes?q=peer").text, client.get(thread.headers["location"]).text]
         for page in pages:
+            # The thread names its author, as every thread does: that is theirs to choose.
             found = [s for s in secrets if s in page and s != world.member.name]
             assert not found, (who, found)
             assert "A pilot site in Set A" in page or "a pilot site in Set A" in page, who
@@ -195,7 +195,8 @@ def test_the_library_is_searched_by_challenge_kind_outcome_and_words(client, ses
     shared(session, lead=world.lead, site=world.site_a, title="Peer workers join ward rounds")
     shared(session, lead=world.lead, site=world.site_a, title="Recovery college course",
            challenge=5, outcome="adapt", notes="A six-week course on 100% of wards")
-    shared(session, lead=lead_c, site=site_c, title="Carers' welcome pack", challenge=3)
+    shared(session, lead=lead_c, site=site_c, title="Carers' welcome pack", challenge=3,
+           notes="Written with the carers' group")
     sign_in(client, world.facilitator)
 
     def titles(query: str) -> set[str]:
@@ -250,7 +251,7 @@ def test_try_this_here_adds_an_action_linked_to_its_origin(client, session, worl
     cycle = ready_cycle(session, site=site_c)
     sign_in(client, lead_c)
     page = client.get(f"/changes/{change.id}").text
-    assert f"Cycle 1 of Site C (plan stage)" in page and "No other site has tried it yet" in page
+    assert "Cycle 1 of Site C (plan stage)" in page and "No other site has tried it yet" in page
     done = submit(client, f"/changes/{change.id}", f"/changes/{change.id}/adopt",
                   {"cycle_id": str(cycle.id)})
     assert done.status_code == 303
@@ -262,7 +263,7 @@ def test_try_this_here_adds_an_action_linked_to_its_origin(client, session, worl
     assert f'Tried from: <a href="/changes/{change.id}">Peer workers join ward rounds</a>, ' \
            "shared by Site A" in plan
     trail = text(client.get(f"/changes/{change.id}").text)
-    assert "Tried at 1 site" in trail and "Site C, from" in trail
+    assert "Tried at 1 site" in trail and re.search(r"Site C ?, from", trail)
     twice = submit(client, f"/changes/{change.id}", f"/changes/{change.id}/adopt",
                    {"cycle_id": str(cycle.id)})
     assert twice.status_code == 409 and "already in the action plan" in text(twice.text)
