@@ -14,6 +14,7 @@ from sqlmodel import select
 from imroc import clock
 from imroc.main import create_app
 from imroc.models import Action, Membership, Notification
+from tests.change_factories import shared
 from tests.factories import World, api_token, make_member, make_site
 
 app = create_app()
@@ -138,7 +139,8 @@ def setting(session):
                "period": clock.today().replace(day=1).isoformat(),
                "entry_id": entry.json()["id"], "thread_id": thread.json()["id"],
                "post_id": post.json()["id"], "user_id": world.member.id,
-               "membership_id": membership.id, "notification_id": notification.id}
+               "membership_id": membership.id, "notification_id": notification.id,
+               "change_id": shared(session, lead=world.lead, site=world.site_a).id}
         # Opening a cycle is tried at a second site of the lead's, one with no cycle yet, so
         # the dates reach the arithmetic instead of stopping at "already open".
         second = make_site(session, name="Site C", learning_set=world.set_a)

@@ -10,7 +10,7 @@ from imroc.deps import ActionDep, CurrentPrincipal, PathId
 from imroc.models.action import ActionPublic
 from imroc.models.change import AdoptIn, ChangeFilter, ChangePublic, ShareIn, WithdrawIn
 from imroc.services import actions, change_library, changes
-from imroc.validation import Whole
+from imroc.validation import Whole, parse
 
 router = APIRouter(tags=["changes that worked"])
 Page = Query(default=1, ge=1, le=100000, description="Pages of 20 changes, newest first")
@@ -25,7 +25,8 @@ def list_changes(session: SessionDep, principal: CurrentPrincipal, response: Res
                  page: int = Page) -> list[ChangePublic]:
     """The shared changes the caller may read, newest first; `kind` and `outcome` may be
     given more than once. The total is in `X-Total-Count`."""
-    f = ChangeFilter(challenge=challenge, kind=kind or [], outcome=outcome or [], q=q)
+    f = parse(ChangeFilter, {"challenge": challenge, "kind": kind or [],
+                             "outcome": outcome or [], "q": q})
     found, total = change_library.search(session, principal=principal, f=f, page=page)
     response.headers["X-Total-Count"] = str(total)
     return [change_library.public(session, principal=principal, found=v) for v in found]
