@@ -12,7 +12,7 @@ from imroc.models.site import LearningSetCreate, SiteCreate
 from imroc.models.user import GlobalRole, MembershipCreate, Perspective, SiteRole, UserCreate
 from imroc.security import hash_password
 from imroc.seed import demo_consultancy, demo_history, demo_measures
-from imroc.services import learning_sets, sites, users
+from imroc.services import changes, learning_sets, sites, users
 from imroc.services.access import load_principal
 
 DEMO_FILE = ROOT / "seed" / "demo.toml"
@@ -87,10 +87,14 @@ def load_demo(session: Session, path: Path = DEMO_FILE, today: date | None = Non
     history = demo_history.load_history(session, sites=created_sites, today=today)
     values = demo_measures.load_measures(session, sites=created_sites, actor=actor,
                                          history=history, today=today)
+    # The demo's values come after its history: its shared changes read them now.
+    for change in history.shared:
+        changes.read_measures(session, change=change)
     days = demo_consultancy.load_consultancy(session, sites=created_sites, team=team,
                                              peer_trainers=[next(names) for _ in range(3)],
                                              actor=actor, today=today)
     return {"created": True, "sites": len(data["sites"]), "learning_sets": len(set_ids),
+            "shared_changes": len(history.shared),
             "cycles": history.played, "measure_values": values, "consultancy_entries": days}
 
 

@@ -14,13 +14,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from imroc import clock
-from imroc.models import Action, Membership, Site, User
+from imroc.models import Action, Cycle, Membership, SharedChange, Site, User
 from imroc.models.action import ActionCreate, ActionUpdate, PrioritiesIn, PriorityIn
 from imroc.models.assessment import RatingIn, RatingsIn, ScoreIn, ScoresIn
+from imroc.models.change import ShareIn
 from imroc.models.cycle import CycleCreate, CycleUpdate
 from imroc.models.framework import CHALLENGE_NUMBERS
 from imroc.models.user import SiteRole
-from imroc.services import actions, assessments, cycles, priorities
+from imroc.services import actions, assessments, changes, cycles, priorities
 from imroc.services.access import load_principal
 
 IDEAS = ["Co-produce care plans with people on the ward", "Peer worker joins ward rounds",
@@ -39,6 +40,7 @@ class History:
 
     played: int = 0
     adopted: dict[int, list[tuple[date, int, str]]] = field(default_factory=dict)
+    shared: list[SharedChange] = field(default_factory=list)  # changes shared with others
 
 
 def _at(day: date, hour: int = 12) -> datetime:
@@ -55,9 +57,10 @@ def _group(session: Session, site: Site):
 
 def play_cycle(session: Session, *, site: Site, number: int, rng: random.Random,
                start: date, end: date, history: History,
-               story: tuple[int, str] | None = None) -> None:
+               story: tuple[int, str] | None = None, borrow: SharedChange | None = None) -> Cycle:
     """One complete cycle from `start` to `end`: ratings by every member, consensus,
-    priorities, actions, outcomes, close; `story` is a change (challenge, title) it adopts."""
+    priorities, actions, outcomes, close; `story` is a change (challenge, title) it adopts,
+    `borrow` a change another site shared that it tries ("Try this here")."""
     lead, group = _group(session, site)
     length = (end - start).days
     cycle = cycles.open_cycle_of(session, site=site) or cycles.open_cycle(
@@ -78,6 +81,8 @@ def play_cycle(session: Session, *, site: Site, number: int, rng: random.Random,
     chosen = sorted(levels, key=lambda c: (levels[c], rng.random()))[:3]
     if story and story[0] not in chosen:
         chosen[-1] = story[0]
+    if borrow and borrow.challenge not in chosen:
+        chosen[0] = borrow.challenge
     priorities.set_priorities(session, cycle=cycle, site=site, principal=lead, data=PrioritiesIn(
         priorities=[PriorityIn(challenge=c, rank=i + 1, target_level=min(3, levels[c] + 1),
                                reason="Lowest agreed level") for i, c in enumerate(chosen)]),
@@ -91,6 +96,9 @@ def play_cycle(session: Session, *, site: Site, number: int, rng: random.Random,
                                                     owner="Steering group",
                                                     due_on=start + timedelta(days=60)),
                                   at=_at(planned))
+    if borrow:
+        changes.adopt(session, change=borrow, cycle_id=cycle.id, principal=group[-1],
+                      at=_at(planned, 13))
     cycles.update_record(session, cycle=cycle, site=site, principal=lead, data=CycleUpdate(
         aim="More people say staff helped them feel hopeful",
         prediction="A third more care plans written together", measures="Monthly audit"),
@@ -127,6 +135,22 @@ def play_cycle(session: Session, *, site: Site, number: int, rng: random.Random,
                          at=_at(end - timedelta(days=7)))
     cycles.advance(session, cycle=cycle, site=site, principal=lead, at=_at(end))
     history.played += 1
+    return cycle
+
+
+def share(session: Session, *, site: Site, cycle: Cycle, end: date, scope: str,
+          anonymised: bool, title: str | None = None) -> list[SharedChange]:
+    """The lead shares a change the closed cycle adopted (the one titled so, else the
+    first adopted or adapted) the afternoon it closed; none when it judged none so."""
+    lead = _group(session, site)[0]
+    judged = [a for a in actions.list_actions(session, cycle=cycle)
+              if a.outcome in ("adopt", "adapt") and title in (None, a.title)]
+    if not judged:
+        return []
+    change, _new = changes.share_action(
+        session, action=judged[0], cycle=cycle, site=site, principal=lead,
+        data=ShareIn(scope=scope, anonymised=anonymised), at=_at(end, 15))
+    return [change]
 
 
 def spans(rng: random.Random, *, first: date | None, last: date, count: int) -> list[date]:
@@ -164,6 +188,18 @@ def load_history(session: Session, *, sites: list[Site], today: date | None = No
         middle = (len(days) - 1) // 2
         for number, (start, end) in enumerate(zip(days, days[1:], strict=False), start=1):
             story = SAFETY_PLANNING if n == 1 and number == middle + 1 else None
-            play_cycle(session, site=site, number=number, rng=rng, start=start, end=end,
-                       history=history, story=story)
+            # The third site tries, in its first cycle, a change the second shared before.
+            borrow = history.shared[0] if n == 2 and number == 1 and history.shared else None
+            cycle = play_cycle(session, site=site, number=number, rng=rng, start=start,
+                               end=end, history=history, story=story, borrow=borrow)
+            if n == 1 and number == 1:  # shared with everyone, without the site's name
+                history.shared += share(session, site=site, cycle=cycle, end=end,
+                                            scope="programme", anonymised=True)
+            if story:  # the safety-planning practice, shared with its learning set
+                history.shared += share(session, site=site, cycle=cycle, end=end,
+                                            scope="learning_set", anonymised=False,
+                                            title=story[1])
+            if n == 3 and number == 1:
+                history.shared += share(session, site=site, cycle=cycle, end=end,
+                                            scope="learning_set", anonymised=False)
     return history

@@ -47,6 +47,15 @@ def why_not_shareable(action: Action, cycle: Cycle) -> str | None:
     return None
 
 
+def read_measures(session: Session, *, change: SharedChange) -> None:
+    """Read the sharing site's measures into the change again (the demo programme, whose
+    values are loaded after the history that shared its changes)."""
+    change.measures = _measures(session, site=session.get(Site, change.site_id),
+                                challenge=change.challenge)
+    session.add(change)
+    session.commit()
+
+
 def _check_shareable(action: Action, cycle: Cycle) -> None:
     reason = why_not_shareable(action, cycle)
     if reason:
