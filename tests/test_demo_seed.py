@@ -11,7 +11,16 @@ from sqlmodel import col, select
 
 from imroc import clock
 from imroc.db import write_session
-from imroc.models import Action, AuditEvent, Cycle, DataPoint, Measure, ReferencePoint, Site
+from imroc.models import (
+    Action,
+    AuditEvent,
+    Cycle,
+    DataPoint,
+    Measure,
+    ReferencePoint,
+    SharedChange,
+    Site,
+)
 from imroc.seed import demo_history
 from imroc.seed.demo import load_demo
 from imroc.services.measures import charts as measure_charts
@@ -105,6 +114,21 @@ def test_demo_cycles_are_dated_like_a_real_programme():
         reading = measure_charts.analyse(session, site=hollinsmere, measure=survey,
                                          challenges=[1, 5])
         assert f"In {TODAY.year - 1} the trust scored" in reading.summary
+
+        # Changes that worked: shared the day their cycle closed, with the learning set and
+        # (without the site's name) the programme, reading the measures loaded afterwards;
+        # one tried at another site of the set in a cycle that began after it was shared.
+        shared = session.exec(select(SharedChange).order_by(col(SharedChange.id))).all()
+        assert {c.scope for c in shared} == {"learning_set", "programme"}
+        assert any(c.anonymised for c in shared) and any(c.measures for c in shared)
+        for change in shared:
+            cycle = session.get(Cycle, change.cycle_id)
+            assert clock.uk_date_of(change.shared_at) == clock.uk_date_of(cycle.closed_at)
+        tried = session.exec(select(Action).where(col(Action.origin_change_id).is_not(None))).all()
+        assert len(tried) == 1
+        origin = session.get(SharedChange, tried[0].origin_change_id)
+        assert session.get(Cycle, tried[0].cycle_id).site_id != origin.site_id
+        assert tried[0].created_at > origin.shared_at
 
 
 def test_past_cycles_last_three_to_six_months_and_end_on_the_day_given():
