@@ -268,7 +268,7 @@ def test_try_this_here_adds_an_action_linked_to_its_origin(client, session, worl
                    {"cycle_id": str(cycle.id)})
     assert twice.status_code == 409 and "already in the action plan" in text(twice.text)
     sign_in(client, world.programme)
-    assert 'href="/cycles/%d/actions">Site C</a>' % cycle.id in client.get(
+    assert f'href="/cycles/{cycle.id}/actions">Site C</a>' in client.get(
         f"/changes/{change.id}").text
 
 
