@@ -5,7 +5,7 @@ programme team see names; a facilitator of the site's learning set sees its rate
 from imroc.models.assessment import RatingIn, RatingsIn
 from imroc.models.cycle import CycleCreate
 from imroc.models.invitation import SiteInvitationIn
-from imroc.services import anonymise, assessments, audit, cycles, invitations
+from imroc.services import anonymise, assessments, audit, cycles, feedback, invitations
 from imroc.services.access import load_principal
 from imroc.services.data_io import exports
 from tests.factories import sign_in
@@ -20,7 +20,7 @@ def _rated_cycle(session, world) -> None:
         assessments.set_ratings(session, cycle=cycle, site=site,
                                 principal=load_principal(session, person),
                                 data=RatingsIn(ratings=[RatingIn(challenge=1, level=2)]))
-    assessments.set_facilitator_ratings(session, cycle=cycle, site=site,
+    feedback.set_facilitator_ratings(session, cycle=cycle, site=site,
                                         principal=load_principal(session, world.facilitator),
                                         data=RatingsIn(ratings=[RatingIn(challenge=1, level=1)]))
     invitations.invite_to_site(session, site=site, principal=lead, data=SiteInvitationIn(

@@ -200,6 +200,28 @@ def test_only_the_programme_team_hides_posts_in_programme_threads(client, w):
                           json={"reason": "Off topic"}))["hidden"] is True
 
 
+def test_a_moderator_shows_a_hidden_post_again_and_the_trail_keeps_both(client, w):
+    thread = ok(_start(client, w, "member", text="Hidden by mistake"), 201)
+    [post] = ok(client.get(f"/api/v1/threads/{thread['id']}/posts", headers=w.h["member"]))
+    ok(client.post(f"/api/v1/posts/{post['id']}/hide", headers=w.h["facilitator"],
+                   json={"reason": "misread it"}))
+    url = f"/api/v1/posts/{post['id']}/unhide"
+    assert client.post(url, headers=w.h["lead"]).status_code == 403
+    assert client.post(url, headers=w.h["other_facilitator"]).status_code == 404
+    assert client.post(url, headers=w.h["member"]).status_code == 403
+    shown = ok(client.post(url, headers=w.h["programme"]))
+    assert (shown["hidden"], shown["hidden_by_name"], shown["hidden_reason"]) == (
+        False, None, None)
+    [seen] = ok(client.get(f"/api/v1/threads/{thread['id']}/posts", headers=w.h["member"]))
+    assert (seen["hidden"], seen["text"]) == (False, "Hidden by mistake")
+    assert client.post(url, headers=w.h["programme"]).status_code == 409  # not hidden now
+    [hid] = load(AuditEvent, entity="post", entity_id=str(post["id"]), action="hide_post")
+    [unhid] = load(AuditEvent, entity="post", entity_id=str(post["id"]), action="unhide_post")
+    assert hid.after["reason"] == "misread it"
+    assert (unhid.actor_id, unhid.before["reason"], unhid.after["hidden"]) == (
+        w.programme.id, "misread it", False)
+
+
 MARKUP = ('<script>alert(1)</script><img src=x onerror="alert(2)"> '
           '[click](javascript:alert(3)) <a href="javascript:alert(4)">x</a> '
           '<iframe src="https://evil.example"></iframe>\n\n'

@@ -97,6 +97,12 @@ def test_a_facilitator_hides_a_post_and_others_see_a_placeholder(client, session
     assert 'action="/posts/' not in member  # no hide form for those who may not moderate
     assert submit(client, url, f"/posts/{post.id}/hide",
                   {"reason": "x"}).status_code == 403
+    assert submit(client, url, f"/posts/{post.id}/unhide", {}).status_code == 403
+    sign_in(client, world.facilitator)
+    assert "Show this post to everyone again" in client.get(url).text
+    assert submit(client, url, f"/posts/{post.id}/unhide", {}).status_code == 303
+    sign_in(client, world.member)
+    assert "Something unkind" in client.get(url).text
 
 
 def test_markup_in_titles_and_posts_stays_text(client, session, world):

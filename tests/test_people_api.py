@@ -154,3 +154,27 @@ def test_the_programme_team_reads_but_cannot_change(client, session, world):
     assert [r.status_code for r in refused] == [403] * 4
     assert counts(TABLES) == before
     assert client.get("/api/v1/users", headers=h).status_code == 200
+
+
+def test_a_stale_change_of_a_person_is_refused_and_changes_nothing(client, world):
+    h = api_token(client, world.admin)
+    seen = client.get(f"/api/v1/users/{world.member.id}", headers=h).json()
+    first = client.patch(f"/api/v1/users/{world.member.id}", headers=h,
+                         json={"name": "First Change", "version": seen["version"]})
+    assert first.status_code == 200 and first.json()["version"] == seen["version"] + 1
+    before = counts(TABLES)
+    stale = client.patch(f"/api/v1/users/{world.member.id}", headers=h,
+                         json={"is_active": False, "version": seen["version"]})
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["current"]["name"] == "First Change"
+    assert stale.json()["current"]["version"] == seen["version"] + 1
+    assert counts(TABLES) == before
+    [member] = load(User, id=world.member.id)
+    assert member.is_active and member.name == "First Change"
+    # Saving again from the newer version wins; an unchanged save moves nothing on.
+    again = client.patch(f"/api/v1/users/{world.member.id}", headers=h,
+                         json={"is_active": False, "version": seen["version"] + 1})
+    assert again.status_code == 200 and again.json()["is_active"] is False
+    same = client.patch(f"/api/v1/users/{world.member.id}", headers=h,
+                        json={"is_active": False, "version": seen["version"] + 2})
+    assert same.status_code == 200 and same.json()["version"] == seen["version"] + 2

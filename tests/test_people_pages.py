@@ -8,7 +8,7 @@ from imroc.db import get_engine
 from imroc.models import AuditEvent, Invitation, LearningSetFacilitator, Membership, User
 from imroc.services.data_io.import_plan import NO_PASSWORD
 from tests.checks import counts, load
-from tests.factories import csrf_from, make_member, make_user, sign_in
+from tests.factories import api_token, csrf_from, make_member, make_user, sign_in
 
 TABLES = (User, Membership, LearningSetFacilitator, Invitation, AuditEvent)
 
@@ -198,3 +198,26 @@ def test_import_refused_to_everyone_but_administrators(client, world):
                     files={"file": ("people.csv", GOOD.encode(), "text/csv")})
     assert r.status_code == 403
     assert counts(TABLES) == before
+
+
+def test_a_stale_edit_of_a_person_keeps_what_was_typed(client, world):
+    sign_in(client, world.admin)
+    form = client.get(f"/admin/users/{world.member.id}/edit")
+    assert 'name="version" value="1"' in form.text
+    h = api_token(client, world.admin)
+    assert client.patch(f"/api/v1/users/{world.member.id}", headers=h,
+                        json={"name": "Changed Elsewhere"}).status_code == 200
+    sign_in(client, world.admin)
+    token = csrf_from(client.get(f"/admin/users/{world.member.id}/edit").text)
+    r = client.post(f"/admin/users/{world.member.id}/edit", data={
+        "csrf_token": token, "name": "Typed <b>Here</b>", "global_role": "",
+        "is_active": "true", "version": "1"})
+    assert r.status_code == 409
+    assert "Someone else changed this person" in r.text
+    assert "Changed Elsewhere" in r.text
+    assert 'value="Typed &lt;b&gt;Here&lt;/b&gt;"' in r.text
+    assert 'name="version" value="2"' in r.text
+    saved = client.post(f"/admin/users/{world.member.id}/edit", data={
+        "csrf_token": token, "name": "Typed Here", "global_role": "",
+        "is_active": "true", "version": "2"}, follow_redirects=False)
+    assert saved.status_code == 303

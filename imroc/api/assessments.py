@@ -15,7 +15,7 @@ from imroc.models.assessment import (
     UnheardOut,
 )
 from imroc.models.cycle import CyclePublic
-from imroc.services import assessments, cycles, voices
+from imroc.services import assessments, cycles, feedback, voices
 
 router = APIRouter(tags=["assessments"])
 
@@ -93,7 +93,7 @@ def reopen(data: ReopenIn, loaded: CycleDep, session: SessionDep,
 @router.get("/cycles/{cycle_id}/facilitator-ratings", response_model=RatingsOut)
 def list_facilitator_ratings(loaded: CycleDep, session: SessionDep) -> RatingsOut:
     cycle = loaded[0]
-    return _ratings(cycle.id, assessments.list_facilitator_ratings(session, cycle=cycle))
+    return _ratings(cycle.id, feedback.list_facilitator_ratings(session, cycle=cycle))
 
 
 @router.put("/cycles/{cycle_id}/facilitator-ratings", response_model=RatingsOut)
@@ -101,6 +101,6 @@ def put_facilitator_ratings(data: RatingsIn, loaded: CycleDep, session: SessionD
                             principal: CurrentPrincipal) -> RatingsOut:
     """A facilitator of the site's learning set records their own view."""
     cycle, site = loaded
-    rows = assessments.set_facilitator_ratings(session, cycle=cycle, site=site, data=data,
+    rows = feedback.set_facilitator_ratings(session, cycle=cycle, site=site, data=data,
                                                principal=principal)
     return _ratings(cycle.id, rows)

@@ -71,7 +71,7 @@ def me(principal: CurrentPrincipal) -> Me:
     """The signed-in person and their roles."""
     u = principal.user
     return Me(id=u.id, email=u.email, name=u.name, global_role=u.global_role,
-              is_active=u.is_active, roles=principal.roles,
+              is_active=u.is_active, version=u.version, roles=principal.roles,
               site_ids=sorted(principal.memberships),
               learning_set_ids=sorted(principal.facilitated_set_ids))
 

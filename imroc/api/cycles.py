@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, CycleDep, SiteDep
 from imroc.models.cycle import CycleCreate, CyclePublic, CycleUpdate, FeedbackCreate, FeedbackPublic
-from imroc.services import assessments, cycles
+from imroc.services import cycles, feedback
 
 router = APIRouter(tags=["cycles"])
 
@@ -47,7 +47,7 @@ def advance(loaded: CycleDep, session: SessionDep, principal: CurrentPrincipal) 
 @router.get("/cycles/{cycle_id}/feedback", response_model=list[FeedbackPublic])
 def list_feedback(loaded: CycleDep, session: SessionDep) -> list[FeedbackPublic]:
     return [FeedbackPublic.model_validate(f, from_attributes=True)
-            for f in assessments.list_feedback(session, cycle=loaded[0])]
+            for f in feedback.list_feedback(session, cycle=loaded[0])]
 
 
 @router.post("/cycles/{cycle_id}/feedback", response_model=FeedbackPublic, status_code=201)
@@ -55,5 +55,5 @@ def add_feedback(data: FeedbackCreate, loaded: CycleDep, session: SessionDep,
                  principal: CurrentPrincipal) -> FeedbackPublic:
     """Facilitators and the programme team comment on a cycle."""
     cycle, site = loaded
-    row = assessments.give_feedback(session, cycle=cycle, site=site, data=data, principal=principal)
+    row = feedback.give_feedback(session, cycle=cycle, site=site, data=data, principal=principal)
     return FeedbackPublic.model_validate(row, from_attributes=True)

@@ -78,3 +78,9 @@ def hide(post_id: PathId, data: PostHide, session: SessionDep,
          principal: CurrentPrincipal) -> PostPublic:
     discussion.hide_post(session, principal=principal, post_id=post_id, reason=data.reason)
     return discussion.post_public(session, principal=principal, post_id=post_id)
+
+
+@router.post("/posts/{post_id}/unhide", response_model=PostPublic)
+def unhide(post_id: PathId, session: SessionDep, principal: CurrentPrincipal) -> PostPublic:
+    discussion.unhide_post(session, principal=principal, post_id=post_id)
+    return discussion.post_public(session, principal=principal, post_id=post_id)

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from imroc.clock import utcnow
 from imroc.models.base import UTCDateTime
-from imroc.validation import MAX_INT, Id, InputModel
+from imroc.validation import MAX_INT, Id, InputModel, Version
 
 
 class GlobalRole(StrEnum):
@@ -82,6 +82,8 @@ class User(SQLModel, table=True):
     # their first sign-in by SSO and matched on from then on.
     oidc_issuer: str | None = Field(default=None, sa_column=Column(String(300), nullable=True))
     oidc_subject: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    # Moves on at each change of name, role or whether they can sign in: a stale edit is refused.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -151,6 +153,7 @@ class UserUpdate(InputModel):
     name: str | None = PField(default=None, min_length=1, max_length=200)
     global_role: GlobalRole | None = None
     is_active: bool | None = None
+    version: Version | None = None
 
 
 class MembershipCreate(InputModel):
@@ -165,6 +168,7 @@ class UserPublic(BaseModel):
     name: str
     global_role: str | None
     is_active: bool
+    version: int
 
 
 PEOPLE_ROLES = ("site_member", "site_lead", "facilitator", "programme_team", "admin", "none")

@@ -14,7 +14,7 @@ from imroc.models import Cycle, Site
 from imroc.models.assessment import RatingsIn
 from imroc.models.cycle import TEXT, FeedbackCreate, Stage
 from imroc.models.framework import CHALLENGE_NUMBERS
-from imroc.services import access, assessments, consensus
+from imroc.services import access, assessments, consensus, feedback
 from imroc.services.access import Principal
 from imroc.templating import is_htmx, render
 from imroc.validation import parse
@@ -107,7 +107,7 @@ def _facilitator_page(request: Request, session: SessionDep, principal: Principa
     can_rate = access.is_site_facilitator(principal, site)
     current = {}
     if can_rate:
-        for r in assessments.list_facilitator_ratings(session, cycle=cycle):
+        for r in feedback.list_facilitator_ratings(session, cycle=cycle):
             if r.rater_id == principal.user.id:
                 current[f"level_{r.challenge}"], current[f"comment_{r.challenge}"] = \
                     str(r.level), r.comment
@@ -118,7 +118,7 @@ def _facilitator_page(request: Request, session: SessionDep, principal: Principa
     ctx.update({
         "view": consensus.consensus_view(session, cycle=cycle), "can_rate": can_rate,
         "can_feedback": access.can_give_feedback(principal, site),
-        "feedback": assessments.list_feedback_with_authors(session, cycle=cycle),
+        "feedback": feedback.list_feedback_with_authors(session, cycle=cycle),
         "feedback_values": feedback_values or {}, "conflict": conflict,
         "closed": cycle.stage == Stage.closed,
     })
@@ -142,7 +142,7 @@ def facilitator_save(request: Request, session: SessionDep, principal: CurrentPr
     args = (request, session, principal, cycle, site)
 
     def save(data: RatingsIn) -> None:
-        assessments.set_facilitator_ratings(session, cycle=cycle, site=site, data=data,
+        feedback.set_facilitator_ratings(session, cycle=cycle, site=site, data=data,
                                             principal=principal)
 
     try:
@@ -162,7 +162,7 @@ def feedback_add(request: Request, session: SessionDep, principal: CurrentPrinci
     access.ensure_feedback(principal, site)
     values = fields(form, "body")
     try:
-        assessments.give_feedback(session, cycle=cycle, site=site, principal=principal,
+        feedback.give_feedback(session, cycle=cycle, site=site, principal=principal,
                                  data=parse(FeedbackCreate, values))
     except Invalid:
         errors = {"body": f"Feedback must be {TEXT} characters or fewer" if values.get("body")

@@ -137,3 +137,14 @@ def post_hide(request: Request, session: SessionDep, principal: CurrentPrincipal
                             errors={f"reason-{post_id}": errors["reason"]},
                             status=exc.status_code)
     return RedirectResponse(f"/threads/{thread.id}#post-{post_id}", status_code=303)
+
+
+@router.post("/posts/{post_id}/unhide")
+def post_unhide(request: Request, session: SessionDep, principal: CurrentPrincipal,
+                post_id: PathId) -> Response:
+    thread = discussion.get_post_thread(session, post_id=post_id, principal=principal)
+    try:
+        discussion.unhide_post(session, principal=principal, post_id=post_id)
+    except Conflict:
+        pass  # shown again already (a second press, or another moderator): nothing to do
+    return RedirectResponse(f"/threads/{thread.id}#post-{post_id}", status_code=303)

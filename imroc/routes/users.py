@@ -5,7 +5,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, PathId
-from imroc.errors import Invalid
+from imroc.errors import Conflict, Invalid
 from imroc.models.user import (
     PEOPLE_ROLES,
     PERSPECTIVE_LABELS,
@@ -23,10 +23,11 @@ from imroc.web.paging import pages
 router = APIRouter()
 
 
-def _form_page(request, *, user=None, values=None, errors=None, status=200) -> Response:
+def _form_page(request, *, user=None, values=None, errors=None, conflict=None,
+               status=200) -> Response:
     errors = errors or {}
     return render(request, "users/form.html", {
-        "user": user, "values": values or {}, "errors": errors,
+        "user": user, "values": values or {}, "errors": errors, "conflict": conflict,
         "error_list": error_list(errors), "global_roles": list(GlobalRole),
     }, status_code=status)
 
@@ -84,7 +85,7 @@ def user_edit(request: Request, session: SessionDep, principal: CurrentPrincipal
     user = users.get_user(session, user_id)
     return _form_page(request, user=user, values={
         "name": user.name, "global_role": user.global_role,
-        "is_active": "true" if user.is_active else "false"})
+        "is_active": "true" if user.is_active else "false", "version": str(user.version)})
 
 
 @router.post("/admin/users/{user_id}/edit")
@@ -92,13 +93,17 @@ def user_update(request: Request, session: SessionDep, principal: CurrentPrincip
                 user_id: PathId, form: Form) -> Response:
     access.ensure_admin(principal)
     user = users.get_user(session, user_id)
-    values = fields(form, "name", "global_role", "is_active")
+    values = fields(form, "name", "global_role", "is_active", "version")
     values.setdefault("global_role", None)
     try:
         users.update_user(session, user=user, actor=principal.user,
                           data=parse(UserUpdate, values))
     except Invalid as exc:
         return _form_page(request, user=user, values=values, errors=exc.errors, status=422)
+    except Conflict as exc:
+        # Keep what they typed; the form now carries the newer version, so saving again wins.
+        return _form_page(request, user=user, values={**values, "version": str(user.version)},
+                          errors={"version": exc.message}, conflict=exc.current, status=409)
     return RedirectResponse(f"/admin/users/{user.id}", status_code=303)
 
 

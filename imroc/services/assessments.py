@@ -1,4 +1,5 @@
-"""Scores: members' own ratings, the agreed consensus with sign-off, the facilitator's view."""
+"""Scores: members' own ratings, and the agreed consensus with sign-off (the facilitator's
+view and feedback are in feedback.py)."""
 
 from datetime import datetime
 
@@ -10,21 +11,16 @@ from imroc.errors import Conflict, Invalid
 from imroc.models import (
     ConsensusScore,
     Cycle,
-    FacilitatorRating,
-    Feedback,
     Rating,
     Site,
-    User,
 )
 from imroc.models.assessment import RatingsIn, ReopenIn, ScoresIn
-from imroc.models.cycle import FeedbackCreate, Stage
+from imroc.models.cycle import Stage
 from imroc.models.framework import CHALLENGE_NUMBERS
 from imroc.models.user import SiteRole
 from imroc.services import audit, bulk, frameworks, notices
 from imroc.services.access import (
     Principal,
-    ensure_facilitator,
-    ensure_feedback,
     ensure_group_member,
     ensure_lead,
 )
@@ -35,7 +31,7 @@ def scale_levels(session: Session, cycle: Cycle) -> list[int]:
     return frameworks.scale_levels(session, cycle.framework_id)
 
 
-def _check_items(session: Session, cycle: Cycle, items: list, name: str, *,
+def check_items(session: Session, cycle: Cycle, items: list, name: str, *,
                  dont_know: bool = False) -> None:
     """Refuse a challenge given twice and a level outside the scale. With dont_know, an item
     may instead say "don't know" (no level); without it, "don't know" is refused."""
@@ -140,7 +136,7 @@ def set_ratings(session: Session, *, cycle: Cycle, site: Site, data: RatingsIn,
     now = at or utcnow()
     ensure_group_member(principal, site)
     _ensure_open_assessment(cycle)
-    _check_items(session, cycle, data.ratings, "ratings", dont_know=True)
+    check_items(session, cycle, data.ratings, "ratings", dont_know=True)
     perspective = principal.memberships[site.id].perspective
     existing = dict(mine if mine is not None else
                     my_ratings(session, cycle=cycle, principal=principal))
@@ -196,7 +192,7 @@ def set_consensus(session: Session, *, cycle: Cycle, site: Site, data: ScoresIn,
     now = at or utcnow()
     ensure_lead(principal, site)
     _ensure_open_assessment(cycle)
-    _check_items(session, cycle, data.scores, "scores")
+    check_items(session, cycle, data.scores, "scores")
     current = {s.challenge: s for s in list_consensus(session, cycle=cycle)}
     before = {c: {"level": s.level, "rationale": s.rationale} for c, s in current.items()}
     for item in data.scores:
@@ -262,61 +258,6 @@ def reopen(session: Session, *, cycle: Cycle, site: Site, data: ReopenIn,
     return cycle
 
 
-# --- the facilitator's view and feedback ------------------------------------------------------
-
-def list_facilitator_ratings(session: Session, *, cycle: Cycle) -> list[FacilitatorRating]:
-    return list(session.exec(select(FacilitatorRating).where(
-        FacilitatorRating.cycle_id == cycle.id).order_by(col(FacilitatorRating.challenge))).all())
-
-
-def set_facilitator_ratings(session: Session, *, cycle: Cycle, site: Site, data: RatingsIn,
-                            principal: Principal) -> list[FacilitatorRating]:
-    """A facilitator of the site's learning set records their own view."""
-    ensure_facilitator(principal, site)
-    if cycle.stage == Stage.closed:
-        raise Conflict("This cycle is closed")
-    _check_items(session, cycle, data.ratings, "ratings")
-    rows = {r.challenge: r for r in list_facilitator_ratings(session, cycle=cycle)
-            if r.rater_id == principal.user.id}
-    for item in data.ratings:
-        row = rows.get(item.challenge) or FacilitatorRating(
-            cycle_id=cycle.id, rater_id=principal.user.id, challenge=item.challenge, level=0)
-        row.level, row.comment, row.updated_at = item.level, item.comment.strip(), utcnow()
-        session.add(row)
-        rows[item.challenge] = row
-    audit.record(session, actor=principal.user, action="facilitator_rate", entity="cycle",
-                 entity_id=cycle.id, site_id=site.id,
-                 after={"levels": {c: r.level for c, r in sorted(rows.items())}})
-    session.commit()
-    return sorted(rows.values(), key=lambda r: r.challenge)
-
-
-def list_feedback(session: Session, *, cycle: Cycle) -> list[Feedback]:
-    return list(session.exec(select(Feedback).where(Feedback.cycle_id == cycle.id)
-                             .order_by(col(Feedback.id))).all())
-
-
-def list_feedback_with_authors(session: Session, *, cycle: Cycle) -> list[tuple[Feedback, str]]:
-    """The feedback on a cycle, oldest first, each with its author's name (one query)."""
-    rows = session.exec(select(Feedback, User.name).join(User, User.id == Feedback.author_id)
-                        .where(Feedback.cycle_id == cycle.id).order_by(col(Feedback.id))).all()
-    return [(f, name) for f, name in rows]
-
-
-def give_feedback(session: Session, *, cycle: Cycle, site: Site, data: FeedbackCreate,
-                  principal: Principal) -> Feedback:
-    ensure_feedback(principal, site)
-    row = Feedback(cycle_id=cycle.id, author_id=principal.user.id, body=data.body.strip())
-    session.add(row)
-    session.flush()
-    audit.record(session, actor=principal.user, action="feedback", entity="cycle",
-                 entity_id=cycle.id, site_id=site.id, after={"feedback_id": row.id})
-    notices.feedback_given(session, cycle=cycle, site=site, feedback_id=row.id,
-                           author=principal.user.name)
-    session.commit()
-    return row
-
-
 # --- many at once (imports) -------------------------------------------------------------------
 # Rows of cycles written in the same transaction, already checked against the cycle's scale.
 
@@ -329,14 +270,3 @@ def add_scores(session: Session, rows: list[dict]) -> int:
     """Agreed levels: cycle_id, challenge, level, rationale (and who agreed, when known)."""
     return bulk.insert_rows(session, ConsensusScore,
                             [{**r, "rationale": r["rationale"].strip()} for r in rows])
-
-
-def add_facilitator_ratings(session: Session, rows: list[dict]) -> int:
-    """Facilitators' own ratings: cycle_id, rater_id, challenge, level, comment."""
-    return bulk.insert_rows(session, FacilitatorRating,
-                            [{**r, "comment": r["comment"].strip()} for r in rows])
-
-
-def add_feedback(session: Session, rows: list[dict]) -> int:
-    """Feedback on cycles: cycle_id, author_id, body (and when it was written)."""
-    return bulk.insert_rows(session, Feedback, [{**r, "body": r["body"].strip()} for r in rows])

@@ -186,6 +186,26 @@ def hide_post(session: Session, *, principal: Principal, post_id: int, reason: s
     return post
 
 
+def unhide_post(session: Session, *, principal: Principal, post_id: int) -> Post:
+    """Show a hidden post again (a moderator's mistake or a reason that has passed); the
+    audit trail keeps that it was hidden, by whom and why."""
+    post = session.get(Post, post_id)
+    thread = session.get(Thread, post.thread_id) if post else None
+    if post is None or not access_discussion.can_view_thread(session, principal, thread):
+        raise NotFound("Post not found")
+    access_discussion.ensure_moderate_thread(session, principal, thread)
+    if post.hidden_at is None:
+        raise Conflict("This post is not hidden")
+    before = {"hidden": True, "reason": post.hidden_reason, "hidden_by": post.hidden_by}
+    post.hidden_at, post.hidden_by, post.hidden_reason = None, None, None
+    session.add(post)
+    audit.record(session, actor=principal.user, action="unhide_post", entity="post",
+                 entity_id=post.id, before=before,
+                 after={"hidden": False, "thread_id": thread.id})
+    session.commit()
+    return post
+
+
 def get_post_thread(session: Session, *, post_id: int, principal: Principal) -> Thread:
     """The thread of a post, 404 when either is not for this person."""
     post = session.get(Post, post_id)

@@ -119,6 +119,7 @@ def public(person: Person) -> PersonPublic:
     u = person.user
     return PersonPublic(
         id=u.id, email=u.email, name=u.name, global_role=u.global_role, is_active=u.is_active,
+        version=u.version,
         sign_in_method=person.sign_in,
         memberships=[MembershipPublic(id=m, site_id=s, site_name=n, role=r, perspective=p)
                      for m, s, n, r, p in person.memberships],

@@ -3,7 +3,6 @@
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from imroc.clock import utcnow
 from imroc.errors import Conflict, Invalid, NotFound
 from imroc.models import LearningSet, Membership, Site, User
 from imroc.models.site import LearningSetUpdate
@@ -13,12 +12,14 @@ from imroc.models.user import (
     SiteRole,
     UserCreate,
     UserMembershipIn,
+    UserPublic,
     UserUpdate,
 )
 from imroc.security import hash_password
 from imroc.services import access, audit
 from imroc.services.access import Principal
 from imroc.services.auth import revoke_all
+from imroc.services.versioned import save_if_unchanged
 from imroc.validation import parse
 
 USER_FIELDS = ("email", "name", "global_role", "is_active")
@@ -71,25 +72,44 @@ def add_user(session: Session, *, email: str, name: str, password_hash: str,
 
 
 def update_user(session: Session, *, user: User, data: UserUpdate, actor: User) -> User:
-    """Change a person's name, global role or whether they can sign in."""
+    """Change a person's name, global role or whether they can sign in. An edit made from an
+    older version of the person is refused, so two administrators never overwrite each other."""
+    if data.version is not None and data.version != user.version:
+        raise Conflict(STALE_PERSON, current=_current(user))
     before = audit.snapshot(user, USER_FIELDS)
     changes = data.model_dump(exclude_unset=True)
-    if "name" in changes and changes["name"] is not None:
-        user.name = changes["name"].strip()
+    values: dict = {}
+    if changes.get("name") is not None:
+        values["name"] = changes["name"].strip()
     if "global_role" in changes:
-        user.global_role = changes["global_role"].value if changes["global_role"] else None
+        values["global_role"] = changes["global_role"].value if changes["global_role"] else None
     if changes.get("is_active") is not None:
         if user.id == actor.id and not changes["is_active"]:
             raise Invalid({"is_active": "You cannot deactivate your own account"})
-        user.is_active = changes["is_active"]
-        if not user.is_active:
-            revoke_all(session, user=user)
-    user.updated_at = utcnow()
-    session.add(user)
+        values["is_active"] = changes["is_active"]
+    values = {k: v for k, v in values.items() if getattr(user, k) != v}
+    if not values:
+        return user
+    if not save_if_unchanged(session, User, user.id, user.version, values):
+        session.rollback()
+        session.refresh(user)
+        raise Conflict(STALE_PERSON, current=_current(user))
+    session.refresh(user)
+    if values.get("is_active") is False:
+        revoke_all(session, user=user)
     audit.record(session, actor=actor, action="update", entity="user", entity_id=user.id,
                  before=before, after=audit.snapshot(user, USER_FIELDS))
     session.commit()
     return user
+
+
+STALE_PERSON = "Someone else changed this person while you were editing"
+
+
+def _current(user: User) -> UserPublic:
+    return UserPublic(id=user.id, email=user.email, name=user.name,
+                      global_role=user.global_role, is_active=user.is_active,
+                      version=user.version)
 
 
 def list_members(session: Session, *, site: Site) -> list[tuple[Membership, User]]:

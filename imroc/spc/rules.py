@@ -15,11 +15,25 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from imroc.spc.runs import (
+    HIGH,
+    LOW,
+    SHIFT,
+    TREND,
+    mark,
+    run_rules,
+    side_runs,
+    sign,
+    trend_runs,
+)
+from imroc.spc.runs import (
+    median as median_of,
+)
+
 Direction = Literal["up", "down", "neutral"]
 
-OUTSIDE, SHIFT, TREND, TWO_OF_THREE = "outside", "shift", "trend", "two_of_three"
+OUTSIDE, TWO_OF_THREE = "outside", "two_of_three"
 RULE_ORDER = (OUTSIDE, SHIFT, TREND, TWO_OF_THREE)
-HIGH, LOW = "high", "low"  # side of a signal: above the centre / rising, or below / falling
 
 # 2.66 = 3 / 1.128 (d2 for moving ranges of two points): turns the mean moving range into 3 sigma.
 LIMIT_FACTOR = 2.66
@@ -33,7 +47,6 @@ _TWO_OF_THREE_TEXT = (
     "Two out of three points in a row beyond two-sigma on the same side of the mean, "
     "close to a process limit"
 )
-_SKIP_EQUAL = "equal neighbouring values are skipped"
 
 
 class _Labelled(StrEnum):
@@ -166,7 +179,7 @@ def xmr(
                                 seg.lower_2s, number, *_row(sig, direction)))
     rules = (
         (OUTSIDE, "A point above the upper or below the lower process limit"),
-        *_run_rules(shift_length, trend_length, "mean", "a point on the mean breaks the run"),
+        *run_rules(shift_length, trend_length, "mean", "a point on the mean breaks the run"),
         (TWO_OF_THREE, _TWO_OF_THREE_TEXT),
     )
     return XmRResult(tuple(points), segments, direction, target, shift_length, trend_length,
@@ -185,26 +198,19 @@ def run_chart(
     # Defaults follow NHS England's run chart guidance: a shift is six or more points on one
     # side of the median, a trend five or more points all going up or all going down.
     xs = _check(values, direction, shift_length, trend_length)
-    median = _median(xs)
+    median = median_of(xs)
     tol = _REL_TOL * max(abs(x) for x in xs)
-    sides = [_sign(x - median, tol) for x in xs]
+    sides = [sign(x - median, tol) for x in xs]
     sig: list[set[tuple[str, str]]] = [set() for _ in xs]
     # On a run chart, points on the median are ignored: they neither extend nor break a run.
-    _mark(sig, SHIFT, _side_runs(sides, shift_length, zero_breaks=False))
-    _mark(sig, TREND, _trend_runs(xs, trend_length, tol))
+    mark(sig, SHIFT, side_runs(sides, shift_length, zero_breaks=False))
+    mark(sig, TREND, trend_runs(xs, trend_length, tol))
     points = tuple(
         RunPoint(i, x, median, *_row(s, direction)) for i, (x, s) in enumerate(zip(xs, sig, strict=True))
     )
-    rules = _run_rules(shift_length, trend_length, "median", "points on the median are ignored")
+    rules = run_rules(shift_length, trend_length, "median", "points on the median are ignored")
     return RunChartResult(points, median, direction, shift_length, trend_length, rules,
                           points[-1].variation)
-
-
-def _run_rules(shift: int, trend: int, centre: str, on_centre: str) -> tuple[tuple[str, str], ...]:
-    return (
-        (SHIFT, f"{shift} or more points in a row all above or all below the {centre} ({on_centre})"),
-        (TREND, f"{trend} or more points in a row all rising or all falling ({_SKIP_EQUAL})"),
-    )
 
 
 def _check(values: Sequence[float], direction: str, shift: int, trend: int) -> list[float]:
@@ -226,13 +232,6 @@ def _mean(xs: Sequence[float]) -> float:
     except OverflowError:  # the sum of huge values overflows: average them scaled down
         scale = max(abs(x) for x in xs)
         return scale * statistics.fmean(x / scale for x in xs)
-
-
-def _median(xs: Sequence[float]) -> float:
-    s = sorted(xs)
-    mid = len(s) // 2
-    # Halve before adding so two huge middle values cannot overflow to infinity.
-    return s[mid] if len(s) % 2 else s[mid - 1] / 2 + s[mid] / 2
 
 
 def _limits(xs: list[float], start: int, end: int, baseline: int | None) -> Segment:
@@ -267,65 +266,21 @@ def _xmr_signals(
 ) -> list[set[tuple[str, str]]]:
     tol = _REL_TOL * max(abs(x) for x in [*xs, seg.mean])
     sig: list[set[tuple[str, str]]] = [set() for _ in xs]
-    sides = [_sign(x - seg.mean, tol) for x in xs]
+    sides = [sign(x - seg.mean, tol) for x in xs]
     if seg.upper is not None and seg.lower is not None:
-        _mark(sig, OUTSIDE, [([i], s) for i, (x, s) in enumerate(zip(xs, sides, strict=True))
-                             if _sign(x - seg.upper, tol) > 0 or _sign(x - seg.lower, tol) < 0])
-    _mark(sig, SHIFT, _side_runs(sides, shift_length, zero_breaks=True))
-    _mark(sig, TREND, _trend_runs(xs, trend_length, tol))
+        mark(sig, OUTSIDE, [([i], s) for i, (x, s) in enumerate(zip(xs, sides, strict=True))
+                             if sign(x - seg.upper, tol) > 0 or sign(x - seg.lower, tol) < 0])
+    mark(sig, SHIFT, side_runs(sides, shift_length, zero_breaks=True))
+    mark(sig, TREND, trend_runs(xs, trend_length, tol))
     if seg.upper_2s is not None and seg.lower_2s is not None:
-        beyond = [1 if _sign(x - seg.upper_2s, tol) > 0 else -1 if _sign(x - seg.lower_2s, tol) < 0
+        beyond = [1 if sign(x - seg.upper_2s, tol) > 0 else -1 if sign(x - seg.lower_2s, tol) < 0
                   else 0 for x in xs]
         for w in range(len(xs) - 2):
             for side in (1, -1):
                 hits = [j for j in range(w, w + 3) if beyond[j] == side]
                 if len(hits) >= 2:  # same side only: one high and one low is not a signal
-                    _mark(sig, TWO_OF_THREE, [(hits, side)])
+                    mark(sig, TWO_OF_THREE, [(hits, side)])
     return sig
-
-
-def _side_runs(sides: list[int], length: int, zero_breaks: bool) -> list[tuple[list[int], int]]:
-    runs: list[tuple[list[int], int]] = []
-    open_run = False
-    for i, side in enumerate(sides):
-        if side == 0:  # on the centre line: never counted; breaks the run only if asked
-            open_run = open_run and not zero_breaks
-        elif open_run and runs[-1][1] == side:
-            runs[-1][0].append(i)
-        else:
-            runs.append(([i], side))
-            open_run = True
-    return [run for run in runs if len(run[0]) >= length]
-
-
-def _trend_runs(xs: list[float], length: int, tol: float) -> list[tuple[list[int], int]]:
-    runs: list[tuple[int, int, int, int]] = []  # (first, last, direction, points counted)
-    first = last = direction = 0
-    count = 1
-    for i in range(1, len(xs)):
-        step = _sign(xs[i] - xs[i - 1], tol)
-        if step == 0:  # equal neighbours neither extend nor break a trend
-            continue
-        if step == direction:
-            last, count = i, count + 1
-        else:
-            if direction:
-                runs.append((first, last, direction, count))
-            # The turning point belongs to both trends, as on Making Data Count charts.
-            first, last, direction, count = i - 1, i, step, 2
-    if direction:
-        runs.append((first, last, direction, count))
-    return [(list(range(a, b + 1)), d) for a, b, d, n in runs if n >= length]
-
-
-def _sign(difference: float, tol: float) -> int:
-    return 0 if abs(difference) <= tol else (1 if difference > 0 else -1)
-
-
-def _mark(sig: list[set[tuple[str, str]]], rule: str, runs: list[tuple[list[int], int]]) -> None:
-    for indices, side in runs:
-        for i in indices:
-            sig[i].add((rule, HIGH if side > 0 else LOW))
 
 
 def _row(

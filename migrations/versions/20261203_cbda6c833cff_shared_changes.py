@@ -2,7 +2,7 @@
 names the change it tries, a thread the change it is about.
 
 Revision ID: cbda6c833cff
-Revises: b0b53e47648c
+Revises: 5e71137be6a0
 Create Date: 2026-12-03 16:28:53.819343
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = 'cbda6c833cff'
-down_revision: str | None = 'b0b53e47648c'
+down_revision: str | None = '5e71137be6a0'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -35,6 +35,7 @@ from imroc.services import (
     assessments,
     audit,
     consultancy,
+    feedback,
     learning_sets,
     priorities,
     set_history,
@@ -226,7 +227,7 @@ def _cycles(session: Session, site: Site, sp: SitePlan, users: dict[str, User],
             signed_off_by=users[cp.signed_off_by].id if cp.signed_off_by else None, **cp.pdsa)
     session.add_all(made.values())
     session.flush()
-    ratings, scores, facilitator, chosen, feedback = [], [], [], [], []
+    ratings, scores, facilitator, chosen, notes = [], [], [], [], []
     for number, cp in sp.cycles.items():
         cid = made[number].id
         ratings += [{**r, "cycle_id": cid, "rater_id": users[r["rater"]].id} for r in cp.ratings]
@@ -234,13 +235,13 @@ def _cycles(session: Session, site: Site, sp: SitePlan, users: dict[str, User],
         facilitator += [{**r, "cycle_id": cid, "rater_id": users[r["rater"]].id}
                         for r in cp.facilitator_ratings]
         chosen += [{**p, "cycle_id": cid} for p in cp.priorities]
-        feedback += [{**f, "cycle_id": cid, "author_id": users[f["author"]].id}
+        notes += [{**f, "cycle_id": cid, "author_id": users[f["author"]].id}
                      for f in cp.feedback]
     counts = {"ratings": assessments.add_ratings(session, ratings),
               "consensus": assessments.add_scores(session, scores),
               "priorities": priorities.add_priorities(session, chosen)}
-    assessments.add_facilitator_ratings(session, facilitator)
-    assessments.add_feedback(session, feedback)
+    feedback.add_facilitator_ratings(session, facilitator)
+    feedback.add_feedback(session, notes)
     added_actions = _actions(session, sp, made)
     return {"cycles": len(made), **counts, "actions": added_actions}
 

@@ -7,20 +7,24 @@ The file has a header row naming its columns, in any order and any case: `period
 (the `band` column of the site's values file).
 """
 
-import csv
 from datetime import date
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from imroc import periods
 from imroc.errors import Invalid
 from imroc.models import Measure
 from imroc.models.measure import ReferenceIn
 from imroc.services.access import Principal, ensure_manage_reference
 from imroc.services.measures import reference as national
 from imroc.services.measures import values_csv
-from imroc.services.measures.values_csv import MAX_ROWS, Problem, Report, number, open_csv
+from imroc.services.measures.values_csv import (
+    Problem,
+    Report,
+    field_problems,
+    number,
+    period_rows,
+)
 
 MAX_BYTES = values_csv.MAX_BYTES  # the same limit as a site's values file
 
@@ -29,42 +33,22 @@ OPTIONAL = ("lower", "upper")
 
 def read(measure: Measure, raw: bytes) -> tuple[list[ReferenceIn], list[int], list[Problem]]:
     """The national points in the file, the file line of each, and every problem found."""
-    reader, header, stop = open_csv(raw, ("period", "value"))
-    if stop:
-        return [], [], stop
-    where = {n: header.index(n) for n in ("period", "value", *OPTIONAL) if n in header}
     points: list[ReferenceIn] = []
     lines: list[int] = []
     problems: list[Problem] = []
-    try:
-        for line, cells in enumerate(reader, start=2):
-            if not any(c.strip() for c in cells):
-                continue
-            if len(points) + len(problems) >= MAX_ROWS:
-                problems.append(Problem(line, "", "", f"The file has more than {MAX_ROWS} rows"))
-                break
-            cell = {name: (cells[i] if i < len(cells) else "") for name, i in where.items()}
-            try:
-                period = periods.parse(cell["period"], measure.frequency)
-            except ValueError as exc:
-                problems.append(Problem(line, "period", cell["period"], str(exc)))
-                continue
-            before = len(problems)
-            numbers = {c: number(cell.get(c, ""), c, line, problems)
-                       for c in ("value", *OPTIONAL)}
-            if numbers["value"] is None and len(problems) == before:
-                problems.append(Problem(line, "value", "", "Enter the national value"))
-            if len(problems) > before:
-                continue
-            try:
-                points.append(ReferenceIn(period=period, **numbers))
-                lines.append(line)
-            except ValidationError as exc:
-                for error in exc.errors():
-                    column = str(error["loc"][0])
-                    problems.append(Problem(line, column, cell.get(column, ""), error["msg"]))
-    except csv.Error as exc:
-        problems.append(Problem(reader.line_num, "", "", f"The line cannot be read: {exc}"))
+    for line, cell, period in period_rows(raw, measure.frequency, ("value",), OPTIONAL,
+                                          problems):
+        before = len(problems)
+        numbers = {c: number(cell.get(c, ""), c, line, problems) for c in ("value", *OPTIONAL)}
+        if numbers["value"] is None and len(problems) == before:
+            problems.append(Problem(line, "value", "", "Enter the national value"))
+        if len(problems) > before:
+            continue
+        try:
+            points.append(ReferenceIn(period=period, **numbers))
+            lines.append(line)
+        except ValidationError as exc:
+            field_problems(exc, line, cell, problems)
     return points, lines, problems
 
 

@@ -83,38 +83,62 @@ def open_csv(raw: bytes, needed: tuple[str, ...]
                             for c in needed if c not in header]
 
 
-def read(measure: Measure, raw: bytes) -> tuple[list[PointIn], list[int], list[Problem]]:
-    """The points in the file, the file line of each, and every problem found."""
-    needed = ("period", *_columns(measure))
-    reader, header, stop = open_csv(raw, needed)
+def period_rows(raw: bytes, frequency: str, needed: tuple[str, ...], optional: tuple[str, ...],
+                problems: list[Problem]) -> Iterator[tuple[int, dict[str, str], date]]:
+    """Each filled line of a measure's file: its line number, its cells by column name and its
+    period. What stops the file or a line being read goes into `problems` on the way (size,
+    text, header, too many rows, a period that is not one, a line the CSV reader cannot read)."""
+    reader, header, stop = open_csv(raw, ("period", *needed))
     if stop:
-        return [], [], stop
-    where = {name: header.index(name) for name in (*needed, "note", "band") if name in header}
-    points, lines, problems = [], [], []
+        problems.extend(stop)
+        return
+    where = {name: header.index(name) for name in ("period", *needed, *optional) if name in header}
+    filled = 0
     try:
         for line, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):
                 continue
-            if len(points) + len(problems) >= MAX_ROWS:
+            if filled >= MAX_ROWS:
                 problems.append(Problem(line, "", "", f"The file has more than {MAX_ROWS} rows"))
-                break
+                return
+            filled += 1
             cell = {name: (cells[i] if i < len(cells) else "") for name, i in where.items()}
             try:
-                period = periods.parse(cell["period"], measure.frequency)
+                period = periods.parse(cell["period"], frequency)
             except ValueError as exc:
                 problems.append(Problem(line, "period", cell["period"], str(exc)))
                 continue
-            numbers = {c: number(cell[c], c, line, problems) for c in _columns(measure)}
-            try:
-                points.append(PointIn(period=period, annotation=cell.get("note", "").strip(),
-                                      band=cell.get("band", "").strip() or None, **numbers))
-                lines.append(line)
-            except ValidationError as exc:
-                for error in exc.errors():
-                    column = "note" if error["loc"][0] == "annotation" else str(error["loc"][0])
-                    problems.append(Problem(line, column, cell.get(column, ""), error["msg"]))
+            yield line, cell, period
     except csv.Error as exc:
         problems.append(Problem(reader.line_num, "", "", f"The line cannot be read: {exc}"))
+
+
+def field_problems(exc: ValidationError, line: int, cell: dict[str, str],
+                   problems: list[Problem], renamed: dict[str, str] | None = None) -> None:
+    """One problem per field a line's point was refused for, named as the file's column."""
+    for error in exc.errors():
+        column = str(error["loc"][0])
+        column = (renamed or {}).get(column, column)
+        problems.append(Problem(line, column, cell.get(column, ""), error["msg"]))
+
+
+def read(measure: Measure, raw: bytes) -> tuple[list[PointIn], list[int], list[Problem]]:
+    """The points in the file, the file line of each, and every problem found."""
+    points: list[PointIn] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    for line, cell, period in period_rows(raw, measure.frequency, _columns(measure),
+                                          ("note", "band"), problems):
+        before = len(problems)
+        numbers = {c: number(cell[c], c, line, problems) for c in _columns(measure)}
+        if len(problems) > before:
+            continue
+        try:
+            points.append(PointIn(period=period, annotation=cell.get("note", "").strip(),
+                                  band=cell.get("band", "").strip() or None, **numbers))
+            lines.append(line)
+        except ValidationError as exc:
+            field_problems(exc, line, cell, problems, {"annotation": "note"})
     return points, lines, problems
 
 

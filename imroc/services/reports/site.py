@@ -19,8 +19,8 @@ from imroc.models.user import Perspective
 from imroc.services import (
     access,
     actions,
-    assessments,
     consensus,
+    feedback,
     frameworks,
     sites,
 )
@@ -156,15 +156,15 @@ def site_report(session: Session, *, site: Site, principal: Principal,
     learning_set = session.get(LearningSet, site.learning_set_id) \
         if site.learning_set_id else None
     kind = next((k for k in sites.list_kinds(session) if k.code == site.kind), None)
-    feedback = None
+    notes = None
     if board.current is not None and access.can_read_feedback(principal, site):
-        feedback = assessments.list_feedback_with_authors(session, cycle=board.current)
+        notes = feedback.list_feedback_with_authors(session, cycle=board.current)
     return SiteReport(
         site=site, kind_label=kind.label if kind else site.kind, learning_set=learning_set,
         framework=framework, cycles=board.cycles, latest=latest, previous=previous,
         challenges=challenges, voices=_voices(session, [c.id for c in board.cycles]),
         current=board.current, priorities=board.priorities, actions=board.actions,
-        overdue=board.overdue(today), feedback=feedback, today=today,
+        overdue=board.overdue(today), feedback=notes, today=today,
         objectives=objective_rule.summary(session, site_ids=[site.id]),
         by_cycle=objective_rule.by_cycle(session, [c.id for c in board.cycles]),
         measures=_linked_measures(session, site=site, cycles=board.cycles),
