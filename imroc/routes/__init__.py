@@ -24,6 +24,7 @@ from imroc.routes import (
     outbox,
     passwords,
     people_import,
+    priorities,
     reports,
     sites,
     sso,
@@ -35,7 +36,7 @@ from imroc.routes import (
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 for module in (auth, sso, tokens, passwords, invitations, home, sites, consultancy,
                learning_sets, people_import, users, cycles,
-               assessments, consensus, actions, dashboards, reports, measure_admin,
+               assessments, consensus, priorities, actions, dashboards, reports, measure_admin,
                measure_reference, measures,
                outbox, notifications, meeting, discussion, changes):
     router.include_router(module.router)
