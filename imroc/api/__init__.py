@@ -16,6 +16,7 @@ from imroc.api import (
     notifications,
     progress_scores,
     reports,
+    search,
     sites,
     users,
 )
@@ -29,7 +30,7 @@ ERRORS = {400: {"description": "The request body could not be read"},
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 for module in (auth, framework, sites, consultancy, invitations, learning_sets, cycles,
                assessments, actions, progress_scores, reports, measures, notifications,
-               users, discussion):
+               users, discussion, search):
     router.include_router(module.router)
 
 from imroc.api import data  # noqa: E402  (exports and imports)

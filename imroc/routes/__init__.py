@@ -24,6 +24,7 @@ from imroc.routes import (
     passwords,
     people_import,
     reports,
+    search,
     sites,
     sso,
     tokens,
@@ -36,7 +37,7 @@ for module in (auth, sso, tokens, passwords, invitations, home, sites, consultan
                learning_sets, people_import, users, cycles,
                assessments, consensus, actions, dashboards, reports, measure_admin,
                measure_reference, measures,
-               outbox, notifications, meeting, discussion):
+               outbox, notifications, meeting, discussion, search):
     router.include_router(module.router)
 
 from imroc.routes import data  # noqa: E402  (exports and imports)
