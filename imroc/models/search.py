@@ -29,6 +29,9 @@ KIND_LABELS = {
     SearchKind.actions: ("action", "actions"),
     SearchKind.threads: ("discussion thread", "discussion threads"),
 }
+_MANY = [many for _one, many in KIND_LABELS.values()]
+# The search box's label, in the header and on the search page: every kind it finds.
+SEARCH_LABEL = "Search " + ", ".join(_MANY[:-1]) + " and " + _MANY[-1]
 
 
 class SearchHitPublic(BaseModel):

@@ -3,6 +3,7 @@ kind of result and a refused search, each without an accessibility violation."""
 
 import pytest
 
+from imroc.models.search import SEARCH_LABEL
 from tests.browser.conftest import ROLES, describe, run_axe, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -13,8 +14,7 @@ def test_searching_from_the_header_by_keyboard_alone(new_page) -> None:
     sign_in(page, ROLES["programme"])
     screenshot(page, "search-header")
     assert run_axe(page) == [], describe(run_axe(page))
-    box = page.get_by_role("searchbox", name="Search sites, PDSA records, actions and "
-                                              "discussions")
+    box = page.get_by_role("searchbox", name=SEARCH_LABEL)
     box.focus()
     page.keyboard.type("recovery")
     page.keyboard.press("Enter")
@@ -49,7 +49,7 @@ def test_a_refused_search_says_what_to_do(new_page) -> None:
     page.get_by_role("link", name="Enter at least 2 characters to search for").click()
     assert page.evaluate("document.activeElement.id") == "q"
     assert run_axe(page) == [], describe(run_axe(page))
-    page.get_by_label("Search sites, PDSA records, actions and discussions").fill("zzzqqq")
+    page.get_by_label(SEARCH_LABEL).fill("zzzqqq")
     page.get_by_role("button", name="Search").last.click()
     page.wait_for_url("**q=zzzqqq**")
     assert "No results for “zzzqqq”" in page.inner_text("main")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from imroc.errors import Invalid
-from imroc.models.search import KIND_LABELS, SearchKind
+from imroc.models.search import SearchKind
 from imroc.services.access import Principal
 from imroc.services.search import sources
 from imroc.services.search.words import Hit, Terms, parse, pieces
@@ -41,11 +41,6 @@ class Group:
     kind: SearchKind
     total: int
     hits: list[Hit]
-
-    @property
-    def label(self) -> str:
-        one, many = KIND_LABELS[self.kind]
-        return one if self.total == 1 else many
 
 
 @dataclass(frozen=True)
