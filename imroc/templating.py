@@ -22,6 +22,7 @@ from imroc.config import ROOT, get_settings
 from imroc.db import SAFE_METHODS
 from imroc.deps import ANON_COOKIE, CSRF_FIELD, anon_csrf_token, expected_csrf
 from imroc.models.progress_score import PROGRESS_LEVELS, level_name, score_text
+from imroc.models.search import SEARCH_LABEL
 from imroc.models.user import PERSPECTIVE_LABELS, ROLE_LABELS, nobody
 from imroc.services import notifications, objectives
 from imroc.spc import icons as spc_icons
@@ -140,6 +141,7 @@ def _build_env() -> Environment:
     env.globals["variation_text"] = spc_icons.variation_text
     env.globals["assurance_svg"] = spc_icons.assurance_svg
     env.globals["memo"] = memo
+    env.globals["search_label"] = SEARCH_LABEL
     env.globals["perspective_labels"] = {k.value: v for k, v in PERSPECTIVE_LABELS.items()}
     env.globals["role_labels"] = ROLE_LABELS
     env.globals["nobody"] = nobody

@@ -315,6 +315,9 @@ MATRIX = {
     ("POST", "/measures/{measure_id}/reference"): SITE_MANAGE,
     ("POST", "/measures/{measure_id}/reference/import"): SITE_MANAGE,
     ("GET", "/programme/survey-measures"): PROGRAMME_ONLY,
+    # Search: everyone signed in, each finding only what they may open (tests/test_search.py).
+    ("GET", "/search"): EVERYONE,
+    ("GET", "/api/v1/search"): EVERYONE,
 }
 
 # Valid input for each state change, so the access decision (not validation) is what answers.
@@ -440,7 +443,8 @@ FILES = {("POST", "/sites/{site_id}/measures/{measure_id}/import"): {
 # Query strings some routes need besides their path.
 QUERIES = {("DELETE", "/api/v1/sites/{site_id}/consultancy/{entry_id}"): "?version=1",
            ("DELETE", "/api/v1/sites/{site_id}/measures/{measure_id}/data/{period}"): "?version=1",
-           ("DELETE", "/api/v1/actions/{action_id}"): "?version=1"}
+           ("DELETE", "/api/v1/actions/{action_id}"): "?version=1",
+           ("GET", "/search"): "?q=site", ("GET", "/api/v1/search"): "?q=site"}
 
 
 def test_every_route_has_a_rule(app):

@@ -17,6 +17,7 @@ from imroc.api import (
     notifications,
     progress_scores,
     reports,
+    search,
     sites,
     users,
 )
@@ -30,7 +31,7 @@ ERRORS = {400: {"description": "The request body could not be read"},
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 for module in (auth, framework, sites, consultancy, invitations, learning_sets, cycles,
                assessments, actions, progress_scores, reports, measures, notifications,
-               users, discussion, changes):
+               users, discussion, changes, search):
     router.include_router(module.router)
 
 from imroc.api import data  # noqa: E402  (exports and imports)

@@ -26,6 +26,7 @@ from imroc.routes import (
     people_import,
     priorities,
     reports,
+    search,
     sites,
     sso,
     tokens,
@@ -38,7 +39,7 @@ for module in (auth, sso, tokens, passwords, invitations, home, sites, consultan
                learning_sets, people_import, users, cycles,
                assessments, consensus, priorities, actions, dashboards, reports, measure_admin,
                measure_reference, measures,
-               outbox, notifications, meeting, discussion, changes):
+               outbox, notifications, meeting, discussion, changes, search):
     router.include_router(module.router)
 
 from imroc.routes import data  # noqa: E402  (exports and imports)

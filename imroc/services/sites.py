@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from imroc import clock
 from imroc.clock import utcnow
@@ -11,6 +11,7 @@ from imroc.models import LearningSet, Site, SiteKind, SiteLearningSet, User
 from imroc.models.site import SiteCreate, SitePublic, SiteUpdate
 from imroc.services import audit
 from imroc.services.access import Principal, ensure_manage_sites, ensure_view_site
+from imroc.services.access_search import sites_visible
 from imroc.validation import field_label
 
 SITE_FIELDS = ("name", "organisation", "kind", "learning_set_id", "region", "joined_on",
@@ -34,12 +35,7 @@ def list_sites(
     query = select(Site).order_by(col(Site.name))
     if not include_archived:
         query = query.where(col(Site.archived_at).is_(None))
-    if not principal.is_programme:
-        query = query.where(or_(
-            col(Site.id).in_(list(principal.memberships) or [-1]),
-            col(Site.learning_set_id).in_(list(principal.facilitated_set_ids) or [-1]),
-        ))
-    return list(session.exec(query).all())
+    return list(session.exec(query.where(sites_visible(principal))).all())
 
 
 def get_site(session: Session, *, site_id: int, principal: Principal) -> Site:
