@@ -14,6 +14,7 @@ from imroc.clock import utcnow
 from imroc.db import get_engine, read_session
 from imroc.models import Post, Rating, Thread
 from imroc.services import search
+from tests.change_factories import shared
 from tests.checks import error_beside
 from tests.factories import api_token, make_learning_set, make_member, make_site, sign_in
 from tests.search_data import (
@@ -36,7 +37,7 @@ def found(session):
 
 def test_each_kind_is_found_by_its_own_people(client, found):
     body = api(client, found.member, "SECLUSION")
-    assert body["counts"] == {"sites": 0, "cycles": 1, "actions": 0, "threads": 0}
+    assert body["counts"] == {"sites": 0, "cycles": 1, "actions": 0, "changes": 0, "threads": 0}
     [hit] = body["hits"]
     assert hit | {"when": None} == {
         "kind": "cycles", "title": "Cycle 1", "field": "Aim", "when": None,
@@ -278,3 +279,46 @@ def test_every_result_opens_for_the_person_who_searched(client, session, found):
 def test_postgres_matches_any_case_of_any_letter(client, session, world):
     a_cycle(session, world.site_a, aim="ÉCOLE de rétablissement")
     assert api(client, world.lead, "école")["counts"]["cycles"] == 1
+
+
+# --- shared changes --------------------------------------------------------------------------
+
+def test_shared_changes_are_found_as_the_library_shows_them(client, session, found):
+    in_set = shared(session, lead=found.lead, site=found.site_a, title="Quokka ward rounds",
+                    notes="Peer workers joined the numbat huddle")
+    unnamed = shared(session, lead=found.lead, site=found.site_a, scope="programme",
+                     anonymised=True, title="Numbat crisis plans",
+                     notes="Plans written with the person")
+    gone = shared(session, lead=found.lead, site=found.site_a, scope="programme",
+                  title="Numbat withdrawn idea")
+    gone.withdrawn_at = utcnow()
+    session.add(gone)
+    session.commit()
+
+    def seen(who) -> dict[str, str]:
+        body = api(client, who, "numbat")
+        return {h["title"]: h["place"] for h in body["hits"] if h["kind"] == "changes"}
+
+    # The sharing site's own people see both, named; no one sees a withdrawn change.
+    assert seen(found.member) == {"Quokka ward rounds": "Site A", "Numbat crisis plans": "Site A"}
+    # The set's facilitator and the programme team see both, one of them without its name.
+    for who in (found.facilitator, found.programme):
+        places = seen(who)
+        assert places["Quokka ward rounds"] == "Site A"
+        assert places["Numbat crisis plans"].startswith("A ") and "Site A" not in places[
+            "Numbat crisis plans"], places
+        assert set(places) == {"Quokka ward rounds", "Numbat crisis plans"}
+    # Another set's people see only the programme's change, never the name that was hidden.
+    for who in (found.member_b, found.other_facilitator):
+        body = api(client, who, "numbat")
+        assert [h["title"] for h in body["hits"]] == ["Numbat crisis plans"]
+        assert "Site A" not in str(body)
+    assert api(client, found.outsider, "numbat")["counts"]["changes"] == 0
+    # Found in what was done, the excerpt says so; the link opens for the searcher.
+    [hit] = [h for h in api(client, found.member, "huddle")["hits"] if h["kind"] == "changes"]
+    assert (hit["field"], hit["url"]) == ("What was done", f"/changes/{in_set.id}")
+    for who in (found.member, found.facilitator, found.member_b, found.programme):
+        sign_in(client, who)
+        for h in api(client, who, "numbat")["hits"]:
+            assert client.get(h["url"]).status_code == 200, (who.name, h["url"])
+    assert unnamed.id != in_set.id

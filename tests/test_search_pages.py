@@ -6,6 +6,7 @@ import re
 import pytest
 
 from imroc.models.search import KIND_LABELS, SEARCH_LABEL
+from tests.change_factories import shared
 from tests.checks import live_tags
 from tests.factories import sign_in
 from tests.search_data import API, a_cycle, a_thread, an_action, api, searchable_world
@@ -115,3 +116,18 @@ def test_search_needs_signing_in(client):
     page = client.get("/search?q=site", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
     assert client.get(f"{API}?q=site").status_code == 401
+
+
+def test_markup_in_a_shared_change_stays_text_in_the_results(client, session, world):
+    shared(session, lead=world.lead, site=world.site_a, title=f"Alert {SCRIPT}",
+           notes=f"Alert {IMG} in what was done")
+    sign_in(client, world.member_b)  # another set: the programme's change only
+    shared(session, lead=world.lead, site=world.site_a, scope="programme",
+           title=f"Programme alert {IMG}")
+    page = client.get("/search", params={"q": "alert", "kind": "changes"})
+    assert page.status_code == 200
+    found = page.text.split('id="result-count"')[1].split("<footer")[0]
+    for tag, attrs in live_tags(found):
+        assert tag not in ("script", "img"), (tag, attrs)
+    assert "Programme alert &lt;img" in found.replace("<mark>", "").replace("</mark>", "")
+    assert "&lt;script&gt;" not in found  # the set's change is not theirs to see

@@ -19,6 +19,7 @@ class SearchKind(StrEnum):
     sites = "sites"
     cycles = "cycles"
     actions = "actions"
+    changes = "changes"
     threads = "threads"
 
 
@@ -27,6 +28,7 @@ KIND_LABELS = {
     SearchKind.sites: ("site", "sites"),
     SearchKind.cycles: ("PDSA record", "PDSA records"),
     SearchKind.actions: ("action", "actions"),
+    SearchKind.changes: ("shared change", "shared changes"),
     SearchKind.threads: ("discussion thread", "discussion threads"),
 }
 _MANY = [many for _one, many in KIND_LABELS.values()]

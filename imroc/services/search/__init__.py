@@ -1,5 +1,5 @@
-"""Search across what a person may see: sites, cycles' PDSA records, actions and discussion
-threads. The page and the API both call `search`.
+"""Search across what a person may see: sites, cycles' PDSA records, actions, shared changes
+and discussion threads. The page and the API both call `search`.
 
 Every source runs once per search whatever the data (one statement each, a second only for a
 page past the end), so a search costs the same at 10 sites or 500. A word matches
@@ -29,8 +29,8 @@ SOURCES: dict[SearchKind, Source] = {
     SearchKind.sites: sources.sites,
     SearchKind.cycles: sources.cycles,
     SearchKind.actions: sources.actions,
+    SearchKind.changes: sources.changes,
     SearchKind.threads: sources.threads,
-    # SearchKind.changes: the library of shared changes goes here.
 }
 
 

@@ -8,10 +8,11 @@ Individual ratings and their comments are never searched.
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
-from imroc.models import Action, Cycle, LearningSet, Post, Site, SiteKind, Thread
+from imroc.models import Action, Cycle, LearningSet, Post, SharedChange, Site, SiteKind, Thread
 from imroc.models.search import SearchKind
 from imroc.services.access import Principal
-from imroc.services.access_search import sites_visible, threads_visible
+from imroc.services.access_search import changes_visible, sites_visible, threads_visible
+from imroc.services.change_library import unnamed
 from imroc.services.search.words import (
     Hit,
     Terms,
@@ -135,4 +136,34 @@ def threads(session: Session, *, principal: Principal, terms: Terms, limit: int,
                         url=f"/threads/{r.thread_id}{anchor}", when=r.written_at,
                         place=f"Discussion in {r.set_name}" if r.set_name
                         else "Programme discussion"))
+    return hits, total
+
+
+def changes(session: Session, *, principal: Principal, terms: Terms, limit: int,
+            offset: int) -> tuple[list[Hit], int]:
+    """Changes in the library of changes that worked, by title, what was done and the
+    result; a site that asked not to be named is "A pilot site in ..." to others."""
+    query = (select(SharedChange.id, SharedChange.title, SharedChange.what_was_done,
+                    SharedChange.result, SharedChange.updated_at, SharedChange.anonymised,
+                    SharedChange.site_id, Site.name, Site.kind,
+                    SiteKind.label.label("kind_label"), LearningSet.name.label("set_name"))
+             .join(Site, col(Site.id) == SharedChange.site_id)
+             .join(SiteKind, col(SiteKind.code) == Site.kind, isouter=True)
+             .join(LearningSet, col(LearningSet.id) == SharedChange.learning_set_id,
+                   isouter=True)
+             .where(changes_visible(principal), *every_word(
+                 terms, [SharedChange.title, SharedChange.what_was_done, SharedChange.result]))
+             .order_by(words_in(SharedChange.title, terms).desc(),
+                       col(SharedChange.updated_at).desc(), col(SharedChange.id).desc()))
+    rows, total = page_of(session, query, limit=limit, offset=offset)
+    hits = []
+    for r in rows:
+        field, text = next(((f, t) for f, t in (("What was done", r.what_was_done),
+                                                ("Result", r.result)) if found_in(t, terms)),
+                           ("What was done" if r.what_was_done else "", r.what_was_done))
+        named = not r.anonymised or r.site_id in principal.memberships
+        hits.append(Hit(kind=SearchKind.changes, title=r.title, field=field,
+                        snippet=excerpt(text, terms), url=f"/changes/{r.id}",
+                        when=r.updated_at, place=r.name if named
+                        else unnamed(r.kind_label or r.kind, r.set_name)))
     return hits, total
