@@ -9,6 +9,7 @@ from imroc.models.audit import AuditEvent
 from imroc.models.consultancy import ConsultancyEntry
 from imroc.models.cycle import Cycle, Feedback
 from imroc.models.discussion import Post, Thread
+from imroc.models.evidence import Evidence
 from imroc.models.framework import Challenge, ChallengeDescriptor, Framework, ScaleLevel
 from imroc.models.health import Heartbeat
 from imroc.models.invitation import Invitation
@@ -38,6 +39,7 @@ __all__ = [
     "ConsensusScore",
     "ConsultancyEntry",
     "Cycle",
+    "Evidence",
     "FacilitatorRating",
     "Feedback",
     "Post",

@@ -12,6 +12,7 @@ from imroc.routes import (
     cycles,
     dashboards,
     discussion,
+    evidence,
     home,
     invitations,
     learning_sets,
@@ -34,7 +35,7 @@ from imroc.routes import (
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 for module in (auth, sso, tokens, passwords, invitations, home, sites, consultancy,
                learning_sets, people_import, users, cycles,
-               assessments, consensus, actions, dashboards, reports, measure_admin,
+               assessments, consensus, actions, evidence, dashboards, reports, measure_admin,
                measure_reference, measures,
                outbox, notifications, meeting, discussion):
     router.include_router(module.router)
