@@ -181,7 +181,8 @@ class BodyTooLarge(Exception):
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     """413: JSON for the API; for a person, a page that says what to do next."""
-    size = f"{limit / (1024 * 1024):g} MB"
+    mb = limit / (1024 * 1024)
+    size = f"{mb:g} MB" if mb >= 1 else f"{limit // 1024} KB"
     if is_api(scope.get("path", "")):
         body, kind = json.dumps({"detail": f"The request is larger than {size}"}).encode(), \
             b"application/json"
