@@ -128,6 +128,15 @@ def list_evidence(session: Session, *, cycle: Cycle, site: Site,
     return out
 
 
+def own_rating_evidence(session: Session, *, cycle: Cycle,
+                        principal: Principal) -> list[Evidence]:
+    """The evidence a person added for their own ratings of the cycle, by challenge."""
+    return list(session.exec(select(Evidence).where(
+        Evidence.cycle_id == cycle.id, Evidence.attached_to == AttachedTo.rating.value,
+        Evidence.rater_id == principal.user.id)
+        .order_by(col(Evidence.challenge), col(Evidence.id))).all())
+
+
 def get_evidence(session: Session, *, evidence_id: int,
                  principal: Principal) -> tuple[Evidence, Cycle, Site]:
     """A piece of evidence with its cycle and site; 404 for anyone who may not see it."""
