@@ -13,8 +13,8 @@ from imroc.services import access, assessments, consensus, evidence, voices
 from imroc.services.access import Principal
 from imroc.templating import render
 from imroc.validation import parse
-from imroc.web.forms import Form, fields
 from imroc.web import evidence_view
+from imroc.web.forms import Form, fields
 from imroc.web.score_forms import page_context, save_scores, score_values
 
 router = APIRouter()
