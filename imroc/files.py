@@ -11,7 +11,8 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ class Staged:
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.is_file() and final.stat().st_size == self.size:
             self.temp.unlink(missing_ok=True)
+            os.utime(final)  # wanted again: a prune leaves recently touched files alone
         else:
             os.replace(self.temp, final)
         self.kept = True
@@ -120,6 +122,48 @@ class FileStore:
                 if SHA256.fullmatch(path.name) and path.name[:2] == folder.name \
                         and path.is_file():
                     yield path.name, path
+
+
+@dataclass(frozen=True)
+class Pruned:
+    files: list[str]  # the SHA-256 of each file removed (or that would be, on a dry run)
+    size: int
+    unfinished: int  # temporary files of uploads or restores that never finished
+
+
+def prune(store: FileStore, *, referenced: Callable[[str], bool], older_than: float,
+          dry_run: bool = False) -> Pruned:
+    """Remove stored files that no evidence names and nobody has stored or added again for
+    `older_than` seconds, and unfinished temporary files as old. Each file is first moved
+    out of sight and asked about again, so an upload of the same content meanwhile keeps
+    it (the upload stores it afresh, or finds it put back)."""
+    cutoff = time.time() - older_than
+    removed, size = [], 0
+    for sha, path in list(store.all_files()):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        if stat.st_mtime > cutoff or referenced(sha):
+            continue
+        if not dry_run:
+            held = store.root / TEMP / f"prune-{sha}.partial"
+            held.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, held)
+            if referenced(sha) and not path.exists():
+                os.replace(held, path)
+                continue
+            held.unlink(missing_ok=True)
+        removed.append(sha)
+        size += stat.st_size
+    unfinished = 0
+    temp_dir = store.root / TEMP
+    for path in sorted(temp_dir.glob("*.partial")) if temp_dir.is_dir() else []:
+        if path.stat().st_mtime <= cutoff:
+            unfinished += 1
+            if not dry_run:
+                path.unlink(missing_ok=True)
+    return Pruned(files=removed, size=size, unfinished=unfinished)
 
 
 def default_store() -> FileStore:

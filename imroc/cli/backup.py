@@ -49,8 +49,7 @@ def backup(path: Path = typer.Argument(..., help="The file to write the backup t
                                           help="Replace PATH if it already exists"),
            database_url: str | None = DATABASE_OPTION,
            files_dir: Path | None = FILES_OPTION) -> None:
-    """Copy the database and the evidence files to PATH, consistently, even while the
-    service is running."""
+    """Copy the database and the evidence files to PATH, even while the service runs."""
     from imroc.backup import BackupError
     from imroc.backup import backup as run_backup
 
@@ -65,10 +64,10 @@ def backup(path: Path = typer.Argument(..., help="The file to write the backup t
 def restore(path: Path = typer.Argument(..., help="A file made by 'imroc backup'"),
             database_url: str | None = DATABASE_OPTION,
             files_dir: Path | None = FILES_OPTION) -> None:
-    """Bring a backup back into an empty database (one that holds data is refused), and its
-    evidence files into the files directory.
+    """Bring a backup back into an empty database, and its files into the files directory.
 
-    Stop the service first, and run 'imroc db upgrade' afterwards if the backup is older.
+    A database that holds data is refused. Stop the service first, and run 'imroc db upgrade'
+    afterwards if the backup is older.
     """
     from imroc.backup import BackupError
     from imroc.backup import restore as run_restore
