@@ -64,24 +64,23 @@ def write(dest: Path, *, kind: str, revision: str, database: Path, store: FileSt
 
 def manifest(path: Path) -> dict:
     """What an archive says it holds; ArchiveError when it is not one of ours."""
+    not_ours = ArchiveError(f"{path} is not a backup made by 'imroc backup'.")
     try:
         with tarfile.open(path, "r:") as tar:
             first = tar.next()
             if first is None or first.name != MANIFEST or not first.isfile() \
                     or first.size > 64 * 1024:
-                raise ArchiveError("not ours")
+                raise not_ours
             data = json.loads(tar.extractfile(first).read())
-    except (tarfile.TarError, OSError, ValueError, AttributeError):
-        raise ArchiveError(f"{path} is not a backup made by 'imroc backup'.") from None
-    except ArchiveError:
-        raise ArchiveError(f"{path} is not a backup made by 'imroc backup'.") from None
+    except (tarfile.TarError, OSError, ValueError):
+        raise not_ours from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ArchiveError(f"{path} is not a backup made by 'imroc backup'.")
+        raise not_ours
     if data.get("version") != VERSION:
         raise ArchiveError(f"{path} is a backup in a newer format (version "
                            f"{data.get('version')}): restore it with the version that made it.")
     if data.get("database") not in ("sqlite", "postgresql"):
-        raise ArchiveError(f"{path} is not a backup made by 'imroc backup'.")
+        raise not_ours
     return data
 
 
