@@ -2,6 +2,8 @@
 
 A download is never cached (it holds what the person may see today), is never sniffed into
 another type, and carries a file name of our own making (ASCII, no quotes), never input.
+Evidence is the one exception: its own name travels percent-encoded (RFC 5987) beside such
+an ASCII stand-in.
 """
 
 import csv
