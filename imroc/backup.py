@@ -1,10 +1,13 @@
-"""Backups: a consistent copy of the database while the service runs, and bringing one back.
+"""Backups: a consistent copy of the database and the files while the service runs, and
+bringing one back.
 
 SQLite is copied with its online backup API in a single step, which reads one snapshot:
 writers carry on (WAL) and nothing half-written reaches the copy. PostgreSQL is copied by
-`pg_dump` in its custom format (one snapshot too) and brought back by `pg_restore`. A restore
-goes only into an empty database: this module never overwrites data. Messages are plain
-English for the person at the command line; BackupError carries them.
+`pg_dump` in its custom format (one snapshot too) and brought back by `pg_restore`. The copy
+and the evidence files go into one archive (backup_archive.py); a bare database copy made by
+an earlier version is still restored. A restore goes only into an empty database: this module
+never overwrites data. Messages are plain English for the person at the command line;
+BackupError carries them.
 """
 
 import glob
@@ -14,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +26,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from imroc import backup_archive
+from imroc.config import get_settings
+from imroc.files import FileStore
 from imroc.migrations_state import alembic_config, head_revision
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -40,6 +47,7 @@ class Outcome:
     kind: str  # "sqlite" or "postgresql"
     revision: str | None  # the schema revision inside the copy
     size: int
+    files: int = 0  # evidence files in the backup
 
     @property
     def behind_head(self) -> bool:
@@ -73,12 +81,21 @@ def sniff(path: Path) -> str:
     if not path.is_file():
         raise BackupError(f"{path} is not a file.")
     with path.open("rb") as fh:
-        head = fh.read(len(SQLITE_MAGIC))
+        head = fh.read(512)
     if head.startswith(SQLITE_MAGIC):
         return "sqlite"
     if head.startswith(PGDUMP_MAGIC):
         return "postgresql"
+    if backup_archive.looks_like_archive(head):
+        try:
+            return backup_archive.manifest(path)["database"]
+        except backup_archive.ArchiveError as exc:
+            raise BackupError(str(exc)) from None
     raise BackupError(f"{path} is not a backup made by 'imroc backup'.")
+
+
+def _store(files_dir: Path | None) -> FileStore:
+    return FileStore(files_dir if files_dir is not None else get_settings().files_dir)
 
 
 def _sqlite_file(url: str) -> Path:
@@ -144,32 +161,44 @@ def _temp_beside(dest: Path) -> Path:
     return Path(name)
 
 
-def backup(url: str, dest: Path, *, overwrite: bool = False) -> Outcome:
-    """Copy the database at `url` to the file `dest`, consistently, while others write.
+def backup(url: str, dest: Path, *, overwrite: bool = False,
+           files_dir: Path | None = None) -> Outcome:
+    """Copy the database at `url` and the files directory (IMROC_FILES_DIR unless given)
+    to the file `dest`, consistently, while others write.
 
-    The copy is written beside `dest` and renamed into place only when it is complete.
+    The database is copied first, then the files: every file a copied row names was stored
+    before that row was committed, so it is there. The archive is written beside `dest` and
+    renamed into place only when it is complete.
     """
     kind = kind_of(url)
     tool = find_tool("pg_dump") if kind == "postgresql" else None
     dest = _prepare_target(dest, overwrite)
-    partial = _temp_beside(dest)
+    database, partial = _temp_beside(dest), _temp_beside(dest)
     try:
         if kind == "sqlite":
-            revision = _backup_sqlite(_sqlite_file(url), partial)
+            revision = _backup_sqlite(_sqlite_file(url), database)
         else:
             conninfo, env = _libpq(url)
             _run([tool, "--format=custom", "--no-owner", "--no-privileges",
-                  f"--file={partial}", f"--dbname={conninfo}"], env)
-            revision = _revision_in_dump(partial)
+                  f"--file={database}", f"--dbname={conninfo}"], env)
+            revision = _revision_in_dump(database)
         if revision is None:
             raise BackupError("This database has no imroc schema (no alembic_version): "
                               "there is nothing to back up.")
+        try:
+            files = backup_archive.write(partial, kind=kind, revision=revision,
+                                         database=database, store=_store(files_dir))
+        except OSError as exc:
+            raise BackupError(f"The files could not be copied ({exc.strerror or exc}). "
+                              "Check the files directory (IMROC_FILES_DIR).") from None
         with partial.open("rb") as fh:
             os.fsync(fh.fileno())
         os.replace(partial, dest)
     finally:
+        database.unlink(missing_ok=True)
         partial.unlink(missing_ok=True)
-    return Outcome(path=dest, kind=kind, revision=revision, size=dest.stat().st_size)
+    return Outcome(path=dest, kind=kind, revision=revision, size=dest.stat().st_size,
+                   files=files)
 
 
 def _backup_sqlite(source: Path, partial: Path) -> str | None:
@@ -232,8 +261,11 @@ def _check_revision(revision: str | None) -> None:
                           "imroc does not know: restore it with the version that made it.")
 
 
-def restore(url: str, source: Path) -> Outcome:
-    """Bring a backup back into the empty database at `url`; refuse one that holds data."""
+def restore(url: str, source: Path, *, files_dir: Path | None = None) -> Outcome:
+    """Bring a backup back into the empty database at `url` (one that holds data is
+    refused), and its files into the files directory (IMROC_FILES_DIR unless given), each
+    checked against its SHA-256. The files go first: they only add to the directory, so a
+    damaged one stops the restore before the database is touched."""
     source = source.expanduser()
     backup_kind = sniff(source)
     kind = kind_of(url)
@@ -243,22 +275,35 @@ def restore(url: str, source: Path) -> Outcome:
                           f"into is {names[kind]}. Restore it into a {names[backup_kind]} "
                           "database.")
     tool = find_tool("pg_restore") if kind == "postgresql" else None
-    revision = _revision_in_sqlite(source) if kind == "sqlite" else _revision_in_dump(source)
-    _check_revision(revision)
+    with source.open("rb") as fh:
+        archived = backup_archive.looks_like_archive(fh.read(512))
+    try:
+        with backup_archive.database_copy(source) if archived else nullcontext(source) as db:
+            revision = _revision_in_sqlite(db) if kind == "sqlite" else _revision_in_dump(db)
+            _check_revision(revision)
+            _ensure_empty(url)
+            files = backup_archive.restore_files(source, _store(files_dir)) if archived else 0
+            if kind == "sqlite":
+                _restore_sqlite(db, _sqlite_file(url))
+            else:
+                conninfo, env = _libpq(url)
+                # --clean --if-exists drops an empty schema made by 'imroc db upgrade' first.
+                _run([tool, "--no-owner", "--no-privileges", "--single-transaction",
+                      "--exit-on-error", "--clean", "--if-exists", f"--dbname={conninfo}",
+                      str(db)], env)
+    except backup_archive.ArchiveError as exc:
+        raise BackupError(str(exc)) from None
+    return Outcome(path=source, kind=kind, revision=revision, size=source.stat().st_size,
+                   files=files)
+
+
+def _ensure_empty(url: str) -> None:
     full = non_empty_tables(url)
     if full:
         shown = ", ".join(full[:5]) + (" and others" if len(full) > 5 else "")
         raise BackupError("The database to restore into is not empty (it has rows in "
                           f"{shown}). Restore only into an empty database: create a new one "
                           "and point IMROC_DATABASE_URL (or --database-url) at it.")
-    if kind == "sqlite":
-        _restore_sqlite(source, _sqlite_file(url))
-    else:
-        conninfo, env = _libpq(url)
-        # --clean --if-exists drops an empty schema made by 'imroc db upgrade' first.
-        _run([tool, "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
-              "--clean", "--if-exists", f"--dbname={conninfo}", str(source)], env)
-    return Outcome(path=source, kind=kind, revision=revision, size=source.stat().st_size)
 
 
 def _restore_sqlite(source: Path, target: Path) -> None:

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     max_text_length: int = Field(default=5000, ge=100)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # Evidence (documents, images, spreadsheets attached to ratings, agreed levels, actions
+    # and the PDSA record): kept here by the SHA-256 of their content, each content once.
+    files_dir: Path = ROOT / "data" / "files"
+    evidence_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     hash_concurrency: int = Field(default=2, ge=1)
     # Mail: smtp://user:password@host:587 (STARTTLS whenever the server offers it) or
     # smtps://...:465 (TLS from the start). Empty: messages go to the log and the admins'

@@ -10,9 +10,9 @@ from starlette.datastructures import UploadFile
 from imroc.config import get_settings, is_api
 from imroc.db import SAFE_METHODS, SessionDep, write_session
 from imroc.errors import Forbidden, NotSignedIn, SessionEnded
-from imroc.models import Action, Cycle, LearningSet, Measure, Site
+from imroc.models import Action, Cycle, Evidence, LearningSet, Measure, Site
 from imroc.security import tokens_match
-from imroc.services import actions, auth, cycles, kept_forms, learning_sets, sites
+from imroc.services import actions, auth, cycles, evidence, kept_forms, learning_sets, sites
 from imroc.services.access import Principal
 from imroc.services.data_io import imports
 from imroc.services.measures import definitions as measures
@@ -150,8 +150,15 @@ def load_action(action_id: PathId, session: SessionDep,
     return actions.get_action(session, action_id=action_id, principal=principal)
 
 
+def load_evidence(evidence_id: PathId, session: SessionDep,
+                  principal: CurrentPrincipal) -> tuple[Evidence, Cycle, Site]:
+    """The evidence in the path with its cycle and site; 404 when unknown or not visible."""
+    return evidence.get_evidence(session, evidence_id=evidence_id, principal=principal)
+
+
 CycleDep = Annotated[tuple[Cycle, Site], Depends(load_cycle)]
 ActionDep = Annotated[tuple[Action, Cycle, Site], Depends(load_action)]
+EvidenceDep = Annotated[tuple[Evidence, Cycle, Site], Depends(load_evidence)]
 
 
 def load_measure(measure_id: PathId, session: SessionDep, principal: CurrentPrincipal) -> Measure:

@@ -53,6 +53,12 @@ class Invalid(DomainError):
         self.errors = errors
 
 
+class TooLarge(Invalid):
+    """An upload over its size limit (413); `errors` names the field, as for Invalid."""
+
+    status_code = 413
+
+
 class TooManyAttempts(DomainError):
     status_code = 429
 

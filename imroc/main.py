@@ -23,6 +23,9 @@ from imroc.routes import links as mail_links
 from imroc.routes import router as html_router
 from imroc.templating import PLOTLY_DIR, STATIC_DIR
 
+# Where evidence is uploaded (a page and the API): bodies there may carry a larger file.
+EVIDENCE_UPLOAD = r"(/api/v1)?/cycles/[0-9]+/evidence"
+
 
 class CachedStatic(StaticFiles):
     """Static files; fingerprinted URLs (?v=) are cached for a year as immutable."""
@@ -92,7 +95,8 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.include_router(html_router)
     app.include_router(mail_links)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes,
+                       larger=[(EVIDENCE_UPLOAD, settings.evidence_max_bytes)])
     # Level 6: a 450 KB page in 3 ms rather than 16 ms at level 9, for 6% more bytes.
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(SecurityHeaders)

@@ -2,8 +2,10 @@
 
 import json
 import logging
+import re
 import secrets
 import time
+from collections.abc import Sequence
 
 from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -126,20 +128,35 @@ def loggable(path: str) -> str:
     return path
 
 
-class BodyLimit:
-    """Refuses request bodies over a size limit (413) before anything reads them."""
+# Room for a form's other fields and the multipart framing around a file at its limit.
+FORM_MARGIN = 256 * 1024
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimit:
+    """Refuses request bodies over a size limit (413) before anything reads them. Paths in
+    `larger` (a pattern and the size of the file they take) may carry one file that size."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int,
+                 larger: Sequence[tuple[str, int]] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = [(re.compile(pattern), size) for pattern, size in larger]
+
+    def _limits(self, path: str) -> tuple[int, int]:
+        """The most a request to `path` may send, and the file size its refusal names."""
+        for pattern, size in self.larger:
+            if pattern.fullmatch(path):
+                return max(size + FORM_MARGIN, self.max_bytes), max(size, self.max_bytes)
+        return self.max_bytes, self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes, shown = self._limits(scope.get("path", ""))
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(scope, send, self.max_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await _too_large(scope, send, shown)
             return
         seen = 0
 
@@ -148,14 +165,14 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     raise BodyTooLarge
             return message
 
         try:
             await self.app(scope, counted, send)
         except BodyTooLarge:
-            await _too_large(scope, send, self.max_bytes)
+            await _too_large(scope, send, shown)
 
 
 class BodyTooLarge(Exception):
@@ -164,7 +181,8 @@ class BodyTooLarge(Exception):
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     """413: JSON for the API; for a person, a page that says what to do next."""
-    size = f"{limit // (1024 * 1024)} MB"
+    mb = limit / (1024 * 1024)
+    size = f"{mb:g} MB" if mb >= 1 else f"{limit // 1024} KB"
     if is_api(scope.get("path", "")):
         body, kind = json.dumps({"detail": f"The request is larger than {size}"}).encode(), \
             b"application/json"
@@ -174,8 +192,9 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
             "<title>The file is too large – ImROC self-audit</title></head><body><main>"
             "<h1>The file is too large</h1>"
             f"<p>Files and forms can be up to {size}. Go back and choose a smaller file. "
-            "A whole programme's history can be imported with the <code>imroc import</code> "
-            "command instead.</p></main></body></html>").encode(), b"text/html; charset=utf-8"
+            + ("A whole programme's history can be imported with the <code>imroc import</code> "
+               "command instead." if "/evidence" not in scope.get("path", "") else "")
+            + "</p></main></body></html>").encode(), b"text/html; charset=utf-8"
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", kind),
                             (b"content-length", str(len(body)).encode())]})

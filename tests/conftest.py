@@ -28,6 +28,7 @@ os.environ.update({
     "IMROC_ENV": "test",
     "IMROC_SECRET_KEY": "test-secret-" + "x" * 40,
     "IMROC_LOG_LEVEL": "WARNING",
+    "IMROC_FILES_DIR": str(_tmp / "files"),
 })
 
 from sqlalchemy import create_engine, text  # noqa: E402  (after the environment above)

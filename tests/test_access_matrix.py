@@ -4,6 +4,7 @@ A route added without a row here fails test_every_route_has_a_rule; a rule remov
 services/access.py makes the matching cells fail.
 """
 
+import io
 from datetime import date
 
 import pytest
@@ -15,6 +16,7 @@ from imroc.models.assessment import ScoreIn, ScoresIn
 from imroc.models.consultancy import ConsultancyEntryIn
 from imroc.models.cycle import CycleCreate, CycleUpdate
 from imroc.models.discussion import ThreadCreate
+from imroc.models.evidence import EvidenceIn
 from imroc.models.invitation import SiteInvitationIn
 from imroc.models.measure import MeasureIn, PointIn
 from imroc.models.notification import NotificationKind
@@ -25,6 +27,7 @@ from imroc.services import (
     consultancy,
     cycles,
     discussion,
+    evidence,
     invitations,
     priorities,
 )
@@ -211,6 +214,16 @@ MATRIX = {
     ("POST", "/actions/{action_id}"): CYCLE_GROUP,
     ("GET", "/actions/{action_id}/delete"): CYCLE_GROUP,
     ("POST", "/actions/{action_id}/delete"): CYCLE_GROUP,
+    # Evidence of a cycle of site A: whoever sees the cycle reads it; the steering group adds
+    # it; the evidence in the path was added by the lead, so only the lead removes it.
+    ("GET", "/cycles/{cycle_id}/evidence"): SITE_VIEW,
+    ("POST", "/cycles/{cycle_id}/evidence"): CYCLE_GROUP,
+    ("GET", "/evidence/{evidence_id}"): SITE_VIEW,
+    ("POST", "/evidence/{evidence_id}/delete"): CYCLE_LEAD,
+    ("GET", "/api/v1/cycles/{cycle_id}/evidence"): SITE_VIEW,
+    ("POST", "/api/v1/cycles/{cycle_id}/evidence"): CYCLE_GROUP,
+    ("GET", "/api/v1/evidence/{evidence_id}"): SITE_VIEW,
+    ("DELETE", "/api/v1/evidence/{evidence_id}"): CYCLE_LEAD,
     ("POST", "/api/v1/auth/token"): OPEN,
     ("GET", "/api/v1/sites/{site_id}/cycles"): SITE_VIEW,
     ("POST", "/api/v1/sites/{site_id}/cycles"): CYCLE_LEAD,
@@ -387,6 +400,8 @@ BODIES = {
     ("POST", "/actions/{action_id}"): {"title": "Renamed", "status": "in_progress",
                                        "version": "1"},
     ("POST", "/actions/{action_id}/delete"): {"version": "1", "confirm": "yes"},
+    ("POST", "/cycles/{cycle_id}/evidence"): {"attached_to": "pdsa"},
+    ("POST", "/api/v1/cycles/{cycle_id}/evidence"): {"attached_to": "pdsa"},
     ("POST", "/sites/{site_id}/members/{membership_id}/remove"): {"confirm": "yes"},
     ("POST", "/api/v1/sites/{site_id}/cycles"): {"started_on": "2024-01-08"},
     ("PATCH", "/api/v1/cycles/{cycle_id}"): {"aim": "An aim"},
@@ -435,9 +450,12 @@ BODIES |= {
     ("POST", "/measures/{measure_id}/edit"): {"name": "Renamed", "direction": "up",
                                              "chart": "run", "scale": "1", "version": "1"},
 }
-# Files some forms upload.
+# Files some forms upload (the API's too, as multipart).
+MINUTES = ("minutes.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
 FILES = {("POST", "/sites/{site_id}/measures/{measure_id}/import"): {
     "file": ("values.csv", b"period,value\n2024-02,3\n", "text/csv")},
+    ("POST", "/cycles/{cycle_id}/evidence"): {"file": MINUTES},
+    ("POST", "/api/v1/cycles/{cycle_id}/evidence"): {"file": MINUTES},
     ("POST", "/measures/{measure_id}/reference/import"): {
         "file": ("national.csv", b"period,value\n2024-02,3\n", "text/csv")}}
 # Query strings some routes need besides their path.
@@ -532,6 +550,16 @@ def an_entry(session, world) -> int:
     return entry.id
 
 
+def an_evidence(session, world) -> int:
+    """A file the lead of site A attached to the PDSA record of its open cycle."""
+    lead = load_principal(session, world.lead)
+    cycle = cycles.open_cycle(session, site=world.site_a, data=CycleCreate(), principal=lead)
+    row = evidence.add_evidence(session, cycle=cycle, site=world.site_a, principal=lead,
+                                data=EvidenceIn(attached_to="pdsa"),
+                                upload=evidence.Upload("minutes.pdf", io.BytesIO(MINUTES[1])))
+    return row.id
+
+
 CASES = [(m, p, r) for (m, p), rules in MATRIX.items() for r in ROLES if rules[r] != PUBLIC]
 
 
@@ -563,6 +591,8 @@ def test_route_against_role(client, session, method, path, role):
         ids["meeting_id"] = a_meeting(session, world)
     if "{thread_id}" in path or "{post_id}" in path:
         ids |= a_thread(session, world)
+    if "{evidence_id}" in path:
+        ids["evidence_id"] = an_evidence(session, world)
     if "{token_id}" in path:
         ids["token_id"] = api_tokens.create(session, user=world.member, name="Figures",
                                             days="30")[1].id
@@ -579,7 +609,10 @@ def test_route_against_role(client, session, method, path, role):
         else:
             csrf = sign_in(client, user)
             body = {**body, "csrf_token": csrf}
-    if is_api:
+    if is_api and (method, path) in FILES:
+        response = client.request(method, url, headers=headers, data=body,
+                                  files=FILES[(method, path)])
+    elif is_api:
         response = client.request(method, url, headers=headers,
                                   json=body if method != "GET" else None)
     else:

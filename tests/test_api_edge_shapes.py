@@ -128,6 +128,10 @@ def setting(session):
         post = client.post(f"/api/v1/threads/{thread.json()['id']}/posts", headers=lead,
                            json={"text": "With a coffee morning."})
         assert post.status_code == 201, post.text
+        evidence = client.post(f"/api/v1/cycles/{cycle}/evidence", headers=lead,
+                               data={"attached_to": "pdsa"},
+                               files={"file": ("minutes.pdf", b"%PDF-1.4\n", "application/pdf")})
+        assert evidence.status_code == 201, evidence.text
         membership = session.exec(select(Membership).where(
             Membership.user_id == world.member.id)).first()
         notification = Notification(user_id=world.lead.id, kind="reply", key="edge",
@@ -140,7 +144,8 @@ def setting(session):
                "entry_id": entry.json()["id"], "thread_id": thread.json()["id"],
                "post_id": post.json()["id"], "user_id": world.member.id,
                "membership_id": membership.id, "notification_id": notification.id,
-               "change_id": shared(session, lead=world.lead, site=world.site_a).id}
+               "change_id": shared(session, lead=world.lead, site=world.site_a).id,
+               "evidence_id": evidence.json()["id"]}
         # Opening a cycle is tried at a second site of the lead's, one with no cycle yet, so
         # the dates reach the arithmetic instead of stopping at "already open".
         second = make_site(session, name="Site C", learning_set=world.set_a)

@@ -10,6 +10,7 @@ from imroc.api import (
     consultancy,
     cycles,
     discussion,
+    evidence,
     framework,
     invitations,
     learning_sets,
@@ -30,8 +31,8 @@ ERRORS = {400: {"description": "The request body could not be read"},
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 for module in (auth, framework, sites, consultancy, invitations, learning_sets, cycles,
-               assessments, actions, progress_scores, reports, measures, notifications,
-               users, discussion, changes, search):
+               assessments, actions, evidence, progress_scores, reports, measures,
+               notifications, users, discussion, changes, search):
     router.include_router(module.router)
 
 from imroc.api import data  # noqa: E402  (exports and imports)

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from imroc.cli import backup as cli_backup
 from imroc.cli.data import export_command, import_command
+from imroc.cli.files import files_app
 from imroc.cli.reminders import reminders_app
 from imroc.errors import DomainError
 
@@ -20,6 +21,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(users_app, name="users")
 app.add_typer(reminders_app, name="reminders")
+app.add_typer(files_app, name="files")
 console = Console()
 err = Console(stderr=True)
 

@@ -10,6 +10,7 @@ from imroc.models.change import SharedChange
 from imroc.models.consultancy import ConsultancyEntry
 from imroc.models.cycle import Cycle, Feedback
 from imroc.models.discussion import Post, Thread
+from imroc.models.evidence import Evidence
 from imroc.models.framework import Challenge, ChallengeDescriptor, Framework, ScaleLevel
 from imroc.models.health import Heartbeat
 from imroc.models.invitation import Invitation
@@ -39,6 +40,7 @@ __all__ = [
     "ConsensusScore",
     "ConsultancyEntry",
     "Cycle",
+    "Evidence",
     "FacilitatorRating",
     "Feedback",
     "Post",

@@ -13,6 +13,7 @@ from imroc.routes import (
     cycles,
     dashboards,
     discussion,
+    evidence,
     home,
     invitations,
     learning_sets,
@@ -37,7 +38,8 @@ from imroc.routes import (
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 for module in (auth, sso, tokens, passwords, invitations, home, sites, consultancy,
                learning_sets, people_import, users, cycles,
-               assessments, consensus, priorities, actions, dashboards, reports, measure_admin,
+               assessments, consensus, priorities, actions, evidence, dashboards, reports,
+               measure_admin,
                measure_reference, measures,
                outbox, notifications, meeting, discussion, changes, search):
     router.include_router(module.router)

@@ -14,7 +14,7 @@ from imroc.models import Cycle, Site
 from imroc.models.assessment import RatingsIn
 from imroc.models.cycle import TEXT, FeedbackCreate, Stage
 from imroc.models.framework import CHALLENGE_NUMBERS
-from imroc.services import access, assessments, consensus, feedback
+from imroc.services import access, assessments, consensus, evidence, feedback
 from imroc.services.access import Principal
 from imroc.templating import is_htmx, render
 from imroc.validation import parse
@@ -52,6 +52,10 @@ def _rate_page(request: Request, session: SessionDep, principal: Principal, cycl
     if only:
         ctx["c"] = ctx["framework"]["challenges"][only - 1]
         ctx["oob"] = True
+    else:
+        ctx.update({"my_evidence": evidence.own_rating_evidence(session, cycle=cycle,
+                                                                principal=principal),
+                    "size_words": evidence.size_words})
     return render(request, "assessments/rate.html", ctx, status_code=status,
                   fragment="assessments/_rating.html" if only else None)
 

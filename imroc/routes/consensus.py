@@ -9,10 +9,11 @@ from imroc.errors import Conflict, Invalid
 from imroc.models import Cycle, Site
 from imroc.models.assessment import ReopenIn, ScoresIn
 from imroc.models.user import Perspective
-from imroc.services import access, assessments, consensus, voices
+from imroc.services import access, assessments, consensus, evidence, voices
 from imroc.services.access import Principal
 from imroc.templating import render
 from imroc.validation import parse
+from imroc.web import evidence_view
 from imroc.web.forms import Form, fields
 from imroc.web.score_forms import page_context, save_scores, score_values
 
@@ -42,8 +43,19 @@ def _page(request: Request, session: SessionDep, principal: Principal, cycle: Cy
         "locked": assessments.locked_reason(cycle), "reason": reason or "",
         "to_reconfirm": sum(1 for c in view.challenges if c.agreed and c.agreed.to_reconfirm),
         "saved": saved, "signed_off": signed_off,
+        **_evidence(session, principal, cycle, site),
     })
     return render(request, "assessments/consensus.html", ctx, status_code=status)
+
+
+def _evidence(session: SessionDep, principal: Principal, cycle: Cycle, site: Site) -> dict:
+    """Each challenge's evidence (ratings' and the agreed level's), and what may be added."""
+    listed = evidence.list_evidence(session, cycle=cycle, site=site, principal=principal)
+    return {"evidence": evidence_view.by_challenge(listed),
+            "evidence_open": evidence.frozen_reason(cycle, "consensus") is None,
+            "may_rate": access.is_group_member(principal, site),
+            "type_label": evidence_view.type_label, "size_words": evidence.size_words,
+            "for_words": evidence_view.FOR_WORDS}
 
 
 def _back(cycle: Cycle, query: str = "") -> RedirectResponse:
