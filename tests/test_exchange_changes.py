@@ -122,6 +122,24 @@ def test_the_dry_run_says_when_the_change_tried_is_not_here(session, world):
     assert links() == [("Site B", TITLE, "Site A")]
 
 
+def test_a_site_that_tries_its_own_change_again_keeps_the_link(session, world):
+    change = shared(session, lead=world.lead, site=world.site_a, scope="learning_set")
+    _signed(session, change.cycle_id)
+    again = ready_cycle(session, site=world.site_a)
+    _signed(session, again.id)
+    changes.adopt(session, change=change, cycle_id=again.id,
+                  principal=load_principal(session, world.lead))
+    before = document(session, world.site_a.id)
+    assert before["tried_changes"][0]["change"]["site"] == world.site_a.uid
+    empty_database()
+    report = import_document(before)
+    assert report.problems == [] and report.imported and report.sites[0].notes == []
+    assert links() == [("Site A", TITLE, "Site A")]
+    with write_session() as s:
+        after = document(s, s.exec(select(Site.id)).one())
+    assert after == before
+
+
 def _second(d: dict) -> None:
     d["shared_changes"].append({**d["shared_changes"][0], "tried_at": []})
 
@@ -156,8 +174,8 @@ def _second(d: dict) -> None:
     ("b", lambda d: d["tried_changes"].append(d["tried_changes"][0]), "tried_changes/1/action",
      "This action is given twice: an action tries one shared change"),
     ("b", lambda d: d["tried_changes"][0]["change"].update(site=d["site"]["uid"]),
-     "tried_changes/0/change", "Names a change of this site that the document's "
-     "shared_changes does not list"),
+     "tried_changes/0/change", "Names a change of this site that is neither in the "
+     "document's shared_changes nor here"),
 ])
 def test_a_contradiction_is_refused_with_its_field_and_nothing_is_imported(
         session, world, site, change, column, reason):

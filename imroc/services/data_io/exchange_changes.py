@@ -166,15 +166,15 @@ def _tried_here(session: Session, ch: SharedChangeDoc, at: str, own: str | None,
             bad(f"{at}/tried_at/{j}", "/".join(map(str, key)), "Given twice")
             continue
         seen.add(key)
-        if key[0] == own:
-            if (t.cycle, t.action) not in index:
-                bad(f"{at}/tried_at/{j}", f"{t.cycle}/{t.action}", "Must name an action of a "
-                    "cycle in this document")
-            else:
-                out.append(("own", t.cycle, t.action))
+        if key[0] == own and (t.cycle, t.action) in index:
+            out.append(("own", t.cycle, t.action))
             continue
         action = find_action(session, site_id=site_id_of(session, t.site), cycle=t.cycle,
                              place=t.action)
+        if action is None and key[0] == own:
+            bad(f"{at}/tried_at/{j}", f"{t.cycle}/{t.action}", "Must name an action of a "
+                "cycle in this document or of this site here")
+            continue
         if action is None:
             continue  # not here: that site's own document links it when it is imported
         if action.origin_change_id is not None:

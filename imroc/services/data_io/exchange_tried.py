@@ -59,16 +59,15 @@ def check(session: Session, docs: list[TriedChangeDoc], site_id: int | None, bad
                 "shared change")
             continue
         seen.add((t.cycle, t.action))
-        if str(ref.site) == own:
-            if (ref.cycle, ref.action) not in shared:
-                bad(f"{at}/change", f"{ref.cycle}/{ref.action}", "Names a change of this site "
-                    "that the document's shared_changes does not list")
-            else:
-                plan.append({"cycle": t.cycle, "action": t.action, "own": ref})
+        if str(ref.site) == own and (ref.cycle, ref.action) in shared:
+            plan.append({"cycle": t.cycle, "action": t.action, "own": ref})
             continue
         change = change_at(session, site_id=site_id_of(session, ref.site), cycle=ref.cycle,
                            place=ref.action)
-        if change is None:
+        if change is None and str(ref.site) == own:
+            bad(f"{at}/change", f"{ref.cycle}/{ref.action}", "Names a change of this site that "
+                "is neither in the document's shared_changes nor here")
+        elif change is None:
             note(f"Cycle {t.cycle}, action {t.action} tried “{ref.title}”, a change another "
                  "site shared, which is not here: the action is imported without that link. "
                  "Importing that site's exchange document afterwards links them.")
