@@ -213,6 +213,7 @@ ASK = {
     "outcome": "Select an outcome", "target_level": "Select a target level",
     "rank": "Select a rank", "days": "Enter the number of days",
     "purpose": "Enter what the consultancy was for", "score": "Select a progress score",
+    "scope": "Select who to share the change with",
     "version": "The form is out of date: reload the page",
     "attached_to": "Select what the evidence is for",
     **{name: f"Enter the {label}" for name, label in DATE_LABELS.items()},

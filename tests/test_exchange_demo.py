@@ -1,5 +1,6 @@
 """Every demo site's whole record travels: exported, imported into an empty installation
-(whose project team exists, as in any installation) and exported again, it is the same."""
+(whose project team exists, as in any installation) and exported again, it is the same,
+the links between a shared change and the actions that tried it included."""
 
 import json
 from datetime import datetime
@@ -40,12 +41,16 @@ def test_every_demo_site_round_trips_whole():
                 User.global_role.in_([GlobalRole.admin, GlobalRole.programme_team]))).all()]
         assert any(d["measures"] for d in before.values())
         assert any(d["consultancy"] for d in before.values())
+        assert any(d["shared_changes"] for d in before.values())
+        assert any(d["tried_changes"] for d in before.values())
         empty_database()
         with write_session() as session:
             session.add_all([User(email=e, name=n, global_role=r, password_hash="x")
                              for e, n, r in team])
             session.commit()
-        for name, doc in before.items():
+        # The last site first: a site that tried a change comes in before the one that
+        # shared it, and the link is made when the sharer's document follows.
+        for name, doc in reversed(before.items()):
             with write_session() as session:
                 report = run_import(session, json.dumps({**doc, "exported_at": LOADED.isoformat()}
                                                         ).encode(),

@@ -90,7 +90,7 @@ def test_xlsx_has_a_sheet_per_table_with_typed_cells(client, world):
         f'attachment; filename="imroc-site-{world.site_a.id}.xlsx"'
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["Sites", "Cycles", "Ratings", "Consensus", "Priorities",
-                               "Actions", "Consultancy"]
+                               "Actions", "Consultancy", "Shared changes"]
     cycles = book["Cycles"]
     assert [c.value for c in cycles[1]][:5] == ["Site", "Cycle", "Framework version", "Stage",
                                                 "Started on"]
@@ -119,7 +119,8 @@ def test_zip_holds_one_csv_per_table(client, world):
     assert response.headers["content-type"] == "application/zip"
     zf = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(zf.namelist()) == sorted(f"{t}.csv" for t in (
-        "sites", "cycles", "ratings", "consensus", "priorities", "actions", "consultancy"))
+        "sites", "cycles", "ratings", "consensus", "priorities", "actions", "consultancy",
+        "shared_changes"))
     ratings = list(csv.reader(io.StringIO(zf.read("ratings.csv").decode("utf-8-sig"))))
     assert len(ratings) == 4
     assert {r[3] for r in ratings[1:]} == {world.member.email, world.lead.email}

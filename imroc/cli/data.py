@@ -41,7 +41,8 @@ def export_command(
     fmt: str = typer.Option("xlsx", "--format",
                             help="xlsx, zip (of CSVs), csv (one --table) or json (one --site)"),
     table: str | None = typer.Option(None, "--table", help="For csv: sites, cycles, ratings, "
-                                     "consensus, priorities or actions"),
+                                     "consensus, priorities, actions, consultancy or "
+                                     "shared_changes"),
 ) -> None:
     """Export a site, a learning set or (with neither) the whole programme."""
     from imroc.db import read_session

@@ -62,6 +62,24 @@ def _check_shareable(action: Action, cycle: Cycle) -> None:
         raise Conflict(reason)
 
 
+def add_change(session: Session, *, action: Action, cycle: Cycle, learning_set_id: int | None,
+               scope: str, anonymised: bool, title: str, what_was_done: str, prediction: str,
+               result: str, measures: list[dict], shared_by: int | None, shared_at: datetime,
+               withdrawn_at: datetime | None = None) -> SharedChange:
+    """The one way a shared change row comes to be (sharing, and an import), in the caller's
+    transaction: the caller has checked the rules, audits and commits. The challenge and the
+    outcome are the action's; the texts and the measures' readings are those shared."""
+    change = SharedChange(
+        action_id=action.id, cycle_id=cycle.id, site_id=cycle.site_id,
+        learning_set_id=learning_set_id, challenge=action.challenge, outcome=action.outcome,
+        scope=scope, anonymised=anonymised, title=title, what_was_done=what_was_done,
+        prediction=prediction, result=result, measures=measures, shared_by=shared_by,
+        shared_at=shared_at, withdrawn_at=withdrawn_at, updated_at=withdrawn_at or shared_at)
+    session.add(change)
+    session.flush()
+    return change
+
+
 def share_action(session: Session, *, action: Action, cycle: Cycle, site: Site, data: ShareIn,
                  principal: Principal, at: datetime | None = None) -> tuple[SharedChange, bool]:
     """Share an adopted or adapted action of a closed cycle (the site's lead), or change how
@@ -73,16 +91,13 @@ def share_action(session: Session, *, action: Action, cycle: Cycle, site: Site, 
                                 "the change with the whole programme"})
     existing = change_of(session, action=action)
     if existing is None:
-        change = SharedChange(
-            action_id=action.id, cycle_id=cycle.id, site_id=site.id,
-            learning_set_id=cycle.learning_set_id, challenge=action.challenge,
-            outcome=action.outcome, scope=data.scope.value, anonymised=data.anonymised,
-            title=action.title, what_was_done=action.notes or cycle.do_notes,
-            prediction=cycle.prediction, result=cycle.study_notes,
+        change = add_change(
+            session, action=action, cycle=cycle, learning_set_id=cycle.learning_set_id,
+            scope=data.scope.value, anonymised=data.anonymised, title=action.title,
+            what_was_done=action.notes or cycle.do_notes, prediction=cycle.prediction,
+            result=cycle.study_notes,
             measures=_measures(session, site=site, challenge=action.challenge),
-            shared_by=principal.user.id, shared_at=at or utcnow(), updated_at=at or utcnow())
-        session.add(change)
-        session.flush()
+            shared_by=principal.user.id, shared_at=at or utcnow())
         audit.record(session, actor=principal.user, action="share", entity="shared_change",
                      entity_id=change.id, site_id=site.id, at=at,
                      after={"action_id": action.id, **audit.snapshot(change, FIELDS)})

@@ -22,7 +22,8 @@ from imroc.services.data_io.exports import Export
 from imroc.services.data_io.layout import defuse
 
 Format = Literal["xlsx", "zip", "csv"]
-Table = Literal["sites", "cycles", "ratings", "consensus", "priorities", "actions", "consultancy"]
+Table = Literal["sites", "cycles", "ratings", "consensus", "priorities", "actions", "consultancy",
+                "shared_changes"]
 MEDIA = {**export_files.MEDIA, "pdf": "application/pdf", "json": "application/json"}
 
 
@@ -73,6 +74,6 @@ def chart_csv(chart: Chart, filename: str) -> Response:
 
 
 def export_download(export: Export, fmt: str, table: str | None) -> Response:
-    """An export of the seven tables as XLSX, a zip of CSVs or one CSV table."""
+    """An export of the eight tables as XLSX, a zip of CSVs or one CSV table."""
     data, media, name = export_files.render_file(export, fmt, table)
     return download(data, name, media)

@@ -24,6 +24,7 @@ from imroc.models import (
 from imroc.models.cycle import PDSA_FIELDS
 from imroc.services import access, actions
 from imroc.services.access import Principal
+from imroc.services.data_io import exchange_changes
 from imroc.services.data_io.exchange_doc import ExchangeDoc
 from imroc.services.data_io.exchange_sections import SECTIONS
 
@@ -63,6 +64,7 @@ def export_site(session: Session, *, principal: Principal | None, site: Site) ->
     mentioned |= {r.rater_id for rs in (ratings, fac) for group in rs.values() for r in group}
     mentioned |= {f.author_id for group in notes.values() for f in group}
     mentioned |= {c.signed_off_by for c in cycles if c.signed_off_by}
+    mentioned |= exchange_changes.mentions(session, site)
     users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(
         sorted(mentioned) or [-1])))}
     place = {aid: {"cycle": cycle, "number": n} for aid, (cycle, n) in actions.places(

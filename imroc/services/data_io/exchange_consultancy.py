@@ -28,7 +28,8 @@ def _key(on, days, purpose: str) -> tuple:
     return on, Decimal(str(days)), purpose.strip()
 
 
-def check(session: Session, docs: list[ConsultancyDoc], site_id: int | None, bad) -> list[dict]:
+def check(session: Session, docs: list[ConsultancyDoc], site_id: int | None, bad,
+          **_context) -> list[dict]:
     """The entries to add, each with the project-team person it names when they are here."""
     emails = {e.delivered_by.lower() for e in docs if e.delivered_by}
     team = dict(session.exec(select(func.lower(User.email), User.id).where(

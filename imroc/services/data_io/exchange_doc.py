@@ -3,10 +3,12 @@
 schemas/imroc-exchange-2.schema.json is generated from these classes (`schema()`), and a
 test keeps the two the same. Version 2 added the site's identifier (`site.uid`), the
 site's measures with their values, its dated consultancy entries and the cycles' progress
-scores; a version 1 document (schemas/imroc-exchange-1.schema.json) is still read, as a
-version 2 document without them. People are named by email: `people` lists everyone the
-document mentions, with their role and perspective at the site when they are a member of
-its steering group (null otherwise: facilitators, authors of feedback, former members).
+scores, and later its changes that worked (`shared_changes`, `tried_changes`: a document
+without them has none); a version 1 document (schemas/imroc-exchange-1.schema.json) is
+still read, as a version 2 document without them. People are named by email: `people`
+lists everyone the document mentions, with their role and perspective at the site when
+they are a member of its steering group (null otherwise: facilitators, authors of
+feedback, former members, who shared a change).
 """
 
 from datetime import date
@@ -17,6 +19,7 @@ from pydantic import AwareDatetime, ConfigDict, Field, ValidationInfo, field_val
 from pydantic_core import PydanticCustomError
 
 from imroc.models.action import ActionStatus, Outcome
+from imroc.models.change import ChangeScope
 from imroc.models.cycle import Stage
 from imroc.models.framework import CHALLENGE_COUNT
 from imroc.models.measure import MAX_VALUE, Band, ChartType, Direction, Frequency, MeasureKind
@@ -209,6 +212,52 @@ class ProgressScoreDoc(Strict):
     updated_at: AwareDatetime | None = None
 
 
+class ActionPlace(Strict):
+    cycle: int = Field(ge=1, le=10_000, description="The number of the action's cycle")
+    action: int = Field(ge=1, le=100_000, description="Its place in the cycle's plan, from 1")
+
+
+class TriedAt(ActionPlace):
+    site: UUID = Field(description="The identifier (uid) of the site whose action it is")
+
+
+class ChangeRef(TriedAt):
+    """A change as any installation can find it: the sharing site, and the cycle and place of
+    the action it was shared from."""
+
+    title: str = Field(min_length=1, max_length=200, description="The change's title")
+
+
+class MeasureReading(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    summary: Text = Field(default="", description="The chart read in words when shared")
+
+
+class SharedChangeDoc(ActionPlace):
+    """An action of this document shared as a change that worked, as it was shared."""
+
+    scope: ChangeScope
+    learning_set: str | None = Field(default=None, min_length=1, max_length=200, description=(
+        "The learning set the cycle ran in, by name; required when shared with a learning set"))
+    anonymised: bool = Field(default=False, description="Shown without the site's name")
+    title: str = Field(min_length=1, max_length=200)
+    what_was_done: Text = ""
+    prediction: Text = ""
+    result: Text = ""
+    measures: list[MeasureReading] = Field(default_factory=list, max_length=100)
+    shared_by: Email | None = None
+    shared_at: AwareDatetime
+    withdrawn_at: AwareDatetime | None = None
+    tried_at: list[TriedAt] = Field(default_factory=list, max_length=MANY, description=(
+        "The actions, of any site, that tried it: an import links those already there"))
+
+
+class TriedChangeDoc(ActionPlace):
+    """An action of this document that tries a change a site shared."""
+
+    change: ChangeRef
+
+
 class CycleDoc(Strict):
     number: int = Field(ge=1, le=10_000)
     framework_version: str = Field(max_length=40)
@@ -244,6 +293,8 @@ class ExchangeDoc(Strict):
     measures: list[MeasureDoc] = Field(default_factory=list, max_length=1000)
     consultancy: list[ConsultancyDoc] = Field(default_factory=list, max_length=10_000)
     progress_scores: list[ProgressScoreDoc] = Field(default_factory=list, max_length=MANY)
+    shared_changes: list[SharedChangeDoc] = Field(default_factory=list, max_length=MANY)
+    tried_changes: list[TriedChangeDoc] = Field(default_factory=list, max_length=MANY)
 
     @field_validator("progress_scores")
     @classmethod

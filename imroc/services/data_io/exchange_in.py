@@ -125,7 +125,8 @@ def _check(doc: ExchangeDoc, known: Known, session: Session) -> tuple[Plan, list
         f"cycles/{[c.number for c in doc.cycles].index(n)}/signed_off_at", None, message))
     for section in SECTIONS:
         sp.sections[section.KEY] = section.check(session, getattr(doc, section.KEY),
-                                                 sp.existing_id, bad)
+                                                 sp.existing_id, bad, doc=doc,
+                                                 note=sp.notes.append)
     return plan, problems
 
 

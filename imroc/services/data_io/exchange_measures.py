@@ -57,7 +57,8 @@ def export(session: Session, site: Site) -> list[dict]:
                            for r in national.get(m.id, [])]} for m in measures]
 
 
-def check(session: Session, docs: list[MeasureDoc], site_id: int | None, bad) -> list[dict]:
+def check(session: Session, docs: list[MeasureDoc], site_id: int | None, bad,
+          **_context) -> list[dict]:
     """The measures to write, each with `measure_id` when it is already defined here.
 
     Values of a period already recorded for the site are refused: an import only adds."""

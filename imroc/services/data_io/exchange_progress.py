@@ -22,7 +22,7 @@ def export(session: Session, site: Site) -> list[dict]:
 
 
 def check(session: Session, docs: list[ProgressScoreDoc], site_id: int | None,
-          bad) -> list[ProgressScoreDoc]:
+          bad, **_context) -> list[ProgressScoreDoc]:
     """One score per cycle and giver (the cycles themselves are new: the document's)."""
     seen: set[tuple[int, str]] = set()
     for i, p in enumerate(docs):

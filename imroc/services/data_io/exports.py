@@ -1,5 +1,5 @@
-"""Exports of a site's history, a learning set, or the whole programme, as seven tables
-(the cycles with their progress scores).
+"""Exports of a site's history, a learning set, or the whole programme, as eight tables
+(the cycles with their progress scores, and the changes the sites shared).
 
 Who may export what follows the screens (services/access.py): a site's history for anyone
 who sees the site, a learning set for its facilitators and the programme team, the whole
@@ -14,8 +14,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlalchemy import distinct
+from sqlmodel import Session, col, func, select
 
+from imroc import clock
 from imroc.models import (
     Action,
     Challenge,
@@ -28,6 +30,7 @@ from imroc.models import (
     ProgressScore,
     Rating,
     ScaleLevel,
+    SharedChange,
     Site,
     User,
 )
@@ -86,7 +89,7 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
             names: dict[int, str] | None = None, every_site: bool = False,
             learning_set_id: int | None = None,
             progress: Callable[[str], None] | None = None) -> Rows:
-    """The seven tables for these sites (only their cycles run in `learning_set_id` when
+    """The eight tables for these sites (only their cycles run in `learning_set_id` when
     given), in a fixed number of queries whatever their size."""
     step = progress or (lambda _table: None)
     label = {s.id: (names or {}).get(s.id, s.name) for s in sites}
@@ -163,7 +166,41 @@ def collect(session: Session, *, sites: list[Site], identify: Callable[[Site], b
     step("actions")
     out["consultancy"] = _consultancy(session, site_ids, label, order, anonymised)
     step("consultancy")
+    out["shared_changes"] = _shared_changes(session, scoped, by_id, label, key, titles,
+                                            set_names)
+    step("shared_changes")
     return out
+
+
+def _shared_changes(session: Session, scoped, by_id: dict, label: dict, key, titles: dict,
+                    set_names: dict) -> list:
+    """The changes shared from these cycles, withdrawn ones too, with how many other sites
+    tried each (three queries)."""
+    found = session.exec(scoped(select(SharedChange).join(
+        Cycle, col(Cycle.id) == SharedChange.cycle_id))).all()
+    ids = [c.id for c in found] or [-1]
+    elsewhere = dict(session.exec(
+        select(Action.origin_change_id, func.count(distinct(Cycle.site_id)))
+        .join(Cycle, col(Cycle.id) == Action.cycle_id)
+        .join(SharedChange, col(SharedChange.id) == Action.origin_change_id)
+        .where(col(Action.origin_change_id).in_(ids), Cycle.site_id != SharedChange.site_id)
+        .group_by(col(Action.origin_change_id))).all())
+    planned = session.exec(select(Action.id, Action.cycle_id).where(
+        col(Action.cycle_id).in_({c.cycle_id for c in found} or {-1}))).all()
+    place = actions.places(planned, {cid: c.number for cid, c in by_id.items()})
+    rows = []
+    for c in sorted(found, key=lambda c: (key(c.cycle_id), place[c.action_id][1])):
+        cycle = by_id[c.cycle_id]
+        rows.append({
+            "site": label[cycle.site_id], "cycle": cycle.number,
+            "number": place[c.action_id][1], "challenge": c.challenge,
+            "challenge_title": titles.get((cycle.framework_id, c.challenge), ""),
+            "title": c.title, "outcome": c.outcome, "scope": c.scope,
+            "learning_set": set_names.get(c.learning_set_id, ""),
+            "site_named": not c.anonymised, "shared_on": clock.uk_date_of(c.shared_at),
+            "withdrawn_on": clock.uk_date_of(c.withdrawn_at) if c.withdrawn_at else None,
+            "tried_elsewhere": elsewhere.get(c.id, 0)})
+    return rows
 
 
 def _consultancy(session: Session, site_ids: list[int], label: dict, order: dict,

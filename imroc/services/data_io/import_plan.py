@@ -115,6 +115,9 @@ class Plan:
             for m in s.sections.get("measures", []))) else {}) | (
             {"progress_scores": scored} if (scored := sum(
                 len(s.sections.get("progress_scores", [])) for s in self.sites.values()))
+            else {}) | (
+            {"shared_changes": shared} if (shared := sum(
+                len(s.sections.get("shared_changes", [])) for s in self.sites.values()))
             else {})
 
 

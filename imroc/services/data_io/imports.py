@@ -23,7 +23,9 @@ KINDS = {"exchange": "JSON exchange document", "tables": "spreadsheet"}
 NOUNS = {"sites": ("new site", "new sites"), "cycles": ("cycle", "cycles"),
          "ratings": ("rating", "ratings"), "consensus": ("agreed level", "agreed levels"),
          "priorities": ("priority", "priorities"), "actions": ("action", "actions"),
-         "values": ("measure value", "measure values")}
+         "values": ("measure value", "measure values"),
+         "progress_scores": ("progress score", "progress scores"),
+         "shared_changes": ("shared change", "shared changes")}
 
 
 def describe(counts: dict[str, int]) -> str:

@@ -1,4 +1,4 @@
-"""The spreadsheet layout shared by exports and imports: seven tables, their columns and types.
+"""The spreadsheet layout shared by exports and imports: eight tables, their columns and types.
 
 Every table names sites by name and cycles by number, never by database id, so a file
 exported from one installation can be read into another. The Sites table also gives each
@@ -120,10 +120,26 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("delivered_by", "Delivered by", info=True),
         _c("peer_trainer", "Peer trainer", BOOL, info=True),
     ),
+    # Changes that worked, as shared, for people to read (the exchange document carries them).
+    "shared_changes": (
+        _c("site", "Site", info=True),
+        _c("cycle", "Cycle", INT, info=True),
+        _c("number", "Action no.", INT, info=True),
+        _c("challenge", "Challenge", INT, info=True),
+        _c("challenge_title", "Challenge title", info=True),
+        _c("title", "Action title", info=True),
+        _c("outcome", "Outcome", info=True),
+        _c("scope", "Shared with", info=True),
+        _c("learning_set", "Learning set", info=True),
+        _c("site_named", "Site named", BOOL, info=True),
+        _c("shared_on", "Shared on", DATE, info=True),
+        _c("withdrawn_on", "Withdrawn on", DATE, info=True),
+        _c("tried_elsewhere", "Times tried elsewhere", INT, info=True),
+    ),
 }
 TABLE_LABELS = {"sites": "Sites", "cycles": "Cycles", "ratings": "Ratings",
                 "consensus": "Consensus", "priorities": "Priorities", "actions": "Actions",
-                "consultancy": "Consultancy"}
+                "consultancy": "Consultancy", "shared_changes": "Shared changes"}
 
 
 def headers(table: str) -> list[str]:
