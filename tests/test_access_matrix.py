@@ -576,7 +576,7 @@ def test_route_against_role(client, session, method, path, role):
         ids |= plan_ready(session, world)
     if "{change_id}" in path:
         ids["change_id"] = shared(session, lead=world.lead, site=world.site_a).id
-    elif "{cycle_id}" in path:
+    elif "{cycle_id}" in path and "cycle_id" not in ids:
         ids["cycle_id"] = cycles.open_cycle(session, site=world.site_a, data=CycleCreate(),
                                             principal=load_principal(session, world.lead)).id
     if "{measure_id}" in path:
