@@ -32,11 +32,16 @@ READ_ONLY = ["healthz", "healthz_with_cookie", *targets.KEPT_PAGES]
 
 
 def measure(server: Server, plans: dict, name: str, concurrency: int, seconds: float,
-            ok: set[int] = frozenset({200}), rate: float | None = None, warm: bool = True) -> dict:
-    """One scenario: a second's warm-up (first visits build what is kept), then the run, with
-    the server's processor time per request (steadier than throughput on a shared machine)."""
+            ok: set[int] = frozenset({200}), rate: float | None = None, warm: bool = True,
+            pages: list[str] = ()) -> dict:
+    """One scenario: every page's first visit (what is kept is built) and a second's warm-up,
+    then the run, with the server's processor time per request (steadier than throughput on a
+    shared machine)."""
     make, extra = plans[name]
     if warm:
+        with httpx.Client(base_url=server.base, timeout=120) as c:
+            for path in pages:
+                c.get(path, headers=make(0)[2])
         load.run("127.0.0.1", server.port, make, concurrency=concurrency, seconds=1,
                  ok=frozenset(ok), **extra)
     cpu = server.cpu_seconds()
@@ -73,7 +78,9 @@ def workers_compared(url: str, secret: str, scenarios: Scenarios, one: dict,
     server = Server(url, workers=2, secret=secret)
     try:
         plans = scenarios.plans()
-        two = {"scenarios": {name: measure(server, plans, name, 8, seconds)
+        pages = read_only_pages(scenarios.sizes)
+        two = {"scenarios": {name: measure(server, plans, name, 8, seconds,
+                                           pages=pages.get(name, []))
                              for name in READ_ONLY}}
         if wrk.available():
             two["wrk"] = with_wrk(server, scenarios.cookie, scenarios.sizes, seconds)
@@ -107,7 +114,8 @@ def run(args: argparse.Namespace) -> dict:
         plans = scenarios.plans()
         for name, concurrency, ok in PLAN:
             results["scenarios"][name] = measure(server, plans, name, concurrency,
-                                                 args.seconds, ok)
+                                                 args.seconds, ok,
+                                                 pages=read_only_pages(sizes).get(name, []))
             if name == "rating_save":
                 results["rating_read_back"] = scenarios.lost_ratings()
             if name == "programme_comparison":

@@ -66,7 +66,8 @@ class Scenarios:
         page = {"Cookie": self.cookie}
 
         def rotate(paths: list[str]):
-            return lambda n: ("GET", paths[n % len(paths)], page, b"")
+            # Each connection starts at its own page, so all are visited at once.
+            return lambda n: ("GET", paths[(n + n // 1_000_000) % len(paths)], page, b"")
 
         plans = {"healthz": (lambda n: ("GET", "/healthz", {}, b""), {}),
                  "healthz_with_cookie": (lambda n: ("GET", "/healthz", page, b""), {}),
