@@ -66,7 +66,9 @@ def get_principal_optional(request: Request, session: SessionDep) -> Principal |
     return principal
 
 
-def get_principal(principal: Annotated[Principal | None, Depends(get_principal_optional)]) -> Principal:
+async def get_principal(principal: Annotated[Principal | None,
+                                             Depends(get_principal_optional)]) -> Principal:
+    """The signed-in person, or "sign in" (no I/O: not worth a turn in the thread pool)."""
     if principal is None:
         raise NotSignedIn("Sign in to continue")
     return principal

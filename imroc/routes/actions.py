@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.config import get_settings
@@ -23,8 +23,9 @@ from imroc.services import access, actions, consensus, frameworks, priorities, u
 from imroc.templating import is_htmx, render, uk_date
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 PRIORITY_INPUTS = ("challenge", "rank", "target_level", "reason")
 ACTION_INPUTS = ("challenge", "title", "owner_id", "owner", "due_on", "status", "notes")
 EDIT_INPUTS = ("title", "owner_id", "owner", "due_on", "status", "notes", "outcome")
