@@ -114,13 +114,15 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request: writers for unsafe methods, readers otherwise.
 
     Making a session does no I/O, so it is made here, without a turn in the thread pool (each
-    costs about as much as a small query); closing one that has used the database waits for
-    the database, so that runs in the pool."""
-    session = read_session() if request.method in SAFE_METHODS else write_session()
+    costs about as much as a small query)."""
+    reading = request.method in SAFE_METHODS
+    session = read_session() if reading else write_session()
     try:
         yield session
     finally:
-        if session.in_transaction():
+        # Ending a read on SQLite (WAL) is a call into the library that never waits for a
+        # lock; anything else may wait for the database, so it runs in the pool.
+        if session.in_transaction() and not (reading and get_settings().is_sqlite):
             await run_in_threadpool(session.close)
         else:
             session.close()

@@ -39,8 +39,8 @@ def _pick(charts: list[Chart], name: str) -> Chart:
 
 
 @router.get("/sites/{site_id}/dashboard")
-def site_dashboard(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                   site: SiteDep, chart: str | None = Query(default=None, max_length=40)):
+def site_dashboard(request: Request, session: SessionDep, site: SiteDep,
+                   chart: str | None = Query(default=None, max_length=40)):
     csv_base = f"/sites/{site.id}/dashboard"
 
     def build() -> dict:
@@ -80,8 +80,8 @@ def _set_builder(session: Session, ls, anonymise: bool) -> Callable[[], dict]:
 
 
 @router.get("/learning-sets/{learning_set_id}/dashboard")
-def set_dashboard(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                  ls: LearningSetDep, anonymise: bool = False, shuffled: bool = False,
+def set_dashboard(request: Request, session: SessionDep, ls: LearningSetDep,
+                  principal: CurrentPrincipal, anonymise: bool = False, shuffled: bool = False,
                   chart: str | None = Query(default=None, max_length=40)):
     build = _set_builder(session, ls, anonymise)
     if chart:
@@ -103,8 +103,8 @@ def shuffle_letters(session: SessionDep, principal: CurrentPrincipal,
 
 
 @router.get("/learning-sets/{learning_set_id}/present")
-def present(request: Request, session: SessionDep, principal: CurrentPrincipal,
-            ls: LearningSetDep, anonymise: bool = False):
+def present(request: Request, session: SessionDep, ls: LearningSetDep,
+            anonymise: bool = False):
     """Presentation mode for a meeting: one chart per screen, no edit controls."""
     return kept_page(request, session, key=("present", ls.id, anonymise),
                      body_template="dashboards/_present_slides.html",
