@@ -3,9 +3,11 @@
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -72,18 +74,23 @@ def server_env(url: str, secret: str) -> dict[str, str]:
 
 
 class Server:
-    """`imroc serve` as in production (this checkout's code), with its processor time and
-    peak memory read from /proc for the whole process tree (the workers too)."""
+    """`imroc serve` as in production (this checkout's code, or the tree at `root`), with its
+    processor time and peak memory read from /proc for the whole process tree (the workers
+    too)."""
 
-    def __init__(self, url: str, *, workers: int = 1, secret: str | None = None) -> None:
+    def __init__(self, url: str, *, workers: int = 1, secret: str | None = None,
+                 root: Path = ROOT) -> None:
         self.port = free_port()
         self.workers = workers
         # The same secret for every server of a run, so a session cookie works on each.
         env = server_env(url, secret or secrets.token_urlsafe(48))
+        # The server's log goes to a file (a pipe nobody reads would fill and stop it).
+        self.log = tempfile.NamedTemporaryFile(prefix="imroc-bench-server-", suffix=".log",
+                                               delete=False)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "imroc.cli", "serve", "--host", "127.0.0.1", "--port",
              str(self.port), "--workers", str(workers)],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=self.log)
         for _ in range(300):
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/readyz").status_code == 200:
@@ -92,8 +99,9 @@ class Server:
                 pass
             time.sleep(0.1)
         else:
-            self.stop()
-            raise RuntimeError("the server did not become ready")
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            raise RuntimeError(f"the server did not become ready (its log: {self.log.name})")
         # Every worker must be up before anything is measured.
         for _ in range(100):
             if len(self.pids()) >= (1 if workers == 1 else workers + 1):
@@ -140,9 +148,13 @@ class Server:
         return peak / 1024
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+        if self.proc.returncode in (0, -signal.SIGTERM):  # kept only when something went wrong
+            Path(self.log.name).unlink(missing_ok=True)
