@@ -18,7 +18,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from bench.run import drop, prepare
+from bench.server import drop, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 

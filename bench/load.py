@@ -59,7 +59,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, s
 
 async def _worker(host: str, port: int, make: Callable[[int], Request], result: Result,
                   stop_at: float, interval: float | None, worker: int, ok: set[int],
-                  after: Callable[[int, bytes], None] | None) -> None:
+                  after: Callable[[int, int, bytes], None] | None) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     n = 0
     next_at = time.perf_counter()
@@ -70,7 +70,8 @@ async def _worker(host: str, port: int, make: Callable[[int], Request], result: 
                 if delay > 0:
                     await asyncio.sleep(delay)
                 next_at += interval
-            method, path, headers, body = make(worker * 1_000_000 + n)
+            index = worker * 1_000_000 + n
+            method, path, headers, body = make(index)
             n += 1
             head = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}",
                     f"Content-Length: {len(body)}", "Connection: keep-alive"]
@@ -89,7 +90,7 @@ async def _worker(host: str, port: int, make: Callable[[int], Request], result: 
             if status not in ok:
                 result.errors += 1
             if after is not None:
-                after(status, resp_body)
+                after(index, status, resp_body)
             if "x-sql-statements" in resp_headers:
                 result.sql.append(int(resp_headers["x-sql-statements"]))
             if resp_headers.get("connection") == "close":
@@ -101,8 +102,11 @@ async def _worker(host: str, port: int, make: Callable[[int], Request], result: 
 
 def run(host: str, port: int, make: Callable[[int], Request], *, concurrency: int,
         seconds: float, rate: float | None = None, ok: frozenset[int] = frozenset({200}),
-        after: Callable[[int, bytes], None] | None = None) -> Result:
-    """Send requests from `concurrency` connections for `seconds` (optionally at a total rate)."""
+        after: Callable[[int, int, bytes], None] | None = None) -> Result:
+    """Send requests from `concurrency` connections for `seconds` (optionally at a total rate).
+
+    `make(n)` builds request n (n // 1_000_000 is the connection's number); `after(n, status,
+    body)` sees each answer."""
     result = Result()
     interval = concurrency / rate if rate else None
 

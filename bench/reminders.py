@@ -17,7 +17,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from bench.run import drop, prepare
+from bench.server import drop, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,13 +1,14 @@
 """The database engine, connection settings and the request session."""
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from imroc.config import get_settings
 
@@ -109,11 +110,22 @@ def read_session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: writers for unsafe methods, readers otherwise."""
-    session = read_session() if request.method in SAFE_METHODS else write_session()
-    with session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request: writers for unsafe methods, readers otherwise.
+
+    Making a session does no I/O, so it is made here, without a turn in the thread pool (each
+    costs about as much as a small query)."""
+    reading = request.method in SAFE_METHODS
+    session = read_session() if reading else write_session()
+    try:
         yield session
+    finally:
+        # Ending a read on SQLite (WAL) is a call into the library that never waits for a
+        # lock; anything else may wait for the database, so it runs in the pool.
+        if session.in_transaction() and not (reading and get_settings().is_sqlite):
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

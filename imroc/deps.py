@@ -34,8 +34,8 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token else None
 
 
-def get_principal_optional(request: Request, session: SessionDep) -> Principal | None:
-    """The signed-in person (browser session or API token), or None."""
+def person_of(request: Request, session: SessionDep) -> Principal | None:
+    """The signed-in person (browser session or API token), or None; read once a request."""
     if hasattr(request.state, "principal"):
         return request.state.principal
     # The API takes bearer tokens only, so a browser's cookie can never drive it (no CSRF).
@@ -66,7 +66,26 @@ def get_principal_optional(request: Request, session: SessionDep) -> Principal |
     return principal
 
 
-def get_principal(principal: Annotated[Principal | None, Depends(get_principal_optional)]) -> Principal:
+async def get_principal_optional(request: Request, session: SessionDep) -> Principal | None:
+    """The signed-in person, or None. Reading them waits for the database, in the thread
+    pool; a loader (SiteDep...) that came first in a route's arguments has read them already,
+    in its own turn there, and then this takes none (each turn costs about a small query)."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    return await run_in_threadpool(person_of, request, session)
+
+
+def signed_in(request: Request, session: SessionDep) -> Principal:
+    """The signed-in person, or "sign in": for loaders, which run in the thread pool."""
+    principal = person_of(request, session)
+    if principal is None:
+        raise NotSignedIn("Sign in to continue")
+    return principal
+
+
+async def get_principal(principal: Annotated[Principal | None,
+                                             Depends(get_principal_optional)]) -> Principal:
+    """The signed-in person, or "sign in" (no I/O: not worth a turn in the thread pool)."""
     if principal is None:
         raise NotSignedIn("Sign in to continue")
     return principal
@@ -98,7 +117,7 @@ async def csrf_protect(request: Request, session: SessionDep) -> None:
     its own dependency, and one that does not (/healthz, /readyz) never reads the session."""
     if request.method not in UNSAFE:
         return
-    _principal = await run_in_threadpool(get_principal_optional, request, session)
+    _principal = await get_principal_optional(request, session)
     if request.headers.get("sec-fetch-site") == "cross-site":
         raise Forbidden("This request came from another website and was refused")
     sent = request.headers.get(CSRF_HEADER)
@@ -123,31 +142,34 @@ async def csrf_protect(request: Request, session: SessionDep) -> None:
         raise Forbidden("Your form has expired. Go back, refresh the page and try again.")
 
 
-def load_site(site_id: PathId, session: SessionDep, principal: CurrentPrincipal) -> Site:
+# The loaders read the person themselves (signed_in), in the same turn in the thread pool as
+# the thing they load: a route that names its loader before CurrentPrincipal then takes one
+# turn for both.
+def load_site(site_id: PathId, request: Request, session: SessionDep) -> Site:
     """The site in the path, 404 when unknown or not visible to this person."""
-    return sites.get_site(session, site_id=site_id, principal=principal)
+    return sites.get_site(session, site_id=site_id, principal=signed_in(request, session))
 
 
-def load_learning_set(learning_set_id: PathId, session: SessionDep,
-                      principal: CurrentPrincipal) -> LearningSet:
+def load_learning_set(learning_set_id: PathId, request: Request,
+                      session: SessionDep) -> LearningSet:
     return learning_sets.get_learning_set(session, learning_set_id=learning_set_id,
-                                          principal=principal)
+                                          principal=signed_in(request, session))
 
 
 SiteDep = Annotated[Site, Depends(load_site)]
 LearningSetDep = Annotated[LearningSet, Depends(load_learning_set)]
 
 
-def load_cycle(cycle_id: PathId, session: SessionDep,
-               principal: CurrentPrincipal) -> tuple[Cycle, Site]:
+def load_cycle(cycle_id: PathId, request: Request, session: SessionDep) -> tuple[Cycle, Site]:
     """The cycle in the path and its site; 404 when unknown or not visible."""
-    return cycles.get_cycle(session, cycle_id=cycle_id, principal=principal)
+    return cycles.get_cycle(session, cycle_id=cycle_id, principal=signed_in(request, session))
 
 
-def load_action(action_id: PathId, session: SessionDep,
-                principal: CurrentPrincipal) -> tuple[Action, Cycle, Site]:
+def load_action(action_id: PathId, request: Request,
+                session: SessionDep) -> tuple[Action, Cycle, Site]:
     """The action in the path with its cycle and site; 404 when unknown or not visible."""
-    return actions.get_action(session, action_id=action_id, principal=principal)
+    return actions.get_action(session, action_id=action_id,
+                              principal=signed_in(request, session))
 
 
 def load_evidence(evidence_id: PathId, session: SessionDep,
@@ -161,9 +183,10 @@ ActionDep = Annotated[tuple[Action, Cycle, Site], Depends(load_action)]
 EvidenceDep = Annotated[tuple[Evidence, Cycle, Site], Depends(load_evidence)]
 
 
-def load_measure(measure_id: PathId, session: SessionDep, principal: CurrentPrincipal) -> Measure:
+def load_measure(measure_id: PathId, request: Request, session: SessionDep) -> Measure:
     """The measure in the path, 404 when unknown or not visible to this person."""
-    return measures.get_measure(session, measure_id=measure_id, principal=principal)
+    return measures.get_measure(session, measure_id=measure_id,
+                                principal=signed_in(request, session))
 
 
 MeasureDep = Annotated[Measure, Depends(load_measure)]

@@ -15,12 +15,9 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 from starlette.types import Scope
 
-from imroc import __version__, handlers
-from imroc.api import router as api_router
+from imroc import __version__, api, handlers, routes
 from imroc.config import Settings, get_settings
 from imroc.middleware import BodyLimit, RequestLog, SecurityHeaders
-from imroc.routes import links as mail_links
-from imroc.routes import router as html_router
 from imroc.templating import PLOTLY_DIR, STATIC_DIR
 
 # Where evidence is uploaded (a page and the API): bodies there may carry a larger file.
@@ -92,9 +89,9 @@ def create_app() -> FastAPI:
     handlers.install(app)
     app.mount("/static/vendor/plotly", CachedStatic(directory=PLOTLY_DIR), name="plotly")
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
-    app.include_router(api_router)
-    app.include_router(html_router)
-    app.include_router(mail_links)
+    routes.include(app)
+    api.include(app)
+    app.include_router(routes.links)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes,
                        larger=[(EVIDENCE_UPLOAD, settings.evidence_max_bytes)])
     # Level 6: a 450 KB page in 3 ms rather than 16 ms at level 9, for 6% more bytes.

@@ -185,16 +185,10 @@ def session_timeout() -> dict[str, int]:
             "warn_seconds": min(settings.session_warning_seconds, limit // 2)}
 
 
-def render(
-    request: Request,
-    template: str,
-    context: dict[str, Any] | None = None,
-    *,
-    status_code: int = 200,
-    fragment: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> HTMLResponse:
-    """Render the page, or only its fragment for an htmx request (Vary: HX-Request)."""
+def page_context(request: Request, context: dict[str, Any] | None = None
+                 ) -> tuple[dict[str, Any], str | None]:
+    """Everything a page is rendered with, and the anonymous visitor id to set when a visitor
+    without one needs a CSRF token."""
     principal = getattr(request.state, "principal", None)
     new_anon = None
     token = expected_csrf(request)
@@ -213,12 +207,33 @@ def render(
         "unread": _unread(request, principal) if principal is not None and not is_htmx(request) else 0,
         **(context or {}),
     }
-    name = fragment if fragment and is_htmx(request) else template
-    html = env.get_template(name).render(ctx)
-    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    return ctx, new_anon
+
+
+def html_response(request: Request, content: str | bytes, *, new_anon: str | None = None,
+                  status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """A page as sent: never cached, varying with htmx and the person."""
+    response = HTMLResponse(content, status_code=status_code, headers=headers)
     response.headers["Vary"] = "HX-Request, Cookie"
     response.headers["Cache-Control"] = "no-store"
     if new_anon:
         response.set_cookie(ANON_COOKIE, new_anon, httponly=True, samesite="strict",
                             secure=get_settings().cookie_secure, path="/")
     return response
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    fragment: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render the page, or only its fragment for an htmx request (Vary: HX-Request)."""
+    ctx, new_anon = page_context(request, context)
+    name = fragment if fragment and is_htmx(request) else template
+    html = env.get_template(name).render(ctx)
+    return html_response(request, html, new_anon=new_anon, status_code=status_code,
+                         headers=headers)

@@ -2,6 +2,7 @@
 read in one statement, and a rating save in a handful of SQL statements (counted as they
 reach the database)."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -9,11 +10,19 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from imroc.db import get_engine
-from imroc.models import AuditEvent, LearningSetFacilitator, Membership, Rating
+from imroc.models import AuditEvent, LearningSetFacilitator, Membership, Notification, Rating
 from imroc.models.cycle import CycleCreate
 from imroc.services import access, cycles
+from imroc.web.page_cache import BODIES
 from tests.core_loop import API, ratings
-from tests.factories import api_token, make_learning_set, make_member, make_site, sign_in
+from tests.factories import (
+    api_token,
+    csrf_from,
+    make_learning_set,
+    make_member,
+    make_site,
+    sign_in,
+)
 
 SAVE_STATEMENTS = 6
 
@@ -165,3 +174,117 @@ def test_templates_are_not_checked_on_disk_at_every_use_outside_development():
     from imroc.templating import env
 
     assert env.auto_reload is False
+
+
+# --- kept dashboard pages -----------------------------------------------------------------------
+
+def _nonce(response) -> str:
+    policy = response.headers["content-security-policy"]
+    return re.search(r"'nonce-([^']+)'", policy).group(1)
+
+
+def test_a_kept_dashboard_is_drawn_for_each_person_and_request(client, session, world):
+    """The frame is kept per person: each sees their own name and CSRF token, and every
+    answer carries the nonce of its own Content-Security-Policy."""
+    url = "/programme"
+    seen = {}
+    for user in (world.programme, world.admin):
+        csrf = sign_in(client, user)
+        first, second = client.get(url), client.get(url)
+        for page in (first, second):
+            assert page.status_code == 200
+            assert user.name in page.text
+            assert csrf_from(page.text) == csrf
+            assert f'nonce="{_nonce(page)}"' in page.text
+            assert "nonce=\"k" not in page.text  # no stand-in left behind
+        assert _nonce(first) != _nonce(second)
+        seen[user.name] = first.text
+    assert world.admin.name not in seen[world.programme.name]
+    assert "/admin/users" in seen[world.admin.name]  # the administrator's navigation
+    assert "/admin/users" not in seen[world.programme.name]
+
+
+def test_a_kept_page_is_what_a_fresh_drawing_gives(client, session, world):
+    sign_in(client, world.programme)
+    url = f"/learning-sets/{world.set_a.id}/dashboard?anonymise=true"
+    BODIES.clear()
+    fresh = client.get(url)
+    kept = client.get(url)
+    assert kept.text.replace(_nonce(kept), "N") == fresh.text.replace(_nonce(fresh), "N")
+
+
+def test_a_kept_frame_follows_what_the_person_sees_in_the_header(client, session, world):
+    """Neither a new notification nor a new name is audited data: the frame still shows them
+    on the next request."""
+    sign_in(client, world.programme)
+    url = f"/sites/{world.site_a.id}/dashboard"
+    assert "app-count" not in client.get(url).text
+    session.add(Notification(user_id=world.programme.id, kind="reply", key="kept",
+                             title="A reply", url="/discussion"))
+    world.programme.name = "Pat Renamed"
+    session.add(world.programme)
+    session.commit()
+    page = client.get(url).text
+    assert '<span class="app-count">1</span>' in page
+    assert "Pat Renamed" in page
+
+
+def test_a_role_taken_away_counts_on_a_kept_dashboard(client, session, world):
+    sign_in(client, world.lead)
+    url = f"/sites/{world.site_a.id}/dashboard"
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # kept
+    membership = session.exec(select(Membership).where(
+        Membership.user_id == world.lead.id)).one()
+    session.delete(membership)
+    session.commit()
+    assert client.get(url).status_code == 404
+
+
+# --- finding the route ---------------------------------------------------------------------------
+
+def test_routers_turn_away_only_paths_none_of_their_routes_can_take(client, session, world):
+    assert client.get("/no-such-page").status_code == 404
+    assert client.get("/api/v1/no-such-thing").status_code == 404
+    assert client.post("/healthz").status_code == 405  # found, but not for this method
+    headers = api_token(client, world.member)
+    assert client.delete(f"{API}/sites/{world.site_a.id}", headers=headers).status_code == 405
+    assert client.get(f"{API}/sites/{world.site_a.id}", headers=headers).status_code == 200
+
+
+def test_route_shapes_are_counted_from_the_end_of_the_path():
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from imroc.web.routing import Router, route_shapes
+
+    inner = Router()
+
+    @inner.get("/things/{thing_id}/parts")
+    def parts(thing_id: int) -> dict:
+        return {"thing": thing_id}
+
+    @inner.get("/files/{name:path}")
+    def files(name: str) -> dict:
+        return {"name": name}
+
+    assert route_shapes(inner.routes) is None  # a path parameter spanning segments
+    inner.routes.pop()
+    assert route_shapes(inner.routes) == {3: frozenset({("things", "parts")})}
+    app = FastAPI()
+    app.include_router(inner, prefix="/v2")
+    with TestClient(app) as local:
+        assert local.get("/v2/things/7/parts").json() == {"thing": 7}
+        assert local.get("/v2/things/7/wholes").status_code == 404
+        assert local.get("/things/7/parts").status_code == 404
+
+
+def test_every_area_router_turns_away_paths_none_of_its_routes_can_take():
+    # An area left on a plain APIRouter would still work, but every request would be matched
+    # against all its routes again: each area's router is a Router whose shapes can be read.
+    from imroc import api, routes
+    from imroc.web.routing import Router, route_shapes
+
+    for router in [*routes.ROUTERS, *api.ROUTERS]:
+        assert isinstance(router, Router), router
+        assert route_shapes(router.routes) is not None, [r.path for r in router.routes]

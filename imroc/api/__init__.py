@@ -1,6 +1,6 @@
 """JSON API v1: thin handlers over the same services as the pages. Bearer tokens only."""
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from imroc.api import (
     actions,
@@ -29,12 +29,18 @@ ERRORS = {400: {"description": "The request body could not be read"},
           409: {"description": "Conflict or wrong stage"}, 422: {"description": "Invalid input"},
           429: {"description": "Too many attempts"}}
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
-for module in (auth, framework, sites, consultancy, invitations, learning_sets, cycles,
-               assessments, actions, evidence, progress_scores, reports, measures,
-               notifications, users, discussion, changes, search):
-    router.include_router(module.router)
+# Each area's router is included in the app itself (see imroc/routes/__init__.py).
+ROUTERS = [module.router for module in (
+    auth, framework, sites, consultancy, invitations, learning_sets, cycles, assessments,
+    actions, evidence, progress_scores, reports, measures, notifications, users, discussion,
+    changes, search)]
 
 from imroc.api import data  # noqa: E402  (exports and imports)
 
-router.include_router(data.router)
+ROUTERS.append(data.router)
+
+
+def include(app: FastAPI) -> None:
+    """Every operation of the JSON API, under /api/v1."""
+    for router in ROUTERS:
+        app.include_router(router, prefix="/api/v1", responses=ERRORS)

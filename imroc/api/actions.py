@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from pydantic import BaseModel
 
 from imroc.db import SessionDep
@@ -10,8 +10,9 @@ from imroc.deps import ActionDep, CurrentPrincipal, CycleDep
 from imroc.models.action import ActionCreate, ActionPublic, ActionUpdate, PrioritiesIn, PriorityOut
 from imroc.services import actions, objectives, priorities
 from imroc.validation import Version
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["priorities and actions"])
+router = Router(tags=["priorities and actions"])
 
 
 class PrioritiesOut(BaseModel):

@@ -1,6 +1,5 @@
 """Ratings, consensus and the facilitator's view, over JSON."""
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from imroc.db import SessionDep
@@ -16,8 +15,9 @@ from imroc.models.assessment import (
 )
 from imroc.models.cycle import CyclePublic
 from imroc.services import assessments, cycles, feedback, voices
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["assessments"])
+router = Router(tags=["assessments"])
 
 
 class RatingsOut(BaseModel):

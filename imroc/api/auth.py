@@ -4,7 +4,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import BackgroundTasks, Form, Request
 from pydantic import BaseModel, Field
 
 from imroc.db import SessionDep
@@ -13,8 +13,9 @@ from imroc.errors import Invalid
 from imroc.models.user import UserPublic
 from imroc.services import auth, mail, oversight, passwords
 from imroc.validation import InputModel
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["auth"])
+router = Router(tags=["auth"])
 
 
 class Token(BaseModel):

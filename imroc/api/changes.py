@@ -3,7 +3,7 @@ spread, try it in a cycle, share an action (the site's lead) or stop sharing it.
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from imroc.db import SessionDep
 from imroc.deps import ActionDep, CurrentPrincipal, PathId
@@ -11,8 +11,9 @@ from imroc.models.action import ActionPublic
 from imroc.models.change import AdoptIn, ChangeFilter, ChangePublic, ShareIn, WithdrawIn
 from imroc.services import actions, change_library, changes
 from imroc.validation import Whole, parse
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["changes that worked"])
+router = Router(tags=["changes that worked"])
 Page = Query(default=1, ge=1, le=100000, description="Pages of 20 changes, newest first")
 
 

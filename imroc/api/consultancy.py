@@ -2,15 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, PathId, SiteDep
 from imroc.models.consultancy import ConsultancyEntryIn, ConsultancyEntryPublic, ConsultancyPublic
 from imroc.services import consultancy
 from imroc.validation import Version
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["consultancy"])
+router = Router(tags=["consultancy"])
 
 
 @router.get("/sites/{site_id}/consultancy", response_model=ConsultancyPublic)

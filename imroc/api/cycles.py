@@ -1,13 +1,13 @@
 """Cycles, their PDSA record and stages, over JSON."""
 
-from fastapi import APIRouter
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, CycleDep, SiteDep
 from imroc.models.cycle import CycleCreate, CyclePublic, CycleUpdate, FeedbackCreate, FeedbackPublic
 from imroc.services import cycles, feedback
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["cycles"])
+router = Router(tags=["cycles"])
 
 
 @router.get("/sites/{site_id}/cycles", response_model=list[CyclePublic])

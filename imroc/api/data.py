@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import Depends, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -15,8 +15,9 @@ from imroc.services.data_io.exchange_doc import ExchangeDoc
 from imroc.services.data_io.export_files import MEDIA
 from imroc.services.data_io.imports import Report, run_import
 from imroc.web.downloads import Format, Table, export_download
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["data"])
+router = Router(tags=["data"])
 FILES = {200: {"description": "The file: XLSX, a zip of CSVs, or one CSV table",
                "content": {m: {"schema": {"type": "string", "format": "binary"}}
                            for m in MEDIA.values()}}}

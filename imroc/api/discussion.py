@@ -1,13 +1,14 @@
 """Discussion over JSON: a learning set's threads, the programme's, their posts, hiding."""
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, PathId
 from imroc.models.discussion import PostCreate, PostHide, PostPublic, ThreadCreate, ThreadPublic
 from imroc.services import discussion
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["discussion"])
+router = Router(tags=["discussion"])
 Page = Query(default=1, ge=1, le=100000, description="Pages of 20 threads, busiest first")
 
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import File, Form, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from imroc.db import SessionDep
@@ -10,8 +10,9 @@ from imroc.deps import CurrentPrincipal, CycleDep, EvidenceDep
 from imroc.models.evidence import EvidenceIn, EvidencePublic
 from imroc.services import evidence
 from imroc.web.downloads import evidence_download
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["evidence"])
+router = Router(tags=["evidence"])
 FILE = {200: {"description": "The file (a link's evidence is answered with its JSON, which "
                              "holds the `url`)",
               "content": {"application/octet-stream": {"schema": {"type": "string",

@@ -1,13 +1,13 @@
 """The framework in force: the ten challenges, their descriptors and the scale."""
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal
 from imroc.services import frameworks
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["framework"])
+router = Router(tags=["framework"])
 
 
 class ScaleOut(BaseModel):

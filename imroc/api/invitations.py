@@ -1,13 +1,14 @@
 """Invitations over JSON: the message goes after the answer."""
 
-from fastapi import APIRouter, BackgroundTasks
+from fastapi import BackgroundTasks
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, SiteDep
 from imroc.models.invitation import InvitationIn, InvitationPublic, SiteInvitationIn
 from imroc.services import access, invitations, mail
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["invitations"])
+router = Router(tags=["invitations"])
 
 
 @router.post("/sites/{site_id}/invitations", response_model=InvitationPublic, status_code=201)

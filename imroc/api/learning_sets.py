@@ -1,6 +1,5 @@
 """Learning sets and their meetings over JSON."""
 
-from fastapi import APIRouter
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, LearningSetDep
@@ -12,8 +11,9 @@ from imroc.models.site import (
     MeetingPublic,
 )
 from imroc.services import learning_sets
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["learning sets"])
+router = Router(tags=["learning sets"])
 
 
 @router.get("/learning-sets", response_model=list[LearningSetPublic])

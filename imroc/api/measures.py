@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from pydantic import BaseModel
 
 from imroc.db import SessionDep
@@ -25,8 +25,9 @@ from imroc.services.measures import reference as national
 from imroc.services.measures import values as measure_data
 from imroc.spc.rules import RunChartResult, XmRResult
 from imroc.validation import Id, Version
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["measures"])
+router = Router(tags=["measures"])
 
 
 def _public(session: SessionDep, rows: list[Measure]) -> list[MeasurePublic]:

@@ -1,13 +1,13 @@
 """Your notifications over JSON: reading them changes nothing; marking one read does."""
 
-from fastapi import APIRouter
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, PathId
 from imroc.models.notification import Notification, NotificationPublic
 from imroc.services import notifications
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["notifications"])
+router = Router(tags=["notifications"])
 
 
 def _public(n: Notification) -> NotificationPublic:

@@ -1,13 +1,13 @@
 """Progress scores of a cycle on the collaborative progress scale, over JSON."""
 
-from fastapi import APIRouter
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, CycleDep
 from imroc.models.progress_score import Giver, ProgressLevelOut, ProgressScoreIn, ProgressScoreOut
 from imroc.services import progress_scores
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["progress scores"])
+router = Router(tags=["progress scores"])
 
 
 @router.get("/progress-scale", response_model=list[ProgressLevelOut])

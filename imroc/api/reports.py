@@ -1,6 +1,6 @@
 """Reports over JSON."""
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal
@@ -9,8 +9,9 @@ from imroc.services.objectives import ObjectivesReport
 from imroc.services.reports import progress as reports
 from imroc.services.reports.progress import ProgressRow
 from imroc.validation import MAX_INT
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["reports"])
+router = Router(tags=["reports"])
 
 
 @router.get("/reports/progress", response_model=list[ProgressRow])

@@ -1,14 +1,15 @@
 """Search over JSON: the same search as the page, by the same rules of who may see what."""
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal
 from imroc.models.search import MAX_QUERY, MIN_QUERY, SearchHitPublic, SearchKind, SearchPage
 from imroc.services import search
 from imroc.validation import MAX_INT
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["search"])
+router = Router(tags=["search"])
 
 
 @router.get("/search", response_model=SearchPage)

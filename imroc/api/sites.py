@@ -1,13 +1,13 @@
 """Sites over JSON."""
 
-from fastapi import APIRouter
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, SiteDep
 from imroc.models.site import SiteCreate, SitePublic, SiteUpdate
 from imroc.services import sites
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["sites"])
+router = Router(tags=["sites"])
 
 
 @router.get("/sites", response_model=list[SitePublic])

@@ -3,7 +3,7 @@ may look them up."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal, PathId
@@ -17,8 +17,9 @@ from imroc.models.user import (
     UserUpdate,
 )
 from imroc.services import access, people, users
+from imroc.web.routing import Router
 
-router = APIRouter(tags=["people"])
+router = Router(tags=["people"])
 
 
 @router.get("/users", response_model=PeoplePage)

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -27,8 +27,9 @@ from imroc.services import (
 from imroc.templating import is_htmx, render, uk_date
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 ACTION_INPUTS = ("challenge", "title", "owner_id", "owner", "due_on", "status", "notes")
 EDIT_INPUTS = ("title", "owner_id", "owner", "due_on", "status", "notes", "outcome")
 FIELD_LABELS = {"title": "Title", "owner": "Owner", "due_on": "Due date", "status": "Status",

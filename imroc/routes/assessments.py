@@ -4,7 +4,7 @@ The consensus pages are in routes/consensus.py; both read the same `level_{n}` f
 """
 
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -19,6 +19,7 @@ from imroc.services.access import Principal
 from imroc.templating import is_htmx, render
 from imroc.validation import parse
 from imroc.web.forms import Form, fields
+from imroc.web.routing import Router
 from imroc.web.score_forms import (
     DONT_KNOW_VALUE,
     one_challenge,
@@ -27,7 +28,7 @@ from imroc.web.score_forms import (
     score_values,
 )
 
-router = APIRouter()
+router = Router()
 
 
 # --- each member's own ratings ---------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Sign-in and sign-out pages."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.config import get_settings
@@ -16,8 +16,9 @@ from imroc.services import auth, kept_forms, oidc
 from imroc.templating import render
 from imroc.web.cookies import safe_next, start_browser_session
 from imroc.web.forms import Form, error_list
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 # Fields a person did not type (the version read, the place in a list): sent, not shown.

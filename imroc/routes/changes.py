@@ -3,7 +3,7 @@
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -16,8 +16,9 @@ from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
 from imroc.web.paging import pages
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 Page = Query(default=1, ge=1, le=100000)
 
 

@@ -1,6 +1,6 @@
 """HTML pages for the consensus: everyone's ratings side by side, the agreed levels, sign-off."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -15,9 +15,10 @@ from imroc.templating import render
 from imroc.validation import parse
 from imroc.web import evidence_view
 from imroc.web.forms import Form, fields
+from imroc.web.routing import Router
 from imroc.web.score_forms import page_context, save_scores, score_values
 
-router = APIRouter()
+router = Router()
 
 
 def _page(request: Request, session: SessionDep, principal: Principal, cycle: Cycle, site: Site,

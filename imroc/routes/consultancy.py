@@ -1,6 +1,6 @@
 """The consultancy page of a site: its dated entries with their total, and adding one."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -11,8 +11,9 @@ from imroc.services import access, consultancy
 from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 INPUTS = ("delivered_on", "days", "purpose", "delivered_by_id", "delivered_by_name")
 
 

@@ -1,6 +1,6 @@
 """Cycle pages: opening a cycle, the cycle page (stages, PDSA record, moving on), history."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -33,9 +33,10 @@ from imroc.services.measures import definitions as measure_defs
 from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
+from imroc.web.routing import Router
 from imroc.web.sections import STAGE_NAMES, site_cycles
 
-router = APIRouter()
+router = Router()
 OPEN_INPUTS = ("started_on", "review_due_on", "meeting_id")
 CHANGE_WORDS = {"up": "Up", "down": "Down", "unchanged": "Unchanged",
                 "carried over": "Carried over"}

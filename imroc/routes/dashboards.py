@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -22,13 +22,13 @@ from imroc.services import (
 from imroc.services import anonymise as anonymise_rule
 from imroc.services.dashboards import aggregates as dashboards
 from imroc.services.dashboards.charts import Chart, programme_charts, set_charts, site_charts
-from imroc.templating import render
 from imroc.validation import MAX_INT
 from imroc.web.downloads import chart_csv
-from imroc.web.page_cache import kept_body
+from imroc.web.page_cache import kept_page
+from imroc.web.routing import Router
 from imroc.web.sections import STAGE_NAMES
 
-router = APIRouter()
+router = Router()
 
 
 def _pick(charts: list[Chart], name: str) -> Chart:
@@ -39,8 +39,8 @@ def _pick(charts: list[Chart], name: str) -> Chart:
 
 
 @router.get("/sites/{site_id}/dashboard")
-def site_dashboard(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                   site: SiteDep, chart: str | None = Query(default=None, max_length=40)):
+def site_dashboard(request: Request, session: SessionDep, site: SiteDep,
+                   chart: str | None = Query(default=None, max_length=40)):
     csv_base = f"/sites/{site.id}/dashboard"
 
     def build() -> dict:
@@ -53,9 +53,9 @@ def site_dashboard(request: Request, session: SessionDep, principal: CurrentPrin
 
     if chart:
         return chart_csv(_pick(build()["charts"], chart), f"site-{site.id}-{chart}")
-    body, has_charts = kept_body(session, ("site", site.id), "dashboards/_site_body.html", build)
-    return render(request, "dashboards/site.html", {"site": site, "body": body,
-                                                     "has_charts": has_charts})
+    return kept_page(request, session, key=("site", site.id),
+                     body_template="dashboards/_site_body.html", build=build,
+                     page_template="dashboards/site.html", page={"site": site})
 
 
 def _set_builder(session: Session, ls, anonymise: bool) -> Callable[[], dict]:
@@ -80,17 +80,17 @@ def _set_builder(session: Session, ls, anonymise: bool) -> Callable[[], dict]:
 
 
 @router.get("/learning-sets/{learning_set_id}/dashboard")
-def set_dashboard(request: Request, session: SessionDep, principal: CurrentPrincipal,
-                  ls: LearningSetDep, anonymise: bool = False, shuffled: bool = False,
+def set_dashboard(request: Request, session: SessionDep, ls: LearningSetDep,
+                  principal: CurrentPrincipal, anonymise: bool = False, shuffled: bool = False,
                   chart: str | None = Query(default=None, max_length=40)):
     build = _set_builder(session, ls, anonymise)
     if chart:
         return chart_csv(_pick(build()["charts"], chart), f"learning-set-{ls.id}-{chart}")
-    body, _ = kept_body(session, ("set", ls.id, anonymise), "dashboards/_learning_set_body.html",
-                    build)
-    return render(request, "dashboards/learning_set.html", {
-        "ls": ls, "body": body, "anonymise": anonymise, "shuffled": shuffled,
-        "can_shuffle": principal.is_programme})
+    return kept_page(request, session, key=("set", ls.id, anonymise),
+                     body_template="dashboards/_learning_set_body.html", build=build,
+                     page_template="dashboards/learning_set.html", page={
+                         "ls": ls, "anonymise": anonymise, "shuffled": shuffled,
+                         "can_shuffle": principal.is_programme})
 
 
 @router.post("/learning-sets/{learning_set_id}/letters")
@@ -103,13 +103,14 @@ def shuffle_letters(session: SessionDep, principal: CurrentPrincipal,
 
 
 @router.get("/learning-sets/{learning_set_id}/present")
-def present(request: Request, session: SessionDep, principal: CurrentPrincipal,
-            ls: LearningSetDep, anonymise: bool = False):
+def present(request: Request, session: SessionDep, ls: LearningSetDep,
+            anonymise: bool = False):
     """Presentation mode for a meeting: one chart per screen, no edit controls."""
-    body, _ = kept_body(session, ("present", ls.id, anonymise), "dashboards/_present_slides.html",
-                    _set_builder(session, ls, anonymise))
-    return render(request, "dashboards/present.html", {"ls": ls, "anonymise": anonymise,
-                                                        "body": body})
+    return kept_page(request, session, key=("present", ls.id, anonymise),
+                     body_template="dashboards/_present_slides.html",
+                     build=_set_builder(session, ls, anonymise),
+                     page_template="dashboards/present.html",
+                     page={"ls": ls, "anonymise": anonymise})
 
 
 @router.get("/programme")
@@ -154,6 +155,7 @@ def programme(request: Request, session: SessionDep, principal: CurrentPrincipal
 
     if chart:
         return chart_csv(_pick(build()["charts"], chart), f"programme-{chart}")
-    body, _ = kept_body(session, ("programme", kind or None, learning_set_id, region or None),
-                    "dashboards/_programme_body.html", build)
-    return render(request, "dashboards/programme.html", {"body": body})
+    return kept_page(request, session,
+                     key=("programme", kind or None, learning_set_id, region or None),
+                     body_template="dashboards/_programme_body.html", build=build,
+                     page_template="dashboards/programme.html")

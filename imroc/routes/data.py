@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from imroc.config import get_settings
@@ -18,8 +18,9 @@ from imroc.templating import render
 from imroc.validation import MAX_INT
 from imroc.web.downloads import Format, Table, download, export_download
 from imroc.web.forms import error_list
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/data")

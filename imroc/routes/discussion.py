@@ -1,7 +1,7 @@
 """Discussion pages: a learning set's threads and the programme's, a thread with its
 replies, and hiding a post. Forms re-render with what was typed when something is wrong."""
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -14,8 +14,9 @@ from imroc.templating import render
 from imroc.validation import MAX_INT, parse
 from imroc.web.forms import Form, error_list, fields
 from imroc.web.paging import pages
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 Page = Query(default=1, ge=1, le=100000)
 # "Discuss this change": the start form is about that shared change.
 ChangeParam = Query(default=None, ge=1, le=MAX_INT)

@@ -1,7 +1,7 @@
 """The evidence page of a cycle: what backs its ratings, agreed levels, actions and PDSA
 record, the form to add a file or a link, downloads and removal."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -18,8 +18,9 @@ from imroc.validation import parse
 from imroc.web.downloads import evidence_download
 from imroc.web.evidence_view import page_context
 from imroc.web.forms import Form, fields
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 INPUTS = ("attached_to", "challenge", "action_id", "url", "title")
 
 

@@ -2,7 +2,7 @@
 
 import logging
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
@@ -11,10 +11,11 @@ from imroc.db import SessionDep, get_engine, write_session
 from imroc.deps import OptionalPrincipal
 from imroc.services import discussion, frameworks, health, learning_sets, oversight, sites
 from imroc.templating import render
+from imroc.web.routing import Router
 
 log = logging.getLogger("imroc.health")
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/")

@@ -1,6 +1,6 @@
 """Invitations: sending again, withdrawing, inviting people without a site, and accepting."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.background import BackgroundTask
 
@@ -14,8 +14,9 @@ from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.cookies import start_browser_session
 from imroc.web.forms import Form, error_list, fields
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 def _back(inv) -> str:

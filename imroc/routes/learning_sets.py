@@ -1,7 +1,7 @@
 """Learning-set pages: list, create, view (sites, facilitators, meetings), edit; a meeting
 with the sites' cycles tied to it."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -12,9 +12,10 @@ from imroc.services import access, frameworks, learning_sets, meetings, users
 from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
+from imroc.web.routing import Router
 from imroc.web.sections import STAGE_NAMES
 
-router = APIRouter()
+router = Router()
 
 
 def _set_values(form) -> dict:

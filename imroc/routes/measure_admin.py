@@ -1,6 +1,6 @@
 """Defining measures (core and local) and the programme's summary of every core measure."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -21,8 +21,9 @@ from imroc.services.measures import definitions as measures
 from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 NEW_INPUTS = ("name", "definition", "kind", "unit", "numerator_label", "denominator_label",
               "scale", "direction", "target", "frequency", "chart", "baseline_points", "starts_on")
 EDIT_INPUTS = ("name", "definition", "unit", "numerator_label", "denominator_label", "scale",

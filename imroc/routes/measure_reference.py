@@ -3,7 +3,7 @@ programme team), and the survey measures compared across sites."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from imroc import periods
@@ -19,8 +19,9 @@ from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form as FormData
 from imroc.web.forms import error_list
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 BLANK_ROWS = 3
 COLUMNS = ("period", "value", "lower", "upper")
 

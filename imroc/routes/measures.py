@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from imroc import clock, periods
@@ -22,8 +22,9 @@ from imroc.validation import parse
 from imroc.web.downloads import chart_csv
 from imroc.web.forms import Form as FormData
 from imroc.web.forms import error_list
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/sites/{site_id}/measures")

@@ -1,7 +1,7 @@
 """The consensus meeting: the lead projects one challenge at a time, with the spread by
 perspective, the comments and who has not rated, and records the agreed level from it."""
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -14,8 +14,9 @@ from imroc.services import access, assessments, consensus, frameworks, users
 from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 Challenge = Path(ge=1, le=CHALLENGE_COUNT)
 
 

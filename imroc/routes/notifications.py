@@ -1,6 +1,6 @@
 """Notifications in the product, and how each person wants to hear of them by e-mail."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -9,11 +9,12 @@ from imroc.models.notification import KIND_LABELS
 from imroc.services import notifications
 from imroc.templating import render
 from imroc.web.forms import Form
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 # Unsubscribing from a link in an e-mail needs no session and no CSRF token: the link's own
 # signature is the permission, and all it can do is turn e-mail off (RFC 8058 one-click).
-links = APIRouter(include_in_schema=False)
+links = Router(include_in_schema=False)
 
 
 @router.get("/notifications")

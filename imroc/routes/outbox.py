@@ -1,6 +1,6 @@
 """The administrators' view of the e-mail outbox: what was sent, what waits, what failed."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from imroc.config import get_settings
@@ -8,8 +8,9 @@ from imroc.db import SessionDep
 from imroc.deps import CurrentPrincipal
 from imroc.services import access, mail
 from imroc.templating import render
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 PAGE = 50
 
 

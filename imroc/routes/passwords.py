@@ -1,6 +1,6 @@
 """Forgotten passwords: asking for a link, and choosing a new password with it."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.background import BackgroundTask
 
@@ -12,8 +12,9 @@ from imroc.services import mail, passwords
 from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/forgot-password")

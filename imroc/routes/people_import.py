@@ -1,6 +1,6 @@
 """Importing people from a CSV file: check first, then everyone or no one (administrators)."""
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from starlette.background import BackgroundTask
 
 from imroc.config import get_settings
@@ -11,8 +11,9 @@ from imroc.services import access, mail
 from imroc.services.people_import import import_people
 from imroc.templating import render
 from imroc.web.forms import error_list
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/admin/users/import")

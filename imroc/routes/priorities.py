@@ -1,7 +1,7 @@
 """A cycle's priorities: the challenges the steering group chose to work on, each with its
 target level and reason, set by the lead at the plan stage."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.config import get_settings
@@ -14,8 +14,9 @@ from imroc.services import access, consensus, frameworks, priorities
 from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 PRIORITY_INPUTS = ("challenge", "rank", "target_level", "reason")
 MAX_ROWS = 10  # never read more priority rows than there are challenges
 

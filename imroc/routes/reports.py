@@ -6,7 +6,6 @@ from datetime import date
 
 from fastapi import Request
 from fastapi.responses import Response
-from fastapi.routing import APIRouter
 
 from imroc import pdf
 from imroc.db import SessionDep
@@ -17,8 +16,9 @@ from imroc.services.reports import learning_set as set_report
 from imroc.services.reports import site as site_report
 from imroc.templating import env, render
 from imroc.web.downloads import download
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 def _site_context(session, principal, site) -> dict:

@@ -1,6 +1,6 @@
 """The search page: a GET form, results by kind with their counts, one kind a page at a time."""
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
 from imroc.db import SessionDep
@@ -11,8 +11,9 @@ from imroc.services import search
 from imroc.templating import render
 from imroc.web.forms import error_list
 from imroc.web.paging import pages
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 PER_PAGE = 20  # results of one kind on a page
 OVERVIEW = 5  # results of each kind when every kind is shown
 

@@ -2,7 +2,7 @@
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.background import BackgroundTask
 
@@ -16,9 +16,10 @@ from imroc.services import access, audit, invitations, learning_sets, mail, site
 from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
+from imroc.web.routing import Router
 from imroc.web.sections import site_cycles
 
-router = APIRouter()
+router = Router()
 SITE_INPUTS = ("name", "organisation", "kind", "learning_set_id", "region", "joined_on",
                "consultancy_days_allocated")
 

@@ -1,6 +1,6 @@
 """Single sign-on: start at the organisation's OpenID provider, and come back from it."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.config import get_settings
@@ -10,8 +10,9 @@ from imroc.errors import NotFound, ProviderUnavailable, SignInFailed, SignInRefu
 from imroc.services import oidc, sso
 from imroc.templating import render
 from imroc.web.cookies import safe_next, start_browser_session
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 FLOW_COOKIE = "imroc_oidc"
 FLOW_PATH = "/sign-in/oidc"
 PROBLEMS = (ProviderUnavailable, SignInFailed, SignInRefused)

@@ -1,6 +1,6 @@
 """A person's own API tokens, on their account page."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -9,8 +9,9 @@ from imroc.errors import Invalid
 from imroc.services import api_tokens
 from imroc.templating import render
 from imroc.web.forms import Form, error_list
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 def _page(request: Request, session: SessionDep, principal: CurrentPrincipal, *,

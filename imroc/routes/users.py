@@ -1,6 +1,6 @@
 """Administrator pages: people and the whole audit trail."""
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from imroc.db import SessionDep
@@ -19,8 +19,9 @@ from imroc.templating import render
 from imroc.validation import parse
 from imroc.web.forms import Form, error_list, fields
 from imroc.web.paging import pages
+from imroc.web.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 def _form_page(request, *, user=None, values=None, errors=None, conflict=None,

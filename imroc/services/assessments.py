@@ -3,7 +3,8 @@ view and feedback are in feedback.py)."""
 
 from datetime import datetime
 
-from sqlalchemy import literal, union_all
+from sqlalchemy import bindparam, literal, union_all
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from imroc.clock import utcnow
@@ -93,9 +94,14 @@ def answer(rating: Rating) -> int | str:
     return DONT_KNOW if rating.dont_know else rating.level
 
 
+_RATED = ("level", "dont_know", "comment", "perspective", "updated_at")
+_MY_RATINGS = select(Rating).where(Rating.cycle_id == bindparam("cycle_id"),
+                                   Rating.rater_id == bindparam("rater_id"))
+
+
 def my_ratings(session: Session, *, cycle: Cycle, principal: Principal) -> dict[int, Rating]:
-    rows = session.exec(select(Rating).where(Rating.cycle_id == cycle.id,
-                                             Rating.rater_id == principal.user.id)).all()
+    rows = session.exec(_MY_RATINGS, params={"cycle_id": cycle.id,
+                                             "rater_id": principal.user.id}).all()
     return {r.challenge: r for r in rows}
 
 
@@ -147,7 +153,12 @@ def set_ratings(session: Session, *, cycle: Cycle, site: Site, data: RatingsIn,
             for item in data.ratings]
     bulk.upsert_rows(session, Rating, rows, keys=("cycle_id", "rater_id", "challenge"))
     for row in rows:
-        existing[row["challenge"]] = Rating(**row)
+        stored = existing.get(row["challenge"])
+        if stored is None:
+            existing[row["challenge"]] = Rating(**row)
+        else:  # as now stored; nothing left to write (ten new objects cost more than the save)
+            for name in _RATED:
+                set_committed_value(stored, name, row[name])
     audit.record(session, actor=principal.user, action="rate", entity="cycle",
                  entity_id=cycle.id, site_id=site.id, before={"levels": before},
                  after={"levels": {r.challenge: answer(r) for r in existing.values()}}, at=now)

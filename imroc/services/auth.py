@@ -2,8 +2,9 @@
 
 import hashlib
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import String, case, cast, func, literal, text
+from sqlalchemy import String, bindparam, case, cast, func, literal, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -205,6 +206,23 @@ def resolve(session: Session, *, token: str | None, kind: str) -> tuple[User, Au
     return user, row
 
 
+@lru_cache(maxsize=1)
+def _principal_statement():
+    """The one statement that reads a session and its person (built once: building it cost
+    more than running it). The session's id is bound as `digest`."""
+    facilitated = (select(func.aggregate_strings(cast(LearningSetFacilitator.learning_set_id,
+                                                      String), ","))
+                   .where(LearningSetFacilitator.user_id == User.id)
+                   .correlate(User).scalar_subquery())
+    unread = (select(func.count()).select_from(Notification)
+              .where(Notification.user_id == User.id, col(Notification.read_at).is_(None))
+              .correlate(User).scalar_subquery())
+    return (select(AuthSession, User, Membership, facilitated, unread)
+            .join(User, col(User.id) == AuthSession.user_id)
+            .outerjoin(Membership, col(Membership.user_id) == User.id)
+            .where(AuthSession.id == bindparam("digest")))
+
+
 def resolve_principal(session: Session, *, token: str | None,
                       kind: str) -> tuple[Principal, AuthSession, int] | None:
     """The live session and everything access decisions need about its person, read in one
@@ -213,18 +231,7 @@ def resolve_principal(session: Session, *, token: str | None,
     The third value is the person's count of unread notifications, for the page header."""
     if not token or len(token) > 200:
         return None
-    facilitated = (select(func.aggregate_strings(cast(LearningSetFacilitator.learning_set_id,
-                                                      String), ","))
-                   .where(LearningSetFacilitator.user_id == User.id)
-                   .correlate(User).scalar_subquery())
-    unread = (select(func.count()).select_from(Notification)
-              .where(Notification.user_id == User.id, col(Notification.read_at).is_(None))
-              .correlate(User).scalar_subquery())
-    rows = session.exec(
-        select(AuthSession, User, Membership, facilitated, unread)
-        .join(User, col(User.id) == AuthSession.user_id)
-        .outerjoin(Membership, col(Membership.user_id) == User.id)
-        .where(AuthSession.id == token_digest(token))).all()
+    rows = session.exec(_principal_statement(), params={"digest": token_digest(token)}).all()
     if not rows:
         return None
     row, user, _, sets, unread_count = rows[0]

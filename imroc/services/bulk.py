@@ -2,8 +2,9 @@
 and inserting-or-updating a few rows in one statement."""
 
 from collections.abc import Sequence
+from functools import lru_cache
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel
@@ -26,12 +27,16 @@ def upsert_rows(session: Session, model: type[SQLModel], rows: Sequence[dict],
     constraint) exist already: one statement, on SQLite and PostgreSQL alike."""
     if not rows:
         return
-    table = model.__table__
-    dialect = session.get_bind().dialect.name
+    changed = tuple(name for name in rows[0] if name not in keys)
+    # The rows go as parameters of one statement, built once for its table, dialect and
+    # columns (building it cost more than running it) and compiled once.
+    session.execute(_upsert(model.__table__, session.get_bind().dialect.name, tuple(keys),
+                            changed), list(rows))
+
+
+@lru_cache(maxsize=64)
+def _upsert(table: Table, dialect: str, keys: tuple[str, ...], changed: tuple[str, ...]):
     statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-    changed = [name for name in rows[0] if name not in keys]
-    # The rows go as parameters of one statement whose compiled form is kept between calls
-    # (rows written into the statement itself would be compiled afresh every time).
-    session.execute(statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[table.c[k] for k in keys],
-        set_={name: statement.excluded[name] for name in changed}), list(rows))
+        set_={name: statement.excluded[name] for name in changed})

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -37,10 +37,14 @@ def public(cycle: Cycle) -> CyclePublic:
     return CyclePublic(**cycle.model_dump(), signed_off=cycle.signed_off_at is not None)
 
 
+# Built once: every request about a cycle reads it this way.
+_CYCLE_AND_SITE = (select(Cycle, Site).join(Site, col(Site.id) == Cycle.site_id)
+                   .where(Cycle.id == bindparam("cycle_id")))
+
+
 def get_cycle(session: Session, *, cycle_id: int, principal: Principal) -> tuple[Cycle, Site]:
     """A cycle and its site, 404 when unknown or the site is not visible to this person."""
-    found = session.exec(select(Cycle, Site).join(Site, col(Site.id) == Cycle.site_id)
-                         .where(Cycle.id == cycle_id)).first()
+    found = session.exec(_CYCLE_AND_SITE, params={"cycle_id": cycle_id}).first()
     if found is None:
         raise NotFound("Cycle not found")
     cycle, site = found

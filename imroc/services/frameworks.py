@@ -141,17 +141,19 @@ def forget_documents() -> None:
 
 def short_titles(session: Session) -> list[str]:
     """The ten short titles of the current framework, in number order."""
-    fw = current(session)
-    return list(session.exec(select(Challenge.short_title).where(Challenge.framework_id == fw.id)
-                             .order_by(col(Challenge.number))).all())
+    return [c["short_title"] for c in _current_document(session)["challenges"]]
 
 
 def scale_names(session: Session) -> list[str]:
     """The names of the current framework's levels, lowest first ("Not yet started"...):
     what level axes and keys show beside each number."""
-    fw = current(session)
-    return list(session.exec(select(ScaleLevel.name).where(ScaleLevel.framework_id == fw.id)
-                             .order_by(col(ScaleLevel.level))).all())
+    return [s["name"] for s in _current_document(session)["scale"]]
+
+
+def _current_document(session: Session) -> dict[str, Any]:
+    """The current version's document: which version is current is read each time (one
+    statement); the version itself never changes, so its document is kept."""
+    return document_by_id(session, current(session).id)
 
 
 def scale_levels(session: Session, framework_id: int) -> list[int]:
