@@ -23,6 +23,7 @@ from bench.run import PLAN, measure
 from bench.scenarios import Scenarios, read_only_pages
 from bench.server import ROOT, Server, drop, prepare
 
+SERVED = ["imroc", "templates", "static", "seed", "migrations", "pyproject.toml"]  # what serves
 SCENARIOS = ["healthz", "site_dashboard", "learning_set_dashboard", "programme_comparison",
              "rating_save"]
 
@@ -30,7 +31,7 @@ SCENARIOS = ["healthz", "site_dashboard", "learning_set_dashboard", "programme_c
 def checkout(revision: str) -> Path:
     """The tree of `revision`, unpacked into a temporary directory."""
     target = Path(tempfile.mkdtemp(prefix="imroc-baseline-"))
-    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True,
+    archive = subprocess.run(["git", "archive", revision, *SERVED], cwd=ROOT, check=True,
                              capture_output=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(target, filter="data")

@@ -105,6 +105,19 @@ def write_session() -> Session:
     return Session(_writer(get_engine()), expire_on_commit=False)
 
 
+@lru_cache
+def _apart(engine: Engine) -> Engine:
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(imroc_autocommit=True)
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def lookup_session() -> Session:
+    """A session whose statements each stand alone, outside any transaction (one-statement
+    reads made before a request's own transaction begins)."""
+    return Session(_apart(get_engine()), expire_on_commit=False)
+
+
 def read_session() -> Session:
     """A session for reading only."""
     return Session(get_engine(), expire_on_commit=False)

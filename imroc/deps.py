@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from imroc.config import get_settings, is_api
-from imroc.db import SAFE_METHODS, SessionDep, write_session
+from imroc.db import SAFE_METHODS, SessionDep, lookup_session, write_session
 from imroc.errors import Forbidden, NotSignedIn, SessionEnded
 from imroc.models import Action, Cycle, Evidence, LearningSet, Measure, Site
 from imroc.security import tokens_match
@@ -43,7 +43,10 @@ def person_of(request: Request, session: SessionDep) -> Principal | None:
         token, kind = _bearer(request), auth.API
     else:
         token, kind = request.cookies.get(SESSION_COOKIE), auth.BROWSER
-    found = auth.resolve_principal(session, token=token, kind=kind)
+    if request.method in SAFE_METHODS:
+        found = auth.resolve_principal(session, token=token, kind=kind)
+    else:
+        found = _read_apart(session, token=token, kind=kind)
     principal = None
     if found:
         principal, row, request.state.unread = found
@@ -64,6 +67,23 @@ def person_of(request: Request, session: SessionDep) -> Principal | None:
         request.state.session_ended = auth.ended_by_time(session, token=token)
     request.state.principal = principal
     return principal
+
+
+def _read_apart(session: SessionDep, *, token: str | None, kind: str):
+    """Who is asking, for a request that writes, read on its own before the request's
+    transaction begins: on SQLite that transaction holds the one write lock from its first
+    statement, so it starts with the work itself. The rows read are then placed in the
+    request's session as they are (no statement), as if it had read them."""
+    with lookup_session() as lookup:
+        found = auth.resolve_principal(lookup, token=token, kind=kind)
+    if found is None:
+        return None
+    principal, row, unread = found
+    principal = Principal(
+        user=session.merge(principal.user, load=False),
+        memberships={k: session.merge(m, load=False) for k, m in principal.memberships.items()},
+        facilitated_set_ids=principal.facilitated_set_ids)
+    return principal, session.merge(row, load=False), unread
 
 
 async def get_principal_optional(request: Request, session: SessionDep) -> Principal | None:

@@ -3,7 +3,7 @@
 from pydantic import BaseModel
 
 from imroc.db import SessionDep
-from imroc.deps import CurrentPrincipal, CycleDep
+from imroc.deps import CurrentPrincipal, CycleDep, PathId
 from imroc.models.assessment import (
     ConsensusOut,
     RatingOut,
@@ -54,10 +54,12 @@ def list_ratings(loaded: CycleDep, session: SessionDep, principal: CurrentPrinci
 
 
 @router.put("/cycles/{cycle_id}/ratings", response_model=RatingsOut)
-def put_ratings(data: RatingsIn, loaded: CycleDep, session: SessionDep,
+def put_ratings(cycle_id: PathId, data: RatingsIn, session: SessionDep,
                 principal: CurrentPrincipal) -> RatingsOut:
     """Set your own ratings (409 once the assessment is signed off)."""
-    cycle, site = loaded
+    # The cycle is read here, not by CycleDep: on SQLite the save's first statement takes the
+    # write lock, so reading and saving in one turn in the thread pool keeps it for less.
+    cycle, site = cycles.get_cycle(session, cycle_id=cycle_id, principal=principal)
     rows = assessments.set_ratings(session, cycle=cycle, site=site, data=data, principal=principal)
     return _ratings(cycle.id, rows)
 
