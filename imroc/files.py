@@ -52,10 +52,13 @@ class Staged:
         final = self.store.path_of(self.sha256)
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.is_file() and final.stat().st_size == self.size:
-            self.temp.unlink(missing_ok=True)
-            os.utime(final)  # wanted again: a prune leaves recently touched files alone
+            self.temp.unlink(missing_ok=True)  # wanted again: touched below
         else:
             os.replace(self.temp, final)
+        # A prune leaves recently touched files alone. The time is set from the same clock
+        # the prune reads (not left to the file system), so the two always agree.
+        now = time.time()
+        os.utime(final, (now, now))
         self.kept = True
         return final
 

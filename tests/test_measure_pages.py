@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from imroc.models import DataPoint
 from imroc.models.measure import MeasureIn, PointIn
+from imroc.services import frameworks
 from imroc.services.access import load_principal
 from imroc.services.measures import definitions as measures
 from imroc.services.measures import values as measure_data
@@ -279,6 +280,9 @@ def test_measure_pages_ask_the_same_number_of_queries_for_few_sites_or_many(clie
     urls = ["/programme/measures", f"/sites/{w.site_a.id}/measures",
             f"/sites/{w.site_a.id}/measures/{local.id}"]
     sign_in(client, w.programme)
+    # The framework's document is kept once read (a version never changes): read it first,
+    # so the first page counted is not charged for what every later page is spared.
+    frameworks.document_by_id(session, frameworks.current(session).id)
     small = [_statements(client, u) for u in urls]
     add(60, 3)
     large = [_statements(client, u) for u in urls]
