@@ -106,18 +106,9 @@ def share_action(session: Session, *, action: Action, cycle: Cycle, site: Site, 
     if data.version is None:
         raise Invalid({"version": "This change is already shared: send the version you read "
                                   "to change how it is shared"})
-    before = audit.snapshot(existing, FIELDS)
-    if not versioned.save_if_unchanged(session, SharedChange, existing.id, data.version, {
-            "scope": data.scope.value, "anonymised": data.anonymised, "withdrawn_at": None},
-            at=at):
-        session.rollback()
-        raise Conflict("Someone else changed how this change is shared after you opened the "
-                       "page. Check how it is shared now, then try again.")
-    session.refresh(existing)
-    audit.record(session, actor=principal.user, action="reshare", entity="shared_change",
-                 entity_id=existing.id, site_id=site.id, before=before,
-                 after=audit.snapshot(existing, FIELDS), at=at)
-    session.commit()
+    _save_sharing(session, change=existing, site=site, version=data.version, action="reshare",
+                  values={"scope": data.scope.value, "anonymised": data.anonymised,
+                          "withdrawn_at": None}, principal=principal, at=at)
     return existing, False
 
 
@@ -129,18 +120,26 @@ def withdraw(session: Session, *, change: SharedChange, version: int, principal:
     access_changes.ensure_share(principal, site)
     if change.withdrawn_at is not None:
         raise Conflict("This change is no longer shared")
+    _save_sharing(session, change=change, site=site, version=version, action="withdraw",
+                  values={"withdrawn_at": at or utcnow()}, principal=principal, at=at)
+    return change
+
+
+def _save_sharing(session: Session, *, change: SharedChange, site: Site, version: int,
+                  action: str, values: dict, principal: Principal,
+                  at: datetime | None) -> None:
+    """How a change is shared, saved only from the version the lead saw, with its audit row."""
     before = audit.snapshot(change, FIELDS)
-    if not versioned.save_if_unchanged(session, SharedChange, change.id, version,
-                                       {"withdrawn_at": at or utcnow()}, at=at):
+    if not versioned.save_if_unchanged(session, SharedChange, change.id, version, values,
+                                       at=at):
         session.rollback()
         raise Conflict("Someone else changed how this change is shared after you opened the "
                        "page. Check how it is shared now, then try again.")
     session.refresh(change)
-    audit.record(session, actor=principal.user, action="withdraw", entity="shared_change",
+    audit.record(session, actor=principal.user, action=action, entity="shared_change",
                  entity_id=change.id, site_id=site.id, before=before,
                  after=audit.snapshot(change, FIELDS), at=at)
     session.commit()
-    return change
 
 
 def _target(session: Session, *, principal: Principal, cycle_id: int) -> tuple[Cycle, Site]:
