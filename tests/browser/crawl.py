@@ -29,7 +29,12 @@ from tests.browser.conftest import (
 # Links that are not pages of this service's templates (or that would sign out).
 SKIP = re.compile(r"^/(static|api|docs|openapi\.json|sign-out|healthz|readyz)(/|$)|.*\.pdf$")
 MAX_PAGES = 60
-PAGES_PER_ROLE = 2  # pages of one role's crawl loading at the same time
+PAGES_PER_ROLE = 2  # pages of one role's crawl open at the same time
+# Pages loading and being checked at once across all roles. The machine running the suite
+# may have two cores shared with the server and the other browser tests: ten dashboards
+# parsing plotly.js at once each had a tenth of the CPU, and a first visit ran past 30 s.
+LOADS_AT_ONCE = 3
+NAVIGATION_TIMEOUT_MS = 60_000
 
 
 def kind_of(url: str) -> str:
@@ -53,23 +58,26 @@ def failures_for(url: str, name: str, violations: list[dict], problems: Problems
     return failures
 
 
-async def _visit(page, problems, role: str,
-                 path: str) -> tuple[list[str], list[str]]:
+async def _visit(page, problems, role: str, path: str,
+                 loads: asyncio.Semaphore) -> tuple[list[str], list[str]]:
     """Load one page and check it; returns (failures, hrefs on the page)."""
     name = f"{role}-{slug(kind_of(path))}"
-    response = await page.goto(path)
-    failures = [] if response and response.status < 400 else \
-        [f"{role}: link {path} answered {response.status if response else 'nothing'}"]
-    assert await page.evaluate(AXE_PRESENT_JS), "axe-core was not injected"
-    violations = (await page.evaluate(AXE_RUN_JS, AXE_TAGS))["violations"]
-    failures += failures_for(page.url, name, violations, problems)
-    await page.screenshot(path=screenshot_path(name), full_page=True)
-    return failures, await page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
+    async with loads:  # loading, axe and the screenshot are the CPU-hungry part
+        response = await page.goto(path)
+        failures = [] if response and response.status < 400 else \
+            [f"{role}: link {path} answered {response.status if response else 'nothing'}"]
+        assert await page.evaluate(AXE_PRESENT_JS), "axe-core was not injected"
+        violations = (await page.evaluate(AXE_RUN_JS, AXE_TAGS))["violations"]
+        failures += failures_for(page.url, name, violations, problems)
+        await page.screenshot(path=screenshot_path(name), full_page=True)
+        return failures, await page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
 
 
-async def _crawl(browser, server: str, role: str) -> tuple[set[str], list[str]]:
+async def _crawl(browser, server: str, role: str,
+                 loads: asyncio.Semaphore) -> tuple[set[str], list[str]]:
     ctx = await browser.new_context(**context_options(server))
     ctx.set_default_timeout(30_000)
+    ctx.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     await ctx.add_init_script(path=str(AXE_JS))
     await ctx.add_init_script(CSP_LISTENER_JS)
     try:
@@ -93,7 +101,7 @@ async def _crawl(browser, server: str, role: str) -> tuple[set[str], list[str]]:
             while True:
                 path = await queue.get()
                 try:
-                    found, hrefs = await _visit(page, problems, role, path)
+                    found, hrefs = await _visit(page, problems, role, path, loads)
                     failures.extend(found)
                     for href in hrefs:
                         parts = urlsplit(href)
@@ -123,8 +131,9 @@ async def _crawl_all(server: str) -> dict:
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                            args=CHROMIUM_ARGS)
+        loads = asyncio.Semaphore(LOADS_AT_ONCE)
         try:
-            results = await asyncio.gather(*(_crawl(browser, server, r) for r in ROLES),
+            results = await asyncio.gather(*(_crawl(browser, server, r, loads) for r in ROLES),
                                            return_exceptions=True)
         finally:
             await browser.close()
@@ -145,7 +154,7 @@ class Crawls:
         except Exception as exc:  # noqa: BLE001 - every role's test reports it
             self._results.update(dict.fromkeys(ROLES, exc))
 
-    def result(self, timeout: float = 300) -> dict:
+    def result(self, timeout: float = 600) -> dict:
         """{role: (kinds of page visited, failures) or the exception that stopped it}."""
         self._thread.join(timeout)
         assert not self._thread.is_alive(), "the crawl did not finish"
