@@ -69,9 +69,15 @@ def by_perspective(missing: dict[int, list[str]]) -> dict[str, list[int]]:
 def not_heard_from(session: Session, cycle_ids: list[int],
                    perspective: str = Perspective.lived_experience.value) -> dict[int, list[int]]:
     """Per cycle, the challenges nobody of this perspective answered, whether or not the site
-    has such members now (one query)."""
-    answered = heard(session, cycle_ids)
-    return {cycle_id: [n for n in CHALLENGE_NUMBERS if perspective not in answered[cycle_id][n]]
+    has such members now (one query, reading only that perspective's answers)."""
+    answered: dict[int, set[int]] = defaultdict(set)
+    if cycle_ids:
+        for cycle_id, challenge in session.exec(
+                select(Rating.cycle_id, Rating.challenge)
+                .where(col(Rating.cycle_id).in_(cycle_ids), Rating.perspective == perspective)
+                .distinct()).all():
+            answered[cycle_id].add(challenge)
+    return {cycle_id: [n for n in CHALLENGE_NUMBERS if n not in answered[cycle_id]]
             for cycle_id in cycle_ids}
 
 
