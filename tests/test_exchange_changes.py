@@ -83,16 +83,35 @@ def test_the_document_names_the_change_and_where_it_was_tried(session, world):
     assert change["what_was_done"] == "Two peer workers joined the morning ward round."
     assert change["tried_at"] == [{"site": world.site_b.uid, "cycle": 1, "action": 1}]
     assert docs["a"]["tried_changes"] == [] and docs["b"]["shared_changes"] == []
+    with write_session() as s:
+        uid = s.exec(select(SharedChange.uid)).one()
+    assert change["uid"] == uid
+    # The trying site's document names the change by its own identifier: site A shared it
+    # without its name, and site A's identifier is nowhere in site B's document.
     assert docs["b"]["tried_changes"] == [{"cycle": 1, "action": 1, "change": {
-        "site": world.site_a.uid, "cycle": 1, "action": 1, "title": TITLE}}]
+        "uid": uid, "title": TITLE}}]
+    assert world.site_a.uid not in json.dumps(docs["b"])
+
+
+def older(docs: dict) -> dict:
+    """The two documents as they were written before changes had identifiers: the trying
+    site names the change by the sharing site's uid and the action's place."""
+    a, b = json.loads(json.dumps(docs["a"])), json.loads(json.dumps(docs["b"]))
+    for change in a["shared_changes"]:
+        del change["uid"]
+    b["tried_changes"][0]["change"] = {"site": a["site"]["uid"], "cycle": 1, "action": 1,
+                                       "title": TITLE}
+    return {"a": a, "b": b}
 
 
 @pytest.mark.parametrize("order", [("a", "b"), ("b", "a")])
-def test_both_sites_travel_whole_and_linked_in_either_order(session, world, order):
+@pytest.mark.parametrize("written", ["now", "before identifiers"])
+def test_both_sites_travel_whole_and_linked_in_either_order(session, world, order, written):
     docs = build(session, world)
+    sent = docs if written == "now" else older(docs)
     empty_database()
     for key in order:
-        report = import_document(docs[key])
+        report = import_document(sent[key])
         assert report.problems == [] and report.imported, report.problems
         if key == "a":
             assert report.counts["shared_changes"] == 1
@@ -100,7 +119,12 @@ def test_both_sites_travel_whole_and_linked_in_either_order(session, world, orde
     with write_session() as s:
         ids = dict(s.exec(select(Site.name, Site.id)).all())
         again = {"a": document(s, ids["Site A"]), "b": document(s, ids["Site B"])}
-    assert again == docs
+    if written == "now":
+        assert again == docs
+    else:  # the change drew a new identifier, which both documents now name it by
+        uid = again["a"]["shared_changes"][0]["uid"]
+        assert uid != docs["a"]["shared_changes"][0]["uid"]
+        assert again["b"]["tried_changes"][0]["change"] == {"uid": uid, "title": TITLE}
 
 
 def test_the_dry_run_says_when_the_change_tried_is_not_here(session, world):
@@ -130,7 +154,7 @@ def test_a_site_that_tries_its_own_change_again_keeps_the_link(session, world):
     changes.adopt(session, change=change, cycle_id=again.id,
                   principal=load_principal(session, world.lead))
     before = document(session, world.site_a.id)
-    assert before["tried_changes"][0]["change"]["site"] == world.site_a.uid
+    assert before["tried_changes"][0]["change"]["uid"] == before["shared_changes"][0]["uid"]
     empty_database()
     report = import_document(before)
     assert report.problems == [] and report.imported and report.sites[0].notes == []
@@ -141,6 +165,11 @@ def test_a_site_that_tries_its_own_change_again_keeps_the_link(session, world):
 
 
 def _second(d: dict) -> None:
+    d["shared_changes"].append({**d["shared_changes"][0], "tried_at": [],
+                                "uid": "0b7f6c55-2d1e-4c3a-9a43-5f1e2b7d9c10"})
+
+
+def _same_uid(d: dict) -> None:
     d["shared_changes"].append({**d["shared_changes"][0], "tried_at": []})
 
 
@@ -159,6 +188,7 @@ def _second(d: dict) -> None:
      "the site's learning set in this document"),
     ("a", _second, "shared_changes/1/action",
      "This action is shared twice: an action is shared once, with one scope"),
+    ("a", _same_uid, "shared_changes/1/uid", "This identifier is given to two changes"),
     ("a", lambda d: d["shared_changes"][0].update(action=7), "shared_changes/0/action",
      "Must name an action of a cycle in this document"),
     ("a", lambda d: d["shared_changes"][0].update(shared_by="someone@else.org"),
@@ -173,9 +203,17 @@ def _second(d: dict) -> None:
      "Must name an action of a cycle in this document"),
     ("b", lambda d: d["tried_changes"].append(d["tried_changes"][0]), "tried_changes/1/action",
      "This action is given twice: an action tries one shared change"),
-    ("b", lambda d: d["tried_changes"][0]["change"].update(site=d["site"]["uid"]),
+    ("b", lambda d: d["tried_changes"][0].update(change={
+        "site": d["site"]["uid"], "cycle": 1, "action": 1, "title": TITLE}),
      "tried_changes/0/change", "Names a change of this site that is neither in the "
      "document's shared_changes nor here"),
+    ("b", lambda d: d["tried_changes"][0]["change"].update(site=d["site"]["uid"], cycle=1,
+                                                           action=1),
+     "tried_changes/0/change", "Change: Name the change by its uid or by site, cycle and action, "
+     "not both"),
+    ("b", lambda d: d["tried_changes"][0]["change"].pop("uid"),
+     "tried_changes/0/change", "Change: Name the change by its uid (or, as older documents do, by "
+     "site, cycle and action)"),
 ])
 def test_a_contradiction_is_refused_with_its_field_and_nothing_is_imported(
         session, world, site, change, column, reason):
@@ -187,6 +225,20 @@ def test_a_contradiction_is_refused_with_its_field_and_nothing_is_imported(
     assert [(p.column, p.message) for p in report.problems][:1] == [(column, reason)]
     with write_session() as s:
         assert s.exec(select(Site)).all() == [] and s.exec(select(SharedChange)).all() == []
+
+
+def test_a_change_identifier_already_here_is_refused(session, world):
+    docs = build(session, world)
+    empty_database()
+    assert import_document(docs["a"]).imported
+    copy = json.loads(json.dumps(docs["a"]))
+    copy["site"].update(uid="5d0c1f0e-8a5b-4d7e-9a63-2b1c4e6f8a90", name="Site A copy")
+    report = import_document(copy)
+    assert not report.imported
+    assert ("shared_changes/0/uid", "Another change has this identifier already") in [
+        (p.column, p.message) for p in report.problems]
+    with write_session() as s:
+        assert len(s.exec(select(SharedChange)).all()) == 1
 
 
 def test_markup_in_the_texts_stays_text(client, session, world):

@@ -1,6 +1,7 @@
 """Changes that worked: an action adopted or adapted in a closed cycle, shared by the site's
 lead with its learning set or the whole programme, for other sites to try."""
 
+import uuid
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
@@ -33,6 +34,10 @@ class SharedChange(SQLModel, table=True):
     __table_args__ = (Index("ix_shared_change_shared_at", "shared_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    # The change's own identifier across installations: exchange documents name the change
+    # by it, so a change shared without its site's name does not name the site there either.
+    uid: str = Field(default_factory=lambda: str(uuid.uuid4()),
+                     sa_column=Column(String(36), nullable=False, unique=True))
     # An action is shared once; sharing it again changes who sees it and how it is named.
     action_id: int = Field(sa_column=Column(Integer, ForeignKey("action.id"), nullable=False,
                                             unique=True))

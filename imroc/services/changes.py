@@ -65,12 +65,13 @@ def _check_shareable(action: Action, cycle: Cycle) -> None:
 def add_change(session: Session, *, action: Action, cycle: Cycle, learning_set_id: int | None,
                scope: str, anonymised: bool, title: str, what_was_done: str, prediction: str,
                result: str, measures: list[dict], shared_by: int | None, shared_at: datetime,
-               withdrawn_at: datetime | None = None) -> SharedChange:
+               withdrawn_at: datetime | None = None, uid: str | None = None) -> SharedChange:
     """The one way a shared change row comes to be (sharing, and an import), in the caller's
     transaction: the caller has checked the rules, audits and commits. The challenge and the
-    outcome are the action's; the texts and the measures' readings are those shared."""
+    outcome are the action's; the texts and the measures' readings are those shared. An
+    imported change keeps the identifier it came with; a new one draws its own."""
     change = SharedChange(
-        action_id=action.id, cycle_id=cycle.id, site_id=cycle.site_id,
+        **({"uid": uid} if uid else {}), action_id=action.id, cycle_id=cycle.id, site_id=cycle.site_id,
         learning_set_id=learning_set_id, challenge=action.challenge, outcome=action.outcome,
         scope=scope, anonymised=anonymised, title=title, what_was_done=what_was_done,
         prediction=prediction, result=result, measures=measures, shared_by=shared_by,

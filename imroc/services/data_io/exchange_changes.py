@@ -3,9 +3,10 @@ were shared, each naming its action by cycle number and place in the plan.
 
 A change is written with its scope (the learning set by name, or the programme), whether
 the site's name is hidden, the texts and the measures' readings copied when it was shared,
-and when it was shared and withdrawn. Its `tried_at` lists every action, of any site, that
-tried it, by that site's identifier (uid), cycle number and place. The trying site's own
-document names the change the same way (exchange_tried.py). So whichever of the two
+when it was shared and withdrawn, and its own identifier (uid), which an import keeps. Its
+`tried_at` lists every action, of any site, that tried it, by that site's identifier (uid),
+cycle number and place. The trying site's own document names the change by the change's
+uid (exchange_tried.py), never by its site's. So whichever of the two
 documents is imported second makes the link, whatever the order: an import of the sharing
 site links the actions already here that tried its changes; an import of the trying site
 links its actions to the changes already here. A link only fills an empty one.
@@ -93,7 +94,7 @@ def export(session: Session, site: Site) -> list[dict]:
     for c, set_name, email in rows:
         _uid, number, at = place[c.action_id]
         out.append({
-            "cycle": number, "action": at, "scope": c.scope, "learning_set": set_name,
+            "uid": c.uid, "cycle": number, "action": at, "scope": c.scope, "learning_set": set_name,
             "anonymised": c.anonymised, "title": c.title, "what_was_done": c.what_was_done,
             "prediction": c.prediction, "result": c.result, "measures": c.measures,
             "shared_by": email, "shared_at": c.shared_at, "withdrawn_at": c.withdrawn_at,
@@ -119,11 +120,22 @@ def check(session: Session, docs: list[SharedChangeDoc], site_id: int | None, ba
     if site_id is None and doc.site.learning_set is not None:
         sets.add(doc.site.learning_set.name)  # the import makes it, or finds it
     own = str(doc.site.uid) if doc.site.uid else None
+    given = [str(ch.uid) for ch in docs if ch.uid is not None]
+    here = set(session.exec(select(SharedChange.uid).where(
+        col(SharedChange.uid).in_(given))).all()) if given else set()
     plan: list[dict] = []
     seen: set[tuple[int, int]] = set()
+    uids: set[str] = set()
     for i, ch in enumerate(docs):
         at = f"{KEY}/{i}"
         found = index.get((ch.cycle, ch.action))
+        uid = str(ch.uid) if ch.uid is not None else None
+        if uid is not None and (uid in uids or uid in here):
+            bad(f"{at}/uid", uid, "Another change has this identifier already" if uid in here
+                else "This identifier is given to two changes")
+            continue
+        if uid is not None:
+            uids.add(uid)
         if found is None or (ch.cycle, ch.action) in seen:
             bad(f"{at}/action", f"{ch.cycle}/{ch.action}", "Must name an action of a cycle "
                 "in this document" if found is None else "This action is shared twice: an "
@@ -210,7 +222,7 @@ def write(session: Session, site: Site, plan: list[dict], actor: User | None) ->
             prediction=ch.prediction, result=ch.result,
             measures=[m.model_dump() for m in ch.measures],
             shared_by=people.get((ch.shared_by or "").lower()), shared_at=ch.shared_at,
-            withdrawn_at=ch.withdrawn_at)
+            withdrawn_at=ch.withdrawn_at, uid=str(ch.uid) if ch.uid is not None else None)
         audit.record(session, actor=actor, action="import", entity="shared_change",
                      entity_id=change.id, site_id=site.id,
                      after={"action_id": action.id, **audit.snapshot(change, changes.FIELDS)})

@@ -1,7 +1,8 @@
 """The open JSON exchange document for one site, format version 2.
 
-schemas/imroc-exchange-2.schema.json is generated from these classes (`schema()`), and a
-test keeps the two the same. Version 2 added the site's identifier (`site.uid`), the
+schemas/imroc-exchange-2.schema.json is generated from these classes (`schema()`; the
+changes' classes are in exchange_doc_changes.py, the building blocks in exchange_types.py),
+and a test keeps the two the same. Version 2 added the site's identifier (`site.uid`), the
 site's measures with their values, its dated consultancy entries and the cycles' progress
 scores, and later its changes that worked (`shared_changes`, `tried_changes`: a document
 without them has none); a version 1 document (schemas/imroc-exchange-1.schema.json) is
@@ -15,33 +16,30 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from imroc.models.action import ActionStatus, Outcome
-from imroc.models.change import ChangeScope
 from imroc.models.cycle import Stage
-from imroc.models.framework import CHALLENGE_COUNT
 from imroc.models.measure import MAX_VALUE, Band, ChartType, Direction, Frequency, MeasureKind
 from imroc.models.progress_score import Giver
-from imroc.models.user import EMAIL_PATTERN, Perspective, SiteRole
-from imroc.validation import Day, InputModel
+from imroc.models.user import Perspective, SiteRole
+from imroc.services.data_io.exchange_doc_changes import SharedChangeDoc, TriedChangeDoc
+from imroc.services.data_io.exchange_types import (
+    MANY,
+    Comment,
+    Email,
+    Level,
+    Number,
+    Strict,
+    Text,
+)
+from imroc.validation import Day
 
 FORMAT = "imroc-exchange"
 FORMAT_VERSION = 2
 READS = (1, 2)  # the versions an import accepts
 SCHEMA_ID = "https://imroc.example/schemas/imroc-exchange-2.schema.json"
-
-Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
-Level = Annotated[int, Field(ge=0, le=20)]
-Number = Annotated[int, Field(ge=1, le=CHALLENGE_COUNT)]
-Text = Annotated[str, Field(max_length=5000)]
-Comment = Annotated[str, Field(max_length=2000)]
-MANY = 100_000
-
-
-class Strict(InputModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class FrameworkRef(Strict):
@@ -210,52 +208,6 @@ class ProgressScoreDoc(Strict):
     comment: Comment = ""
     given_by: Email | None = None
     updated_at: AwareDatetime | None = None
-
-
-class ActionPlace(Strict):
-    cycle: int = Field(ge=1, le=10_000, description="The number of the action's cycle")
-    action: int = Field(ge=1, le=100_000, description="Its place in the cycle's plan, from 1")
-
-
-class TriedAt(ActionPlace):
-    site: UUID = Field(description="The identifier (uid) of the site whose action it is")
-
-
-class ChangeRef(TriedAt):
-    """A change as any installation can find it: the sharing site, and the cycle and place of
-    the action it was shared from."""
-
-    title: str = Field(min_length=1, max_length=200, description="The change's title")
-
-
-class MeasureReading(Strict):
-    name: str = Field(min_length=1, max_length=120)
-    summary: Text = Field(default="", description="The chart read in words when shared")
-
-
-class SharedChangeDoc(ActionPlace):
-    """An action of this document shared as a change that worked, as it was shared."""
-
-    scope: ChangeScope
-    learning_set: str | None = Field(default=None, min_length=1, max_length=200, description=(
-        "The learning set the cycle ran in, by name; required when shared with a learning set"))
-    anonymised: bool = Field(default=False, description="Shown without the site's name")
-    title: str = Field(min_length=1, max_length=200)
-    what_was_done: Text = ""
-    prediction: Text = ""
-    result: Text = ""
-    measures: list[MeasureReading] = Field(default_factory=list, max_length=100)
-    shared_by: Email | None = None
-    shared_at: AwareDatetime
-    withdrawn_at: AwareDatetime | None = None
-    tried_at: list[TriedAt] = Field(default_factory=list, max_length=MANY, description=(
-        "The actions, of any site, that tried it: an import links those already there"))
-
-
-class TriedChangeDoc(ActionPlace):
-    """An action of this document that tries a change a site shared."""
-
-    change: ChangeRef
 
 
 class CycleDoc(Strict):
