@@ -14,7 +14,7 @@ from imroc.models.action import UNFINISHED, ActionCreate, ActionPublic, ActionSt
 from imroc.models.cycle import Stage
 from imroc.services import audit, versioned
 from imroc.services.access import Principal, ensure_group_member
-from imroc.services.cycles import get_cycle
+from imroc.services.cycles import get_in_cycle
 
 FIELDS = ("challenge", "title", "owner", "owner_id", "due_on", "status", "notes", "outcome")
 OUTCOME_STAGES = {Stage.study, Stage.act}
@@ -53,14 +53,7 @@ def origins(session: Session, *, actions: list[Action]) -> dict[int, Cycle]:
 def get_action(session: Session, *, action_id: int,
                principal: Principal) -> tuple[Action, Cycle, Site]:
     """An action with its cycle and site; 404 when unknown or not visible."""
-    action = session.get(Action, action_id)
-    if action is None:
-        raise NotFound("Action not found")
-    try:
-        cycle, site = get_cycle(session, cycle_id=action.cycle_id, principal=principal)
-    except NotFound:
-        raise NotFound("Action not found") from None
-    return action, cycle, site
+    return get_in_cycle(session, Action, row_id=action_id, principal=principal, what="Action")
 
 
 def places(found: Iterable[Action], cycle_numbers: Mapping[int, int]) -> dict[int, tuple[int, int]]:

@@ -1,6 +1,7 @@
 """PDSA cycles: opening, the PDSA record, moving through the stages, closing."""
 
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,7 @@ from imroc.services.access import (
 )
 
 REVIEW_AFTER = timedelta(days=91)
+T = TypeVar("T")
 RECORD_FIELDS = PDSA_FIELDS + ("review_due_on", "meeting_id")
 
 
@@ -53,6 +55,20 @@ def get_cycle(session: Session, *, cycle_id: int, principal: Principal) -> tuple
     except NotFound:
         raise NotFound("Cycle not found") from None
     return cycle, site
+
+
+def get_in_cycle(session: Session, model: type[T], *, row_id: int, principal: Principal,
+                    what: str) -> tuple[T, Cycle, Site]:
+    """A row that belongs to a cycle (an action, a piece of evidence) with its cycle and
+    site; 404 "`what` not found" when unknown or its site is not visible to this person."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{what} not found")
+    try:
+        cycle, site = get_cycle(session, cycle_id=row.cycle_id, principal=principal)
+    except NotFound:
+        raise NotFound(f"{what} not found") from None
+    return row, cycle, site
 
 
 def list_cycles(session: Session, *, site: Site) -> list[Cycle]:

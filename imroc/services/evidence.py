@@ -32,7 +32,7 @@ from imroc.models.user import PERSPECTIVE_LABELS
 from imroc.services import access, assessments, audit, evidence_types
 from imroc.services.access import Principal
 from imroc.services.access_evidence import ensure_add_evidence, ensure_remove_evidence
-from imroc.services.cycles import get_cycle
+from imroc.services.cycles import get_in_cycle
 from imroc.validation import untypable
 
 AUDIT_FIELDS = ("cycle_id", "attached_to", "challenge", "action_id", "kind", "content_type",
@@ -140,13 +140,8 @@ def own_rating_evidence(session: Session, *, cycle: Cycle,
 def get_evidence(session: Session, *, evidence_id: int,
                  principal: Principal) -> tuple[Evidence, Cycle, Site]:
     """A piece of evidence with its cycle and site; 404 for anyone who may not see it."""
-    evidence = session.get(Evidence, evidence_id)
-    if evidence is None:
-        raise NotFound("Evidence not found")
-    try:
-        cycle, site = get_cycle(session, cycle_id=evidence.cycle_id, principal=principal)
-    except NotFound:
-        raise NotFound("Evidence not found") from None
+    evidence, cycle, site = get_in_cycle(session, Evidence, row_id=evidence_id,
+                                         principal=principal, what="Evidence")
     if evidence.attached_to == AttachedTo.rating and evidence.rater_id != principal.user.id \
             and not _sees_raters(session, cycle, site, principal):
         raise NotFound("Evidence not found")
