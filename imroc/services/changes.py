@@ -71,9 +71,10 @@ def add_change(session: Session, *, action: Action, cycle: Cycle, learning_set_i
     outcome are the action's; the texts and the measures' readings are those shared. An
     imported change keeps the identifier it came with; a new one draws its own."""
     change = SharedChange(
-        **({"uid": uid} if uid else {}), action_id=action.id, cycle_id=cycle.id, site_id=cycle.site_id,
-        learning_set_id=learning_set_id, challenge=action.challenge, outcome=action.outcome,
-        scope=scope, anonymised=anonymised, title=title, what_was_done=what_was_done,
+        **({"uid": uid} if uid else {}), action_id=action.id, cycle_id=cycle.id,
+        site_id=cycle.site_id, learning_set_id=learning_set_id, challenge=action.challenge,
+        outcome=action.outcome, scope=scope, anonymised=anonymised, title=title,
+        what_was_done=what_was_done,
         prediction=prediction, result=result, measures=measures, shared_by=shared_by,
         shared_at=shared_at, withdrawn_at=withdrawn_at, updated_at=withdrawn_at or shared_at)
     session.add(change)

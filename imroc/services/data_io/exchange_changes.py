@@ -59,6 +59,15 @@ def site_id_of(session: Session, uid: object) -> int | None:
     return session.exec(select(Site.id).where(Site.uid == str(uid))).first()
 
 
+def uids_here(session: Session, uids: list[str]) -> set[str]:
+    """Which of these change identifiers are here already (a statement per 500)."""
+    found: set[str] = set()
+    for start in range(0, len(uids), 500):
+        found.update(session.exec(select(SharedChange.uid).where(
+            col(SharedChange.uid).in_(uids[start:start + 500]))).all())
+    return found
+
+
 def change_at(session: Session, *, site_id: int | None, cycle: int,
               place: int) -> SharedChange | None:
     """The change shared from the action at this place, if it is here."""
@@ -94,9 +103,10 @@ def export(session: Session, site: Site) -> list[dict]:
     for c, set_name, email in rows:
         _uid, number, at = place[c.action_id]
         out.append({
-            "uid": c.uid, "cycle": number, "action": at, "scope": c.scope, "learning_set": set_name,
-            "anonymised": c.anonymised, "title": c.title, "what_was_done": c.what_was_done,
-            "prediction": c.prediction, "result": c.result, "measures": c.measures,
+            "uid": c.uid, "cycle": number, "action": at, "scope": c.scope,
+            "learning_set": set_name, "anonymised": c.anonymised, "title": c.title,
+            "what_was_done": c.what_was_done, "prediction": c.prediction, "result": c.result,
+            "measures": c.measures,
             "shared_by": email, "shared_at": c.shared_at, "withdrawn_at": c.withdrawn_at,
             "tried_at": sorted(({"site": place[a][0], "cycle": place[a][1],
                                  "action": place[a][2]} for a, origin in tried
@@ -120,9 +130,7 @@ def check(session: Session, docs: list[SharedChangeDoc], site_id: int | None, ba
     if site_id is None and doc.site.learning_set is not None:
         sets.add(doc.site.learning_set.name)  # the import makes it, or finds it
     own = str(doc.site.uid) if doc.site.uid else None
-    given = [str(ch.uid) for ch in docs if ch.uid is not None]
-    here = set(session.exec(select(SharedChange.uid).where(
-        col(SharedChange.uid).in_(given))).all()) if given else set()
+    here = uids_here(session, [str(ch.uid) for ch in docs if ch.uid is not None])
     plan: list[dict] = []
     seen: set[tuple[int, int]] = set()
     uids: set[str] = set()

@@ -44,6 +44,8 @@ def check(session: Session, docs: list[TriedChangeDoc], site_id: int | None, bad
           doc: ExchangeDoc, note: Callable[[str], None]) -> list[dict]:
     """The links to make: to a change of this document, or to one already here."""
     index = {(c.number, a.number) for c in doc.cycles for a in c.actions}
+    own = {str(c.uid) for c in doc.shared_changes if c.uid is not None}
+    places = {(c.cycle, c.action) for c in doc.shared_changes}
     plan: list[dict] = []
     seen: set[tuple[int, int]] = set()
     for i, t in enumerate(docs):
@@ -56,8 +58,8 @@ def check(session: Session, docs: list[TriedChangeDoc], site_id: int | None, bad
                 "shared change")
             continue
         seen.add((t.cycle, t.action))
-        target = _by_uid(session, t, doc, note) if t.change.uid is not None \
-            else _by_place(session, t, doc, f"{at}/change", bad, note)
+        target = _by_uid(session, t, own, note) if t.change.uid is not None \
+            else _by_place(session, t, doc, places, f"{at}/change", bad, note)
         if target is not None:
             plan.append({"cycle": t.cycle, "action": t.action, **target})
     return plan
@@ -77,10 +79,11 @@ def _same_title(t: TriedChangeDoc, change: SharedChange, note) -> dict | None:
     return None
 
 
-def _by_uid(session: Session, t: TriedChangeDoc, doc: ExchangeDoc, note) -> dict | None:
-    """A change of this document, or one here, by its identifier."""
+def _by_uid(session: Session, t: TriedChangeDoc, own: set[str], note) -> dict | None:
+    """A change of this document (`own`: their identifiers), or one here, by its
+    identifier."""
     uid = str(t.change.uid)
-    if uid in {str(c.uid) for c in doc.shared_changes if c.uid is not None}:
+    if uid in own:
         return {"uid": uid}
     change = session.exec(select(SharedChange).where(SharedChange.uid == uid)).first()
     if change is None:
@@ -89,13 +92,13 @@ def _by_uid(session: Session, t: TriedChangeDoc, doc: ExchangeDoc, note) -> dict
     return _same_title(t, change, note)
 
 
-def _by_place(session: Session, t: TriedChangeDoc, doc: ExchangeDoc, at: str, bad,
-              note) -> dict | None:
-    """An older document's reference: the sharing site's uid and the action's place."""
+def _by_place(session: Session, t: TriedChangeDoc, doc: ExchangeDoc, places: set[tuple],
+              at: str, bad, note) -> dict | None:
+    """An older document's reference: the sharing site's uid and the action's place
+    (`places`: those of this document's shared changes)."""
     ref = t.change
     own = str(doc.site.uid) if doc.site.uid else None
-    if str(ref.site) == own and (ref.cycle, ref.action) in {
-            (c.cycle, c.action) for c in doc.shared_changes}:
+    if str(ref.site) == own and (ref.cycle, ref.action) in places:
         return {"own": (ref.cycle, ref.action)}
     change = change_at(session, site_id=site_id_of(session, ref.site), cycle=ref.cycle,
                        place=ref.action)
